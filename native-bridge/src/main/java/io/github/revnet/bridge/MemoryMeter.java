@@ -1,0 +1,128 @@
+package io.github.revnet.bridge;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.bytedeco.pytorch.cuda.DeviceAllocator;
+import org.bytedeco.pytorch.cuda.DeviceStats;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch_cuda;
+
+/**
+ * Measures the peak memory used by a region of work, above what was in use when it began.
+ *
+ * <p>On CPU it reads the process's resident-set high-water mark ({@code VmHWM}), reset at the start
+ * of the region through {@code /proc/self/clear_refs}. That only tracks tensors when the allocator
+ * hands freed memory back to the OS at once, which glibc does with a fixed
+ * {@code MALLOC_MMAP_THRESHOLD_} (every large block is its own mapping, unmapped on free). Those
+ * settings slow allocation down, so memory is measured in processes of its own, never in timing
+ * runs; {@link #cpuSettingsInEffect()} says whether this process has them.
+ *
+ * <p>On CUDA it reads the caching allocator's peak of allocated bytes.
+ */
+public final class MemoryMeter {
+    /** The environment variable that makes process-level peaks track tensor memory on glibc. */
+    public static final String MMAP_THRESHOLD_VARIABLE = "MALLOC_MMAP_THRESHOLD_";
+
+    private static final Path STATUS = Path.of("/proc/self/status");
+    private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
+
+    private MemoryMeter() {
+    }
+
+    /** What a measured region used. */
+    public record Reading(long peakBytes, long baselineBytes, String method) {
+    }
+
+    /** A region of work that may throw. */
+    @FunctionalInterface
+    public interface Work {
+        void run() throws Exception;
+    }
+
+    /** True when this process's allocator returns freed tensor memory to the OS, so CPU peaks are exact. */
+    public static boolean cpuSettingsInEffect() {
+        String value = System.getenv(MMAP_THRESHOLD_VARIABLE);
+        return value != null && !value.isBlank();
+    }
+
+    /** Fails with a message naming the missing setting unless CPU peaks can be trusted. */
+    public static void requireCpuSettings() {
+        if (!cpuSettingsInEffect()) {
+            throw new IllegalStateException("CPU memory measurement needs " + MMAP_THRESHOLD_VARIABLE
+                    + " set in the environment before the JVM starts (e.g. 65536), so freed tensor memory goes back"
+                    + " to the OS; `./revnet` and the Maven test runs set it");
+        }
+    }
+
+    /** Peak bytes used by {@code work} on CPU, above the resident size at its start. */
+    public static Reading measureCpu(Work work) {
+        requireCpuSettings();
+        Torch.ensureLoaded();
+        resetPeak();
+        long baseline = statusField("VmRSS:");
+        run(work);
+        long peak = statusField("VmHWM:");
+        return new Reading(Math.max(0, peak - baseline), baseline, "cpu: VmHWM - VmRSS at start, " + MMAP_THRESHOLD_VARIABLE
+                + "=" + System.getenv(MMAP_THRESHOLD_VARIABLE));
+    }
+
+    /** Peak bytes allocated on CUDA device 0 by {@code work}, above what was allocated at its start. */
+    public static Reading measureCuda(Work work) {
+        if (!Torch.cudaAvailable()) {
+            throw new IllegalStateException("no CUDA device: build with -Pgpu on a machine with a GPU");
+        }
+        try (NativeScope scope = NativeScope.open()) {
+            DeviceAllocator allocator = torch_cuda.getDeviceAllocator(torch.DeviceType.CUDA);
+            allocator.resetPeakStats((byte) 0);
+            long baseline = allocator.getDeviceStats((byte) 0).allocated_bytes().current();
+            run(work);
+            DeviceStats stats = allocator.getDeviceStats((byte) 0);
+            return new Reading(Math.max(0, stats.allocated_bytes().peak() - baseline), baseline,
+                    "cuda: caching allocator peak allocated bytes");
+        }
+    }
+
+    /** Measures on the device in use. */
+    public static Reading measure(Work work) {
+        return Torch.cudaAvailable() ? measureCuda(work) : measureCpu(work);
+    }
+
+    /** The process's current resident size in bytes. */
+    public static long residentBytes() {
+        return statusField("VmRSS:");
+    }
+
+    private static void run(Work work) {
+        try {
+            work.run();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("measured work failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void resetPeak() {
+        try {
+            Files.writeString(CLEAR_REFS, "5", StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot reset the peak resident size through " + CLEAR_REFS + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long statusField(String field) {
+        try {
+            for (String line : Files.readAllLines(STATUS)) {
+                if (line.startsWith(field)) {
+                    String[] parts = line.substring(field.length()).trim().split("\\s+");
+                    return Long.parseLong(parts[0]) * 1024L;
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + STATUS + ": " + e.getMessage(), e);
+        }
+        throw new IllegalStateException(STATUS + " has no " + field + " line");
+    }
+}

@@ -1,0 +1,105 @@
+package io.github.revnet.bridge;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.pytorch.global.torch;
+
+/** The LibTorch runtime: loads the natives once, sets threads, and reports versions and device. */
+public final class Torch {
+    private static volatile boolean loaded;
+
+    private Torch() {
+    }
+
+    /** Loads LibTorch's natives (idempotent; every bridge entry point calls it). */
+    public static void ensureLoaded() {
+        if (!loaded) {
+            synchronized (Torch.class) {
+                if (!loaded) {
+                    Loader.load(torch.class);
+                    loaded = true;
+                }
+            }
+        }
+    }
+
+    /** Sets LibTorch's intra-op thread count. */
+    public static void setThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        ensureLoaded();
+        torch.set_num_threads(threads);
+    }
+
+    public static int threads() {
+        ensureLoaded();
+        return torch.get_num_threads();
+    }
+
+    /** Seeds LibTorch's default generators (CPU, and CUDA when present). */
+    public static void seed(long seed) {
+        ensureLoaded();
+        torch.manual_seed(seed);
+    }
+
+    /** The LibTorch version these presets wrap, e.g. "2.10.0". */
+    public static String libtorchVersion() {
+        String presets = version("pytorch");
+        if (presets == null) {
+            return "unknown";
+        }
+        int dash = presets.indexOf('-');
+        return dash > 0 ? presets.substring(0, dash) : presets;
+    }
+
+    public static String javacppVersion() {
+        String version = version("javacpp");
+        return version == null ? "unknown" : version;
+    }
+
+    private static String version(String artifact) {
+        try {
+            return Loader.getVersion("org.bytedeco", artifact);
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /** True when the loaded LibTorch was built with CUDA and sees a device. */
+    public static boolean cudaAvailable() {
+        ensureLoaded();
+        try {
+            return torch.cuda_is_available();
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** The device this harness computes on: "cuda" when available, else "cpu". */
+    public static String deviceName() {
+        return cudaAvailable() ? "cuda" : "cpu";
+    }
+
+    /** The CPU model as the kernel reports it, for reports. */
+    public static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux, or not readable: reported as unknown.
+        }
+        return "unknown";
+    }
+
+    /** One line describing the runtime, printed by commands and reports. */
+    public static String describe() {
+        return "LibTorch " + libtorchVersion() + " (JavaCPP " + javacppVersion() + "), device " + deviceName()
+                + ", " + threads() + " intra-op threads, CPU " + cpuModel();
+    }
+}

@@ -1,0 +1,54 @@
+package io.github.revnet.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+
+class MemoryMeterTest {
+    private static final long MIB = 1024L * 1024L;
+
+    private static long peakOfAllocating(long bytes) {
+        return MemoryMeter.measureCpu(() -> {
+            try (NativeScope scope = NativeScope.open()) {
+                Tensor t = torch.ones(new long[] {bytes / 8}, new TensorOptions(torch.ScalarType.Double));
+                assertTrue(t.sum().item_double() > 0);
+            }
+        }).peakBytes();
+    }
+
+    @Test
+    void readsBackAKnownAllocationWithinFivePercent() {
+        assumeTrue(MemoryMeter.cpuSettingsInEffect(), "surefire sets " + MemoryMeter.MMAP_THRESHOLD_VARIABLE);
+        peakOfAllocating(16 * MIB); // warm up LibTorch's thread pools and code pages
+        for (long size : new long[] {64 * MIB, 256 * MIB}) {
+            long peak = peakOfAllocating(size);
+            double ratio = (double) peak / size;
+            assertTrue(ratio > 0.95 && ratio < 1.05, "allocated " + size + " bytes, meter read " + peak + " (ratio " + ratio + ")");
+        }
+    }
+
+    @Test
+    void freedMemoryDoesNotCountTwice() {
+        assumeTrue(MemoryMeter.cpuSettingsInEffect(), "surefire sets " + MemoryMeter.MMAP_THRESHOLD_VARIABLE);
+        peakOfAllocating(16 * MIB);
+        long peak = MemoryMeter.measureCpu(() -> {
+            for (int i = 0; i < 4; i++) {
+                try (NativeScope scope = NativeScope.open()) {
+                    torch.ones(new long[] {64 * MIB / 8}, new TensorOptions(torch.ScalarType.Double));
+                }
+            }
+        }).peakBytes();
+        double ratio = (double) peak / (64 * MIB);
+        assertTrue(ratio > 0.95 && ratio < 1.05, "four sequential 64 MiB tensors must peak at 64 MiB, read ratio " + ratio);
+    }
+
+    @Test
+    void refusesToMeasureWithoutTheAllocatorSetting() {
+        assumeTrue(!MemoryMeter.cpuSettingsInEffect(), "only meaningful in a JVM started without the setting");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> MemoryMeter.measureCpu(() -> { }));
+    }
+}
