@@ -26,13 +26,15 @@ import org.bytedeco.pytorch.TensorTensorHook;
  * exactly {@code forward(input)} (non-finite inputs included). When the input needs no gradient,
  * the link hangs from a private 0-dim leaf instead, so parameter gradients still arrive.
  *
- * <p>The function's state (saved tensors, hooks, the stashed input gradient) belongs to the
- * {@link NativeScope} in which {@code apply} was called and is released when that scope closes;
- * saved tensors go as soon as backward has run. Backward runs at most once per apply (as with
- * {@code retain_graph=false}).
+ * <p>The graph outlives the lexical block that built it, so the function's state (saved tensors,
+ * hooks, the stashed input gradient) belongs to the outermost open {@link NativeScope} on the
+ * thread (the training step or check that will call {@code backward()}) and is released when that
+ * scope closes; saved tensors go as soon as backward has run. Backward runs at most once per
+ * apply (as with {@code retain_graph=false}).
  */
 public abstract class CustomFunction {
     private final List<Tensor> saved = new ArrayList<>();
+    private final List<TensorTensorHook> hooks = new ArrayList<>(2);
     private Tensor savedOutput;
     private Tensor inputGradient;
     private boolean needsInputGrad;
@@ -59,9 +61,9 @@ public abstract class CustomFunction {
         return tensor;
     }
 
-    /** Applies this function in the current scope, which then owns its graph state. */
+    /** Applies this function; its output is created in the current scope, its graph state owned by the outermost one. */
     public final Tensor apply(Tensor input) {
-        NativeScope owner = NativeScope.current();
+        NativeScope owner = NativeScope.outermost();
         if (input.dim() < 1) {
             throw new IllegalArgumentException("CustomFunction input must have at least one dimension, got a 0-dim tensor");
         }
@@ -81,17 +83,26 @@ public abstract class CustomFunction {
         Tensor carrier;
         if (needsInputGrad) {
             Tensor alias = input.view_as(input);
-            alias.register_hook(owner.retain(new InputGradientHook()));
+            alias.register_hook(hold(owner, new InputGradientHook()));
             carrier = alias.narrow(0, 0, 0).sum();
         } else {
             carrier = output.new_zeros(new long[0]);
             carrier.requires_grad_(true);
         }
         Tensor spread = carrier.expand(Shapes.of(output));
-        spread.register_hook(owner.retain(new OutputGradientHook()));
+        spread.register_hook(hold(owner, new OutputGradientHook()));
         Tensor linked = output.add(spread);
-        savedOutput = owner.adopt(linked.detach());
+        savedOutput = NativeScope.current().adopt(linked.detach());
         return linked;
+    }
+
+    /**
+     * A hook is itself a native object: taken out of the current (lexical) scope, whose closing
+     * would free its native thunk under the graph, and held by the owner until the graph is done.
+     */
+    private TensorTensorHook hold(NativeScope owner, TensorTensorHook hook) {
+        hooks.add(NativeScope.current().adopt(hook));
+        return owner.retain(hook);
     }
 
     private RuntimeException rethrowable(RuntimeException e) {
@@ -142,7 +153,12 @@ public abstract class CustomFunction {
         }
     }
 
+    /** Releases state a subclass keeps beyond {@link #save}d tensors; called once backward has run or the owning scope closes. */
+    protected void releaseState() {
+    }
+
     private void releaseSaved() {
+        releaseState();
         saved.forEach(NativeScope::release);
         saved.clear();
         NativeScope.release(savedOutput);
@@ -151,6 +167,8 @@ public abstract class CustomFunction {
 
     private void releaseAll() {
         releaseSaved();
+        hooks.forEach(NativeScope::release);
+        hooks.clear();
         NativeScope.release(inputGradient);
         inputGradient = null;
     }

@@ -5,8 +5,10 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * A unit of work whose native handles are released when it closes.
@@ -33,8 +35,12 @@ public final class NativeScope implements AutoCloseable {
     private boolean closed;
 
     private NativeScope() {
+        this(null);
+    }
+
+    NativeScope(NativeArena arena) {
         Torch.ensureLoaded();
-        pointers = new PointerScope();
+        pointers = arena == null ? new PointerScope() : arena.recorder();
         OPEN.get().push(this);
     }
 
@@ -53,6 +59,15 @@ public final class NativeScope implements AutoCloseable {
         return top;
     }
 
+    /**
+     * The outermost open scope on this thread: the unit of work (a training step, a check) that
+     * owns state whose lifetime is the autograd graph's rather than a lexical block's.
+     */
+    public static NativeScope outermost() {
+        current();
+        return OPEN.get().peekLast();
+    }
+
     /** True when some scope is open on this thread. */
     public static boolean isOpen() {
         return !OPEN.get().isEmpty();
@@ -63,6 +78,30 @@ public final class NativeScope implements AutoCloseable {
         try (NativeScope scope = open()) {
             return scope.keep(work.get());
         }
+    }
+
+    /**
+     * Applies {@code steps} in order, releasing each intermediate result as soon as the next step
+     * has consumed it; only the final result is kept, in the caller's scope. This is what keeps a
+     * plain-autograd forward as lean as Python's: an intermediate survives only if the graph saved it.
+     */
+    public static Tensor chain(Tensor input, List<? extends UnaryOperator<Tensor>> steps) {
+        if (steps.isEmpty()) {
+            return input;
+        }
+        Tensor current = input;
+        for (int i = 0; i < steps.size(); i++) {
+            Tensor next;
+            try (NativeScope scope = open()) {
+                Tensor produced = steps.get(i).apply(current);
+                next = i == steps.size() - 1 ? scope.keep(produced) : scope.adopt(produced);
+            }
+            if (current != input) {
+                release(current);
+            }
+            current = next;
+        }
+        return current;
     }
 
     /**

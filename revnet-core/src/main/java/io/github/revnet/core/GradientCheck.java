@@ -1,0 +1,130 @@
+package io.github.revnet.core;
+
+import io.github.revnet.bridge.Grad;
+import io.github.revnet.bridge.NativeArena;
+import io.github.revnet.bridge.NativeScope;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Runs one forward/backward in {@code stored} and in {@code reversible} mode from the same weights,
+ * running statistics and input, and compares everything the two should agree on.
+ */
+public final class GradientCheck {
+    private GradientCheck() {
+    }
+
+    /** Relative error of one gradient tensor: ‖g_rev − g_stored‖ / ‖g_stored‖ (absolute when ‖g_stored‖ = 0). */
+    public record TensorError(String name, double relativeError) {
+    }
+
+    /** What the check measured. */
+    public record Result(String model, DType dtype, int batch, double inverseMaxAbsError, double maxRelativeGradError,
+            List<TensorError> parameters, double inputRelativeError, double runningStatsMaxAbsDiff, double gradAngleDegrees,
+            double storedLoss, double reversibleLoss) {
+    }
+
+    public static Result run(Model model, Tensor input, Tensor labels) {
+        if (!model.spec().reversible()) {
+            throw new IllegalArgumentException(model.spec().name() + " has no reversible blocks to check");
+        }
+        model.validateInput(input, Mode.REVERSIBLE);
+        Network net = model.network();
+        try (NativeArena held = new NativeArena(); NativeScope scope = NativeScope.open()) {
+            List<Tensor> initialBuffers = held.run(() -> cloneAll(net.buffers()));
+
+            double[] inverseError = {0};
+            Grad.off(() -> net.forward(input, Mode.STORED, (stack, x) ->
+                    inverseError[0] = Math.max(inverseError[0], stack.reconstructionError(x))));
+            copyInto(net.buffers(), initialBuffers);
+
+            Pass stored = held.run(() -> pass(model, input, labels, Mode.STORED));
+            copyInto(net.buffers(), initialBuffers);
+            Pass reversible = held.run(() -> pass(model, input, labels, Mode.REVERSIBLE));
+
+            List<TensorError> errors = new ArrayList<>();
+            double worst = 0;
+            double dot = 0;
+            double normStored = 0;
+            double normReversible = 0;
+            for (Map.Entry<String, Tensor> e : stored.gradients.entrySet()) {
+                Tensor s = e.getValue();
+                Tensor r = reversible.gradients.get(e.getKey());
+                double err = relativeError(r, s);
+                errors.add(new TensorError(e.getKey(), err));
+                worst = Math.max(worst, err);
+                if (r != null && s != null) {
+                    dot += r.mul(s).sum().item_double();
+                    normStored += s.mul(s).sum().item_double();
+                    normReversible += r.mul(r).sum().item_double();
+                }
+            }
+            double inputError = relativeError(reversible.inputGradient, stored.inputGradient);
+            double cos = dot / Math.sqrt(normStored * normReversible);
+            double angle = Math.toDegrees(Math.acos(Math.max(-1, Math.min(1, cos))));
+            double statsDiff = 0;
+            for (int i = 0; i < stored.buffersAfter.size(); i++) {
+                statsDiff = Math.max(statsDiff, maxAbsDiff(stored.buffersAfter.get(i), reversible.buffersAfter.get(i)));
+            }
+            return new Result(model.spec().name(), model.dtype(), (int) input.size(0), inverseError[0], Math.max(worst, inputError),
+                    errors, inputError, statsDiff, angle, stored.loss, reversible.loss);
+        }
+    }
+
+    private record Pass(double loss, Map<String, Tensor> gradients, Tensor inputGradient, List<Tensor> buffersAfter) {
+    }
+
+    private static Pass pass(Model model, Tensor input, Tensor labels, Mode mode) {
+        model.network().module().zero_grad(true);
+        Tensor x = input.detach().clone();
+        x.requires_grad_(true);
+        double loss;
+        try (NativeScope scope = NativeScope.open()) {
+            Tensor l = model.loss(model.forward(x, mode), labels);
+            l.backward();
+            loss = l.item_double();
+        }
+        Map<String, Tensor> grads = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
+            Tensor g = p.getValue().grad();
+            grads.put(p.getKey(), g.defined() ? g.clone() : null);
+        }
+        return new Pass(loss, grads, x.grad().clone(), cloneAll(model.network().buffers()));
+    }
+
+    /** ‖a − b‖ / ‖b‖, or ‖a − b‖ when b is zero; infinite when only one of them exists. */
+    public static double relativeError(Tensor a, Tensor b) {
+        if (a == null || b == null) {
+            return a == b ? 0 : Double.POSITIVE_INFINITY;
+        }
+        try (NativeScope scope = NativeScope.open()) {
+            double diff = a.sub(b).norm().item_double();
+            double ref = b.norm().item_double();
+            return ref == 0 ? diff : diff / ref;
+        }
+    }
+
+    static double maxAbsDiff(Tensor a, Tensor b) {
+        try (NativeScope scope = NativeScope.open()) {
+            return a.numel() == 0 ? 0 : a.sub(b).abs().max().item_double();
+        }
+    }
+
+    private static List<Tensor> cloneAll(List<Tensor> tensors) {
+        return Grad.off(() -> tensors.stream().map(Tensor::clone).toList());
+    }
+
+    private static void copyInto(List<Tensor> targets, List<Tensor> sources) {
+        try (NativeScope scope = NativeScope.open()) {
+            Grad.off(() -> {
+                for (int i = 0; i < targets.size(); i++) {
+                    targets.get(i).copy_(sources.get(i));
+                }
+                return null;
+            });
+        }
+    }
+}

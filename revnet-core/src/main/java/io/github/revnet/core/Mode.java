@@ -1,0 +1,22 @@
+package io.github.revnet.core;
+
+/** How a model's reversible stacks are differentiated. Every mode runs the same modules and weights. */
+public enum Mode {
+    /** Plain LibTorch autograd: every activation is kept. The reference for every check and benchmark. */
+    STORED,
+    /** Algorithm 1 of Gomez et al. (2017): block inputs are reconstructed from outputs during backward. */
+    REVERSIBLE;
+
+    public static Mode parse(String name) {
+        for (Mode m : values()) {
+            if (m.name().equalsIgnoreCase(name)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("unknown mode '" + name + "': expected one of stored, reversible");
+    }
+
+    public String label() {
+        return name().toLowerCase();
+    }
+}

@@ -1,0 +1,61 @@
+package io.github.revnet.core;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The architecture of a named model: family, residual function kind, units per stage and widths
+ * (stem first, then one per stage), as in Table 1 of Gomez et al. (2017) and He et al. (2016).
+ */
+public record ModelSpec(String name, Family family, FunctionOptions.Kind kind, int[] units, int[] widths, boolean imagenet,
+        double paperParamsMillions) {
+
+    /** Reversible or ordinary residual network. */
+    public enum Family {
+        REVNET, RESNET
+    }
+
+    static final List<ModelSpec> ZOO = List.of(
+            new ModelSpec("revnet-38", Family.REVNET, FunctionOptions.Kind.BASIC, new int[] {3, 3, 3}, new int[] {32, 32, 64, 112}, false, 0.46),
+            new ModelSpec("revnet-110", Family.REVNET, FunctionOptions.Kind.BASIC, new int[] {9, 9, 9}, new int[] {32, 32, 64, 128}, false, 1.73),
+            new ModelSpec("revnet-164", Family.REVNET, FunctionOptions.Kind.BOTTLENECK, new int[] {9, 9, 9}, new int[] {32, 32, 64, 128}, false, 1.75),
+            new ModelSpec("revnet-104", Family.REVNET, FunctionOptions.Kind.BOTTLENECK, new int[] {2, 2, 11, 2}, new int[] {128, 128, 256, 512, 832}, true, 45.2),
+            new ModelSpec("resnet-32", Family.RESNET, FunctionOptions.Kind.BASIC, new int[] {5, 5, 5}, new int[] {16, 16, 32, 64}, false, 0.46),
+            new ModelSpec("resnet-110", Family.RESNET, FunctionOptions.Kind.BASIC, new int[] {18, 18, 18}, new int[] {16, 16, 32, 64}, false, 1.73),
+            new ModelSpec("resnet-164", Family.RESNET, FunctionOptions.Kind.BOTTLENECK, new int[] {18, 18, 18}, new int[] {16, 16, 32, 64}, false, 1.70),
+            new ModelSpec("resnet-101", Family.RESNET, FunctionOptions.Kind.BOTTLENECK, new int[] {3, 4, 23, 3}, new int[] {64, 64, 128, 256, 512}, true, 44.5));
+
+    /** The spec called {@code name}, case-insensitively. */
+    public static ModelSpec named(String name) {
+        for (ModelSpec spec : ZOO) {
+            if (spec.name.equalsIgnoreCase(name)) {
+                return spec;
+            }
+        }
+        throw new IllegalArgumentException("unknown model '" + name + "': expected one of " + names());
+    }
+
+    public static List<String> names() {
+        return ZOO.stream().map(ModelSpec::name).toList();
+    }
+
+    public boolean reversible() {
+        return family == Family.REVNET;
+    }
+
+    /** The input size the paper used: 224 for ImageNet models, 32 for CIFAR ones. */
+    public int defaultImageSize() {
+        return imagenet ? 224 : 32;
+    }
+
+    /** Output channels of stage i (bottlenecks expand by 4). */
+    int stageChannels(int stage) {
+        return kind == FunctionOptions.Kind.BOTTLENECK ? 4 * widths[stage + 1] : widths[stage + 1];
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + family.name().toLowerCase() + ", " + kind.name().toLowerCase() + ", units " + Arrays.toString(units)
+                + ", widths " + Arrays.toString(widths) + ")";
+    }
+}

@@ -1,0 +1,87 @@
+package io.github.revnet.core;
+
+import io.github.revnet.bridge.NativeScope;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Stem → units → head (BN → ReLU → global average pool → classifier). Units are reversible stacks
+ * (differentiated according to the mode) or ordinary layers whose activations are stored.
+ */
+public final class Network extends Layer {
+    private final Conv stem;
+    private final boolean stemPool;
+    private final List<Layer> units = new ArrayList<>();
+    private final BatchNorm finalNorm;
+    private final Dense classifier;
+    private final int features;
+
+    Network(Conv stem, boolean stemPool, List<Layer> units, int features, int classes) {
+        this.stem = add("stem", stem);
+        this.stemPool = stemPool;
+        for (Layer unit : units) {
+            this.units.add(add("unit" + this.units.size(), unit));
+        }
+        this.features = features;
+        this.finalNorm = add("final_norm", new BatchNorm(features));
+        this.classifier = add("classifier", new Dense(features, classes));
+    }
+
+    public List<ReversibleStack> reversibleStacks() {
+        return units.stream().filter(ReversibleStack.class::isInstance).map(ReversibleStack.class::cast).toList();
+    }
+
+    public List<Layer> units() {
+        return List.copyOf(units);
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return forward(input, Mode.STORED, null);
+    }
+
+    /** Logits for {@code input}; {@code stackInputs}, when given, sees each reversible stack's input. */
+    public Tensor forward(Tensor input, Mode mode, BiConsumer<ReversibleStack, Tensor> stackInputs) {
+        List<UnaryOperator<Tensor>> steps = new ArrayList<>();
+        steps.add(stem::forward);
+        if (stemPool) {
+            steps.add(x -> torch.max_pool2d(x, new long[] {3, 3}, new long[] {2, 2}, new long[] {1, 1}, new long[] {1, 1}, false));
+        }
+        for (Layer unit : units) {
+            if (unit instanceof ReversibleStack stack) {
+                steps.add(x -> {
+                    if (stackInputs != null) {
+                        stackInputs.accept(stack, x);
+                    }
+                    return stack.forward(x, mode);
+                });
+            } else {
+                steps.add(unit::forward);
+            }
+        }
+        steps.add(finalNorm::forward);
+        steps.add(torch::relu);
+        steps.add(x -> torch.adaptive_avg_pool2d(x, 1, 1).flatten(1, -1));
+        steps.add(classifier::forward);
+        return NativeScope.chain(input, steps);
+    }
+
+    @Override
+    public long[] outputShape(long[] inputShape) {
+        long[] s = stem.outputShape(inputShape);
+        if (stemPool) {
+            s = new long[] {s[0], s[1], (s[2] - 1) / 2 + 1, (s[3] - 1) / 2 + 1};
+        }
+        for (Layer unit : units) {
+            s = unit.outputShape(s);
+        }
+        if (s[1] != features) {
+            throw new IllegalStateException("units end with " + s[1] + " channels, head expects " + features);
+        }
+        return classifier.outputShape(new long[] {s[0], features});
+    }
+}

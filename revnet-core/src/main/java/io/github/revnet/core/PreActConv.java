@@ -1,0 +1,40 @@
+package io.github.revnet.core;
+
+import io.github.revnet.bridge.NativeScope;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/** Full pre-activation (He et al., 2016): BN → ReLU → [dropout] → conv. */
+public final class PreActConv extends Layer {
+    private final BatchNorm norm;
+    private final double dropout;
+    private final Conv conv;
+
+    public PreActConv(int in, int out, int kernel, int stride, boolean batchNorm, double dropout) {
+        this.norm = batchNorm ? add("norm", new BatchNorm(in)) : null;
+        this.dropout = Check.probability("dropout", dropout);
+        this.conv = add("conv", new Conv(in, out, kernel, stride));
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        List<UnaryOperator<Tensor>> steps = new ArrayList<>(4);
+        if (norm != null) {
+            steps.add(norm::forward);
+        }
+        steps.add(torch::relu);
+        if (dropout > 0) {
+            steps.add(x -> torch.dropout(x, dropout, isTraining()));
+        }
+        steps.add(conv::forward);
+        return NativeScope.chain(input, steps);
+    }
+
+    @Override
+    public long[] outputShape(long[] inputShape) {
+        return conv.outputShape(norm == null ? inputShape : norm.outputShape(inputShape));
+    }
+}

@@ -1,0 +1,106 @@
+package io.github.revnet.core;
+
+import io.github.revnet.bridge.Grad;
+import io.github.revnet.bridge.LoopCarry;
+import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.Shapes;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+
+/** A sequence of reversible blocks, differentiated by plain autograd or by reconstruction. */
+public final class ReversibleStack extends Layer {
+    private final List<ReversibleBlock> blocks;
+
+    public ReversibleStack(List<ReversibleBlock> blocks) {
+        if (blocks.isEmpty()) {
+            throw new IllegalArgumentException("a reversible stack needs at least one block, got none");
+        }
+        List<ReversibleBlock> registered = new ArrayList<>(blocks.size());
+        for (ReversibleBlock b : blocks) {
+            registered.add(add("block" + registered.size(), b));
+        }
+        this.blocks = List.copyOf(registered);
+    }
+
+    /** {@code count} blocks over {@code channels} channels, F and G shaped by {@code template}. */
+    public static ReversibleStack of(int count, int channels, FunctionOptions template) {
+        Check.positive("block count", count);
+        List<ReversibleBlock> blocks = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            blocks.add(ReversibleBlock.of(channels, template));
+        }
+        return new ReversibleStack(blocks);
+    }
+
+    public List<ReversibleBlock> blocks() {
+        return blocks;
+    }
+
+    /** Forward in {@link Mode#STORED}. */
+    @Override
+    public Tensor forward(Tensor input) {
+        return forward(input, Mode.STORED);
+    }
+
+    public Tensor forward(Tensor input, Mode mode) {
+        outputShape(Shapes.of(input));
+        return switch (mode) {
+            case STORED -> stored(input);
+            case REVERSIBLE -> new ReversibleBackprop(blocks).apply(input);
+        };
+    }
+
+    private Tensor stored(Tensor input) {
+        try (LoopCarry x = new LoopCarry()) {
+            try (NativeScope scope = NativeScope.open()) {
+                x.set(scope, ReversibleBlock.split(input));
+            }
+            for (ReversibleBlock block : blocks) {
+                try (NativeScope scope = NativeScope.open()) {
+                    x.set(scope, block.forward(x.get(0), x.get(1)));
+                }
+            }
+            return ReversibleBlock.join(new Tensor[] {x.get(0), x.get(1)});
+        }
+    }
+
+    /** Reconstructs the stack's input from its output, block by block from the last. */
+    public Tensor inverse(Tensor output) {
+        outputShape(Shapes.of(output));
+        try (LoopCarry y = new LoopCarry()) {
+            try (NativeScope scope = NativeScope.open()) {
+                y.set(scope, ReversibleBlock.split(output));
+            }
+            for (int i = blocks.size() - 1; i >= 0; i--) {
+                try (NativeScope scope = NativeScope.open()) {
+                    y.set(scope, blocks.get(i).inverse(y.get(0), y.get(1)));
+                }
+            }
+            return ReversibleBlock.join(new Tensor[] {y.get(0), y.get(1)});
+        }
+    }
+
+    /**
+     * max |inverse(forward(x)) − x| without a graph and without touching running statistics. In
+     * training mode the inverse recomputes BatchNorm batch statistics from the same tensors the
+     * forward pass saw, as backward does.
+     */
+    public double reconstructionError(Tensor input) {
+        try (NativeScope scope = NativeScope.open()) {
+            return Grad.off(() -> RunningStats.frozen(this, () -> {
+                Tensor rebuilt = inverse(stored(input));
+                return rebuilt.sub(input).abs().max().item_double();
+            }));
+        }
+    }
+
+    @Override
+    public long[] outputShape(long[] inputShape) {
+        long[] s = inputShape;
+        for (ReversibleBlock b : blocks) {
+            s = b.outputShape(s);
+        }
+        return s;
+    }
+}
