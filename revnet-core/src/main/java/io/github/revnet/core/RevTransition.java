@@ -2,6 +2,7 @@ package io.github.revnet.core;
 
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Shapes;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -37,7 +38,10 @@ public final class RevTransition extends Layer {
     }
 
     private Tensor shortcut(Tensor half) {
-        Tensor pooled = stride == 1 ? half : torch.avg_pool2d(half, stride, stride);
+        // ceil mode: ceil(H / stride) rows, the same as the padded strided convolution in F.
+        Tensor pooled = stride == 1 ? half
+                : torch.avg_pool2d(half, new long[] {stride, stride}, new long[] {stride, stride}, new long[] {0, 0}, true, false,
+                        new LongOptional());
         long pad = (out - in) / 2;
         return pad == 0 ? pooled : torch.constant_pad_nd(pooled, 0, 0, 0, 0, 0, pad);
     }

@@ -1,0 +1,41 @@
+package io.github.revnet.core;
+
+import io.github.revnet.bridge.MemoryMeter;
+import io.github.revnet.bridge.NativeScope;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Measured peak activation memory of one forward/backward through a layer: the peak during the
+ * pass minus what was resident before it (parameters, their already-allocated gradients, the
+ * input). Measured by {@link MemoryMeter}, never computed from shapes.
+ */
+public final class ActivationMemory {
+    private ActivationMemory() {
+    }
+
+    /** Peak bytes of a forward/backward of {@code stack} in {@code mode}, gradients allocated beforehand. */
+    public static long ofStack(ReversibleStack stack, Tensor input, Mode mode) {
+        Tensor x = input.detach();
+        x.requires_grad_(true);
+        Runnable pass = () -> {
+            try (NativeScope scope = NativeScope.open()) {
+                stack.forward(x, mode).sum().backward();
+            }
+        };
+        pass.run(); // allocates parameter gradients, warms kernels: neither is activation memory
+        stack.module().zero_grad(false);
+        return MemoryMeter.measure(pass::run).peakBytes();
+    }
+
+    /** Peak bytes of one training-style forward/backward of {@code model}, gradients allocated beforehand. */
+    public static long ofModel(Model model, Tensor images, Tensor labels, Mode mode) {
+        Runnable pass = () -> {
+            try (NativeScope scope = NativeScope.open()) {
+                model.loss(model.forward(images, mode), labels).backward();
+            }
+        };
+        pass.run();
+        model.network().module().zero_grad(false);
+        return MemoryMeter.measure(pass::run).peakBytes();
+    }
+}

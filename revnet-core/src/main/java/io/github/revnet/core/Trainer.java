@@ -1,0 +1,80 @@
+package io.github.revnet.core;
+
+import io.github.revnet.bridge.NativeArena;
+import io.github.revnet.bridge.NativeScope;
+import org.bytedeco.pytorch.SGD;
+import org.bytedeco.pytorch.SGDOptions;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Training steps for a model: cross-entropy loss, LibTorch's SGD with momentum and weight decay
+ * (defaults as in Gomez et al.: lr 0.1, momentum 0.9, weight decay 1e-4).
+ */
+public final class Trainer implements AutoCloseable {
+    private final NativeArena arena = new NativeArena();
+    private final Model model;
+    private final SGD optimizer;
+
+    /** SGD options as a small value object. */
+    public record Options(double learningRate, double momentum, double weightDecay) {
+        public Options {
+            if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+                throw new IllegalArgumentException("learning rate must be a positive finite number, got " + learningRate);
+            }
+            if (!(momentum >= 0 && momentum < 1)) {
+                throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+            }
+            if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+                throw new IllegalArgumentException("weight decay must be a non-negative finite number, got " + weightDecay);
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(0.1, 0.9, 1e-4);
+        }
+
+        public Options learningRate(double value) {
+            return new Options(value, momentum, weightDecay);
+        }
+    }
+
+    public Trainer(Model model, Options options) {
+        this.model = model;
+        this.optimizer = arena.run(() -> {
+            SGDOptions sgd = new SGDOptions(options.learningRate());
+            sgd.momentum().put(options.momentum());
+            sgd.weight_decay().put(options.weightDecay());
+            return new SGD(model.network().module().parameters(true), sgd);
+        });
+    }
+
+    /** One step: forward, loss, backward, optimizer update. Returns the loss before the update. */
+    public double step(Tensor images, Tensor labels, Mode mode) {
+        try (NativeScope scope = NativeScope.open()) {
+            optimizer.zero_grad(false);
+            Tensor loss = model.loss(model.forward(images, mode), labels);
+            loss.backward();
+            optimizer.step();
+            return loss.item_double();
+        }
+    }
+
+    /** Gradients only (no update), leaving them in the parameters' grad. Returns the loss. */
+    public double gradients(Tensor images, Tensor labels, Mode mode) {
+        try (NativeScope scope = NativeScope.open()) {
+            optimizer.zero_grad(false);
+            Tensor loss = model.loss(model.forward(images, mode), labels);
+            loss.backward();
+            return loss.item_double();
+        }
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -1,0 +1,90 @@
+package io.github.revnet.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.revnet.bridge.Grad;
+import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.Torch;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+
+class ReversibleBlockTest {
+    private static Tensor randn(long... shape) {
+        return torch.randn(shape, new TensorOptions(torch.ScalarType.Double));
+    }
+
+    private static ReversibleStack stack(int blocks, int channels, FunctionOptions template) {
+        ReversibleStack s = ReversibleStack.of(blocks, channels, template);
+        s.module().to(torch.ScalarType.Double, false);
+        return s;
+    }
+
+    @Test
+    void inverseReconstructsTheInputExactlyInFloat64() {
+        try (NativeScope scope = NativeScope.open()) {
+            Torch.seed(11);
+            ReversibleStack s = stack(3, 8, FunctionOptions.of(1, 1));
+            Tensor x = randn(2, 8, 5, 7);
+            double error = s.reconstructionError(x);
+            assertTrue(error < 1e-12, "reconstruction error " + error);
+            Tensor y = Grad.off(() -> s.forward(x));
+            assertTrue(y.sub(x).abs().max().item_double() > 1e-3, "the stack must actually transform its input");
+        }
+    }
+
+    @Test
+    void stackGradientsMatchPlainAutogradIncludingDropoutAndInputsWithoutGradient() {
+        for (boolean dropout : new boolean[] {false, true}) {
+            for (boolean inputGrad : new boolean[] {true, false}) {
+                try (NativeScope scope = NativeScope.open()) {
+                    Torch.seed(5);
+                    ReversibleStack s = stack(3, 6, FunctionOptions.of(1, 1).dropout(dropout ? 0.3 : 0));
+                    Tensor x = randn(3, 6, 4, 4);
+                    Tensor w = randn(3, 6, 4, 4);
+                    var stored = gradients(s, x, w, Mode.STORED, inputGrad, 99);
+                    var reversible = gradients(s, x, w, Mode.REVERSIBLE, inputGrad, 99);
+                    for (int i = 0; i < stored.length; i++) {
+                        double err = GradientCheck.relativeError(reversible[i], stored[i]);
+                        assertTrue(err < 1e-10, "dropout=" + dropout + " inputGrad=" + inputGrad + " tensor " + i + " error " + err);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Gradients of sum(w * stack(x)) for every parameter (and the input when it requires one). */
+    private static Tensor[] gradients(ReversibleStack s, Tensor x0, Tensor w, Mode mode, boolean inputGrad, long seed) {
+        s.module().zero_grad(true);
+        Tensor x = x0.detach().clone();
+        x.requires_grad_(inputGrad);
+        Torch.seed(seed);
+        try (NativeScope scope = NativeScope.open()) {
+            s.forward(x, mode).mul(w).sum().backward();
+        }
+        var params = s.parameters();
+        Tensor[] out = new Tensor[params.size() + (inputGrad ? 1 : 0)];
+        for (int i = 0; i < params.size(); i++) {
+            out[i] = params.get(i).grad().clone();
+        }
+        if (inputGrad) {
+            out[params.size()] = x.grad().clone();
+        }
+        return out;
+    }
+
+    @Test
+    void runningStatisticsAreUpdatedOnceInBothModes() {
+        try (Model model = Model.create("revnet-38", ModelOptions.defaults().dtype(DType.FLOAT64).seed(3));
+                NativeScope scope = NativeScope.open()) {
+            var result = GradientCheck.run(model, model.randomInput(2, 16), model.randomLabels(2));
+            assertEquals(0.0, result.runningStatsMaxAbsDiff(), 1e-12, "running statistics differ between modes");
+            // num_batches_tracked is a buffer too: exactly one update per mode.
+            long counter = model.network().namedBuffers().entrySet().stream().filter(e -> e.getKey().endsWith("num_batches_tracked"))
+                    .findFirst().orElseThrow().getValue().item_long();
+            assertEquals(1, counter);
+        }
+    }
+}
