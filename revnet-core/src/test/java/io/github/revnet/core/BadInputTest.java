@@ -65,8 +65,22 @@ class BadInputTest {
                     () -> model.forward(torch.randn(new long[] {2, 3, 32, 32}, new TensorOptions(torch.ScalarType.Double)), Mode.STORED));
             rejects("dtype", () -> model.forward(torch.zeros(new long[] {2, 3, 32, 32}, new TensorOptions(torch.ScalarType.Int)),
                     Mode.STORED));
-            rejects("too small", () -> model.forward(torch.randn(2, 3, 1, 1), Mode.REVERSIBLE));
             rejects("null or undefined", () -> model.forward(null, Mode.REVERSIBLE));
+        }
+    }
+
+    @Test
+    void tinyAndOddSpatialSizesAreValidAndRunInBothModes() {
+        // Regression: the transition shortcut once pooled 7 rows to 3 while F produced 4.
+        try (NativeScope scope = NativeScope.open()) {
+            for (long[] shape : new long[][] {{1, 3, 1, 1}, {2, 3, 7, 5}}) {
+                for (Mode mode : Mode.values()) {
+                    Tensor x = torch.randn(shape);
+                    Tensor logits = model.forward(x, mode);
+                    assertTrue(logits.size(0) == shape[0] && logits.size(1) == 10);
+                    model.loss(logits, torch.zeros(new long[] {shape[0]}, new TensorOptions(torch.ScalarType.Long))).backward();
+                }
+            }
         }
     }
 
