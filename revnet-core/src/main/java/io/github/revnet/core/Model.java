@@ -143,7 +143,12 @@ public final class Model implements AutoCloseable {
             throw new IllegalArgumentException("input is on " + (input.is_cuda() ? "cuda" : "cpu") + " but the model is on "
                     + Torch.deviceName());
         }
-        network.outputShape(shape);
+        long[] features = network.featureMapShape(shape);
+        if (network.isTraining() && features[0] * features[2] * features[3] < 2) {
+            throw new IllegalArgumentException("BatchNorm in training mode needs more than one value per channel, but input "
+                    + Arrays.toString(shape) + " leaves a " + features[2] + "x" + features[3] + " feature map at batch " + features[0]
+                    + ": use a batch of at least 2 or a larger image");
+        }
         if (options.checkFinite()) {
             boolean finite;
             try (NativeScope scope = NativeScope.open()) {

@@ -72,6 +72,12 @@ public final class Network extends Layer {
 
     @Override
     public long[] outputShape(long[] inputShape) {
+        long[] s = featureMapShape(inputShape);
+        return classifier.outputShape(new long[] {s[0], features});
+    }
+
+    /** The shape entering the head: the smallest feature map, where BatchNorm sees the fewest values. */
+    public long[] featureMapShape(long[] inputShape) {
         long[] s = stem.outputShape(inputShape);
         if (stemPool) {
             s = new long[] {s[0], s[1], (s[2] - 1) / 2 + 1, (s[3] - 1) / 2 + 1};
@@ -82,6 +88,6 @@ public final class Network extends Layer {
         if (s[1] != features) {
             throw new IllegalStateException("units end with " + s[1] + " channels, head expects " + features);
         }
-        return classifier.outputShape(new long[] {s[0], features});
+        return s;
     }
 }

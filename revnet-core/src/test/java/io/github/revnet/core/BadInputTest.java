@@ -73,7 +73,8 @@ class BadInputTest {
     void tinyAndOddSpatialSizesAreValidAndRunInBothModes() {
         // Regression: the transition shortcut once pooled 7 rows to 3 while F produced 4.
         try (NativeScope scope = NativeScope.open()) {
-            for (long[] shape : new long[][] {{1, 3, 1, 1}, {2, 3, 7, 5}}) {
+            rejects("more than one value per channel", () -> model.forward(torch.randn(1, 3, 1, 1), Mode.REVERSIBLE));
+            for (long[] shape : new long[][] {{2, 3, 1, 1}, {1, 3, 8, 8}, {2, 3, 7, 5}}) {
                 for (Mode mode : Mode.values()) {
                     Tensor x = torch.randn(shape);
                     Tensor logits = model.forward(x, mode);
