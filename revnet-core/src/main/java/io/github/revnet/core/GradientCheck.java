@@ -28,6 +28,11 @@ public final class GradientCheck {
     }
 
     public static Result run(Model model, Tensor input, Tensor labels) {
+        return run(model, input, labels, message -> { });
+    }
+
+    /** As {@link #run(Model, Tensor, Tensor)}, reporting each phase to {@code progress}. */
+    public static Result run(Model model, Tensor input, Tensor labels, java.util.function.Consumer<String> progress) {
         if (!model.spec().reversible()) {
             throw new IllegalArgumentException(model.spec().name() + " has no reversible blocks to check");
         }
@@ -36,13 +41,16 @@ public final class GradientCheck {
         try (NativeArena held = new NativeArena(); NativeScope scope = NativeScope.open()) {
             List<Tensor> initialBuffers = held.run(() -> cloneAll(net.buffers()));
 
+            progress.accept("inverse: reconstructing every reversible stack's input from its output");
             double[] inverseError = {0};
             Grad.off(() -> net.forward(input, Mode.STORED, (stack, x) ->
                     inverseError[0] = Math.max(inverseError[0], stack.reconstructionError(x))));
             copyInto(net.buffers(), initialBuffers);
 
+            progress.accept("stored: forward/backward with plain autograd");
             Pass stored = held.run(() -> pass(model, input, labels, Mode.STORED));
             copyInto(net.buffers(), initialBuffers);
+            progress.accept("reversible: forward without activations, backward by reconstruction");
             Pass reversible = held.run(() -> pass(model, input, labels, Mode.REVERSIBLE));
 
             List<TensorError> errors = new ArrayList<>();

@@ -1,0 +1,131 @@
+package io.github.revnet.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.Torch;
+import io.github.revnet.core.DType;
+import io.github.revnet.core.GradientCheck;
+import io.github.revnet.core.Model;
+import io.github.revnet.core.ModelOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** One forward/backward in both modes from the same weights and input, compared. */
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = {"Build a RevNet, run one forward/backward in stored and in reversible mode from the same weights and input,",
+                "and compare: inverse reconstruction error, and per parameter tensor the relative gradient error",
+                "||g_rev - g_stored|| / ||g_stored||. Exits 1 when a tolerance is exceeded, 2 on bad arguments."},
+        footer = {"", "Default tolerances: 1e-10 in float64, scaled by the ratio of machine epsilons for float32",
+                "(1e-10 * eps32/eps64 = 5.4e-2): the same number of units in the last place in both types.",
+                "", "Example: ./revnet check --model revnet-38 --dtype float64 --json check.json"})
+final class CheckCommand implements Callable<Integer> {
+    static final double FLOAT64_TOLERANCE = 1e-10;
+
+    @Option(names = "--model", required = true, description = "revnet-38, revnet-110, revnet-164 or revnet-104")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "2", description = "batch size (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--dtype", defaultValue = "float64", description = "float32 or float64 (default ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed of weights, input and labels (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--image-size", description = "input height and width (default: the paper's, 32 or 224)")
+    Integer imageSize;
+
+    @Option(names = "--tolerance", description = "override both tolerances")
+    Double tolerance;
+
+    @Option(names = "--threads", defaultValue = "0", description = "LibTorch intra-op threads (default: all cores)")
+    int threads;
+
+    @Option(names = "--json", description = "also write the result as JSON to this file")
+    Path json;
+
+    @Option(names = "--quiet", description = "print only the summary, not every parameter")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException {
+        DType type = DType.parse(dtype);
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        }
+        if (tolerance != null && !(tolerance > 0)) {
+            throw new IllegalArgumentException("--tolerance must be positive, got " + tolerance);
+        }
+        double tol = tolerance != null ? tolerance : FLOAT64_TOLERANCE * type.epsilon() / DType.FLOAT64.epsilon();
+        RevnetCli.configureThreads(threads);
+        System.out.println(Torch.describe());
+        long start = System.nanoTime();
+        try (Model m = Model.create(model, ModelOptions.defaults().dtype(type).seed(seed)); NativeScope scope = NativeScope.open()) {
+            if (!m.spec().reversible()) {
+                throw new IllegalArgumentException(model + " has no reversible blocks to check: pick a revnet-*");
+            }
+            int size = imageSize != null ? imageSize : m.spec().defaultImageSize();
+            System.out.printf("%s: %,d parameters (paper: %.2fM), batch %d, %dx%d, %s, tolerance %.1e%n", m.spec().name(),
+                    m.parameterCount(), m.spec().paperParamsMillions(), batch, size, size, type.label(), tol);
+            Torch.seed(seed + 1);
+            var input = m.randomInput(batch, size);
+            var labels = m.randomLabels(batch);
+            GradientCheck.Result r = GradientCheck.run(m, input, labels,
+                    phase -> System.out.printf("  [%5.1fs] %s%n", (System.nanoTime() - start) / 1e9, phase));
+            boolean pass = r.inverseMaxAbsError() <= tol && r.maxRelativeGradError() <= tol;
+            if (!quiet) {
+                System.out.println("relative gradient error per parameter tensor:");
+                for (GradientCheck.TensorError e : r.parameters()) {
+                    System.out.printf("  %-60s %.3e%s%n", e.name(), e.relativeError(), e.relativeError() > tol ? "  FAIL" : "");
+                }
+            }
+            System.out.printf("input gradient relative error   %.3e%n", r.inputRelativeError());
+            System.out.printf("inverse max abs error           %.3e%n", r.inverseMaxAbsError());
+            System.out.printf("max relative gradient error     %.3e%n", r.maxRelativeGradError());
+            System.out.printf("gradient angle (degrees)        %.3e%n", r.gradAngleDegrees());
+            System.out.printf("running stats max abs diff      %.3e%n", r.runningStatsMaxAbsDiff());
+            System.out.printf("loss stored / reversible        %.10f / %.10f%n", r.storedLoss(), r.reversibleLoss());
+            System.out.printf("%s in %.1fs%n", pass ? "PASS" : "FAIL", (System.nanoTime() - start) / 1e9);
+            if (json != null) {
+                writeJson(r, tol, size, pass);
+                System.out.println("wrote " + json);
+            }
+            return pass ? 0 : 1;
+        }
+    }
+
+    private void writeJson(GradientCheck.Result r, double tol, int size, boolean pass) throws IOException {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("model", r.model());
+        out.put("dtype", r.dtype().label());
+        out.put("batch", r.batch());
+        out.put("image_size", size);
+        out.put("seed", seed);
+        out.put("tolerance", tol);
+        out.put("inverse_max_abs_error", r.inverseMaxAbsError());
+        out.put("max_relative_grad_error", r.maxRelativeGradError());
+        out.put("input_relative_grad_error", r.inputRelativeError());
+        out.put("grad_angle_degrees", r.gradAngleDegrees());
+        out.put("running_stats_max_abs_diff", r.runningStatsMaxAbsDiff());
+        List<Map<String, Object>> params = new ArrayList<>();
+        for (GradientCheck.TensorError e : r.parameters()) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("name", e.name());
+            p.put("relative_error", e.relativeError());
+            params.add(p);
+        }
+        out.put("parameters", params);
+        out.put("libtorch", Torch.libtorchVersion());
+        out.put("pass", pass);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), out);
+    }
+}
