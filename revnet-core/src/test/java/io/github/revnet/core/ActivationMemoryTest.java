@@ -19,7 +19,9 @@ class ActivationMemoryTest {
             Torch.seed(3);
             ReversibleStack stack = ReversibleStack.of(blocks, CHANNELS, FunctionOptions.of(1, 1));
             Tensor x = torch.randn(new long[] {32, CHANNELS, 32, 32}, new TensorOptions(torch.ScalarType.Float));
-            return ActivationMemory.ofStack(stack, x, mode);
+            // Transient allocations elsewhere in the process (thread pools, JIT) only ever add to a
+            // peak, so the smaller of two readings is the better one.
+            return Math.min(ActivationMemory.ofStack(stack, x, mode), ActivationMemory.ofStack(stack, x, mode));
         }
     }
 
@@ -27,6 +29,7 @@ class ActivationMemoryTest {
     void reversibleActivationMemoryDoesNotGrowWithDepthWhileStoredDoes() {
         assumeTrue(MemoryMeter.cpuSettingsInEffect(), "surefire sets " + MemoryMeter.MMAP_THRESHOLD_VARIABLE);
         long activation = 32L * CHANNELS * 32 * 32 * 4;
+        peak(2, Mode.REVERSIBLE); // first use of LibTorch's thread pools and kernels is not the stack's memory
         long rev4 = peak(4, Mode.REVERSIBLE);
         long rev16 = peak(16, Mode.REVERSIBLE);
         long stored4 = peak(4, Mode.STORED);

@@ -1,0 +1,63 @@
+package io.github.revnet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class CheckCommandTest {
+    @TempDir
+    Path dir;
+
+    private static int run(StringWriter err, String... args) {
+        CommandLine cli = RevnetCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void checkPassesAndWritesTheDocumentedJson() throws Exception {
+        Path json = dir.resolve("check.json");
+        int code = run(new StringWriter(), "check", "--model", "revnet-38", "--image-size", "16", "--quiet", "--json", json.toString());
+        assertEquals(0, code);
+        JsonNode node = new ObjectMapper().readTree(Files.readString(json));
+        for (String key : new String[] {"model", "dtype", "batch", "inverse_max_abs_error", "max_relative_grad_error", "parameters", "pass"}) {
+            assertTrue(node.has(key), "missing key " + key);
+        }
+        assertEquals("revnet-38", node.get("model").asText());
+        assertTrue(node.get("pass").asBoolean());
+        assertTrue(node.get("max_relative_grad_error").asDouble() <= 1e-10);
+        assertTrue(node.get("parameters").size() > 50, "one entry per parameter tensor");
+        assertTrue(node.get("parameters").get(0).has("relative_error"));
+    }
+
+    @Test
+    void anImpossibleToleranceFailsWithExitCodeOne() {
+        // Negative control: float64 round-off is nonzero, so a 1e-30 tolerance must fail.
+        assertEquals(1, run(new StringWriter(), "check", "--model", "revnet-38", "--image-size", "8", "--quiet", "--tolerance", "1e-30"));
+    }
+
+    @Test
+    void badArgumentsExitTwoWithAMessageNamingTheValue() {
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(err, "check", "--model", "revnet-39"));
+        assertTrue(err.toString().contains("unknown model 'revnet-39'"), err.toString());
+        err = new StringWriter();
+        assertEquals(2, run(err, "check", "--model", "revnet-38", "--dtype", "float16"));
+        assertTrue(err.toString().contains("float16"), err.toString());
+        err = new StringWriter();
+        assertEquals(2, run(err, "check", "--model", "resnet-32"));
+        assertTrue(err.toString().contains("no reversible blocks"), err.toString());
+        err = new StringWriter();
+        assertEquals(2, run(err, "check", "--model", "revnet-38", "--batch", "0"));
+        assertTrue(err.toString().contains("--batch must be >= 1, got 0"), err.toString());
+    }
+}
