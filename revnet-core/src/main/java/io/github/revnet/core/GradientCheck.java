@@ -71,8 +71,7 @@ public final class GradientCheck {
                 }
             }
             double inputError = relativeError(reversible.inputGradient, stored.inputGradient);
-            double cos = dot / Math.sqrt(normStored * normReversible);
-            double angle = Math.toDegrees(Math.acos(Math.max(-1, Math.min(1, cos))));
+            double angle = angleDegrees(dot, normStored, normReversible);
             double statsDiff = 0;
             for (int i = 0; i < stored.buffersAfter.size(); i++) {
                 statsDiff = Math.max(statsDiff, maxAbsDiff(stored.buffersAfter.get(i), reversible.buffersAfter.get(i)));
@@ -113,6 +112,15 @@ public final class GradientCheck {
             double ref = b.norm().item_double();
             return ref == 0 ? diff : diff / ref;
         }
+    }
+
+    /** The angle between two vectors from their dot product and squared norms: 0 for two zero vectors, 90 for one. */
+    public static double angleDegrees(double dot, double squaredNormA, double squaredNormB) {
+        if (squaredNormA == 0 || squaredNormB == 0) {
+            return squaredNormA == squaredNormB ? 0 : 90;
+        }
+        double cos = dot / Math.sqrt(squaredNormA * squaredNormB);
+        return Math.toDegrees(Math.acos(Math.max(-1, Math.min(1, cos))));
     }
 
     static double maxAbsDiff(Tensor a, Tensor b) {

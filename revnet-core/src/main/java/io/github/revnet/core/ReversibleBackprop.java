@@ -20,11 +20,13 @@ import org.bytedeco.pytorch.TensorVector;
  */
 final class ReversibleBackprop extends CustomFunction {
     private final List<ReversibleBlock> blocks;
+    private final Safeguards safeguards;
     private final List<RngState> beforeF = new ArrayList<>();
     private final List<RngState> beforeG = new ArrayList<>();
 
-    ReversibleBackprop(List<ReversibleBlock> blocks) {
+    ReversibleBackprop(List<ReversibleBlock> blocks, Safeguards safeguards) {
         this.blocks = blocks;
+        this.safeguards = safeguards;
     }
 
     @Override
@@ -92,15 +94,18 @@ final class ReversibleBackprop extends CustomFunction {
      * {@code gradient} through that same recomputation. Running statistics are restored only after
      * the backward, since the graph saved them.
      */
-    private static Tensor recomputeAndBackward(Layer function, Tensor input, RngState rng, Tensor gradient,
+    private Tensor recomputeAndBackward(Layer function, Tensor input, RngState rng, Tensor gradient,
             UnaryOperator<Tensor> reconstruct) {
-        rng.restore();
-        return RunningStats.frozen(function, () -> {
+        if (safeguards.restoreRandomState()) {
+            rng.restore();
+        }
+        java.util.function.Supplier<Tensor> recomputation = () -> {
             Tensor output = function.forward(input);
             Tensor reconstructed = Grad.off(() -> reconstruct.apply(output));
             backward(output, gradient);
             return reconstructed;
-        });
+        };
+        return safeguards.freezeRunningStats() ? RunningStats.frozen(function, recomputation) : recomputation.get();
     }
 
     private static Tensor leaf(Tensor t) {

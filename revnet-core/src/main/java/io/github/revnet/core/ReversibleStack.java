@@ -3,6 +3,7 @@ package io.github.revnet.core;
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.LoopCarry;
 import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.RngState;
 import io.github.revnet.bridge.Shapes;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +12,7 @@ import org.bytedeco.pytorch.Tensor;
 /** A sequence of reversible blocks, differentiated by plain autograd or by reconstruction. */
 public final class ReversibleStack extends Layer {
     private final List<ReversibleBlock> blocks;
+    private Safeguards safeguards = Safeguards.ON;
 
     public ReversibleStack(List<ReversibleBlock> blocks) {
         if (blocks.isEmpty()) {
@@ -33,6 +35,12 @@ public final class ReversibleStack extends Layer {
         return new ReversibleStack(blocks);
     }
 
+    /** Replaces the safeguards of reversible mode; see {@link Safeguards}. */
+    public ReversibleStack safeguards(Safeguards value) {
+        this.safeguards = java.util.Objects.requireNonNull(value, "safeguards");
+        return this;
+    }
+
     public List<ReversibleBlock> blocks() {
         return blocks;
     }
@@ -47,7 +55,7 @@ public final class ReversibleStack extends Layer {
         outputShape(Shapes.of(input));
         return switch (mode) {
             case STORED -> stored(input);
-            case REVERSIBLE -> new ReversibleBackprop(blocks).apply(input);
+            case REVERSIBLE -> new ReversibleBackprop(blocks, safeguards).apply(input);
         };
     }
 
@@ -82,16 +90,44 @@ public final class ReversibleStack extends Layer {
     }
 
     /**
-     * max |inverse(forward(x)) − x| without a graph and without touching running statistics. In
-     * training mode the inverse recomputes BatchNorm batch statistics from the same tensors the
-     * forward pass saw, as backward does.
+     * max |inverse(forward(x)) − x| without a graph and without touching running statistics. As in
+     * backward, the inverse recomputes F and G from the random state the forward pass used (so
+     * dropout masks match) and, in training mode, from BatchNorm batch statistics of the same tensors.
      */
     public double reconstructionError(Tensor input) {
-        try (NativeScope scope = NativeScope.open()) {
+        outputShape(Shapes.of(input));
+        List<RngState> beforeF = new ArrayList<>();
+        List<RngState> beforeG = new ArrayList<>();
+        try (NativeScope scope = NativeScope.open(); RngState resume = RngState.capture(); LoopCarry x = new LoopCarry()) {
             return Grad.off(() -> RunningStats.frozen(this, () -> {
-                Tensor rebuilt = inverse(stored(input));
-                return rebuilt.sub(input).abs().max().item_double();
+                try (NativeScope split = NativeScope.open()) {
+                    x.set(split, ReversibleBlock.split(input));
+                }
+                for (ReversibleBlock block : blocks) {
+                    try (NativeScope step = NativeScope.open()) {
+                        Tensor x1 = x.get(0);
+                        Tensor x2 = x.get(1);
+                        beforeF.add(RngState.capture());
+                        Tensor y1 = x1.add(block.f().forward(x2));
+                        beforeG.add(RngState.capture());
+                        x.set(step, y1, x2.add(block.g().forward(y1)));
+                    }
+                }
+                for (int i = blocks.size() - 1; i >= 0; i--) {
+                    try (NativeScope step = NativeScope.open()) {
+                        Tensor y1 = x.get(0);
+                        beforeG.get(i).restore();
+                        Tensor x2 = x.get(1).sub(blocks.get(i).g().forward(y1));
+                        beforeF.get(i).restore();
+                        x.set(step, y1.sub(blocks.get(i).f().forward(x2)), x2);
+                    }
+                }
+                resume.restore();
+                return ReversibleBlock.join(new Tensor[] {x.get(0), x.get(1)}).sub(input).abs().max().item_double();
             }));
+        } finally {
+            beforeF.forEach(RngState::close);
+            beforeG.forEach(RngState::close);
         }
     }
 

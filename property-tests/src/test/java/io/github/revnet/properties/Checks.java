@@ -1,0 +1,78 @@
+package io.github.revnet.properties;
+
+import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.core.GradientCheck;
+import io.github.revnet.core.Mode;
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The gate's checks as plain functions, shared by the properties and by the negative controls
+ * that prove each one can fail. Each throws AssertionError with the measured figures.
+ */
+final class Checks {
+    private Checks() {
+    }
+
+    /** Max relative error over gradient tensors; infinite when one side lacks a gradient the other has. */
+    static double worstGradientError(Harness.Pass a, Harness.Pass b) {
+        double worst = 0;
+        for (int i = 0; i < a.gradients().size(); i++) {
+            worst = Math.max(worst, GradientCheck.relativeError(a.gradients().get(i), b.gradients().get(i)));
+        }
+        return worst;
+    }
+
+    static void gradientsAgree(Harness h, long rngSeed) {
+        Harness.Pass stored = h.run(Mode.STORED, rngSeed);
+        Harness.Pass reversible = h.run(Mode.REVERSIBLE, rngSeed);
+        double worst = worstGradientError(reversible, stored);
+        double sensitivity = worstGradientError(h.runWithPerturbedInput(rngSeed), stored);
+        double tol = Tolerances.gradient(h.config.dtype(), h.config.blocks(), sensitivity);
+        if (!(worst <= tol)) {
+            throw new AssertionError("gradients differ: worst relative error " + worst + " > " + tol + " (stored mode's own sensitivity to"
+                    + " a one-ulp input perturbation: " + sensitivity + ") for " + h.config);
+        }
+    }
+
+    static double gradientAngleDegrees(Harness.Pass a, Harness.Pass b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        try (NativeScope scope = NativeScope.open()) {
+            for (int i = 0; i < a.gradients().size(); i++) {
+                Tensor x = a.gradients().get(i);
+                Tensor y = b.gradients().get(i);
+                if (x == null || y == null) {
+                    continue;
+                }
+                dot += x.mul(y).sum().item_double();
+                na += x.mul(x).sum().item_double();
+                nb += y.mul(y).sum().item_double();
+            }
+        }
+        return GradientCheck.angleDegrees(dot, na, nb);
+    }
+
+    static void runningStatsAgree(Harness h, long rngSeed) {
+        Harness.Pass stored = h.run(Mode.STORED, rngSeed);
+        Harness.Pass reversible = h.run(Mode.REVERSIBLE, rngSeed);
+        List<Tensor> a = stored.buffersAfter();
+        List<Tensor> b = reversible.buffersAfter();
+        for (int i = 0; i < a.size(); i++) {
+            double diff = GradientCheck.relativeError(b.get(i), a.get(i));
+            if (!(diff <= Tolerances.gradient(h.config.dtype()))) {
+                throw new AssertionError("buffer " + i + " differs after one step (relative " + diff + "): running statistics updated"
+                        + " differently in reversible mode for " + h.config);
+            }
+        }
+    }
+
+    static void inverseHolds(Harness h) {
+        double error = h.stack.reconstructionError(h.input);
+        double tol = Tolerances.inverse(h.config.dtype(), h.config.blocks(), h.inputMagnitude());
+        if (!(error <= tol)) {
+            throw new AssertionError("inverse(forward(x)) differs from x by " + error + " > " + tol + " for " + h.config);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.github.revnet.properties;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.core.Mode;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
+
+/** Properties 1, 2, 4, 5 and 6 of the gate: inverse, gradient agreement, angle, BatchNorm, dropout. */
+class ReversibilityProperties {
+    @Provide
+    Arbitrary<StackConfig> stacks() {
+        return Generators.stacks();
+    }
+
+    @Provide
+    Arbitrary<StackConfig> float64Stacks() {
+        return Generators.float64Stacks();
+    }
+
+    private static void collect(StackConfig c) {
+        Statistics.label("dtype").collect(c.dtype().label());
+        Statistics.label("function").collect(c.kind().name().toLowerCase());
+        Statistics.label("depth").collect(c.blocks() <= 3 ? "1-3" : c.blocks() <= 6 ? "4-6" : "7-12");
+        Statistics.label("layout").collect(c.layout().name().toLowerCase());
+        Statistics.label("batch norm / dropout").collect(c.batchNorm(), c.dropout() > 0);
+        Statistics.label("input requires grad").collect(c.inputRequiresGrad());
+    }
+
+    @Property
+    void inverseOfForwardGivesBackTheInputForStacksAndSingleBlocks(@ForAll("stacks") StackConfig c, @ForAll long seed) {
+        collect(c);
+        try (Harness h = new Harness(c, seed); NativeScope scope = NativeScope.open()) {
+            Checks.inverseHolds(h);
+        }
+        try (Harness single = new Harness(new StackConfig(c.batch(), c.channels(), c.height(), c.width(), c.kernel(), c.kind(), 1,
+                c.dtype(), c.batchNorm(), c.dropout(), c.layout(), c.inputRequiresGrad()), seed); NativeScope scope = NativeScope.open()) {
+            Checks.inverseHolds(single);
+        }
+    }
+
+    @Property
+    void reversibleGradientsEqualStoredGradientsForEveryTensor(@ForAll("stacks") StackConfig c, @ForAll long seed) {
+        collect(c);
+        try (Harness h = new Harness(c, seed); NativeScope scope = NativeScope.open()) {
+            Checks.gradientsAgree(h, seed ^ 0x5DEECE66DL);
+        }
+    }
+
+    @Property
+    void gradientAngleBetweenModesStaysUnderTheDtypeBound(@ForAll("stacks") StackConfig c, @ForAll long seed) {
+        try (Harness h = new Harness(c, seed); NativeScope scope = NativeScope.open()) {
+            double angle = Checks.gradientAngleDegrees(h.run(Mode.REVERSIBLE, seed), h.run(Mode.STORED, seed));
+            Statistics.label("angle (degrees), " + c.dtype().label()).collect(angle == 0 ? "0" : String.format("1e%d", (int) Math.floor(Math.log10(angle))));
+            double bound = Tolerances.angleDegrees(c.dtype());
+            assertTrue(angle <= bound, "angle " + angle + " > " + bound + " degrees for " + c);
+        }
+    }
+
+    @Property
+    void runningStatisticsAfterOneStepAreTheSameInBothModes(@ForAll("stacks") StackConfig c, @ForAll long seed) {
+        StackConfig withNorm = new StackConfig(c.batch(), c.channels(), c.height(), c.width(), c.kernel(), c.kind(), c.blocks(), c.dtype(),
+                true, c.dropout(), c.layout(), c.inputRequiresGrad());
+        if (withNorm.batch() * withNorm.height() * withNorm.width() < 2 || !Generators.wellConditionedInFloat32(withNorm)) {
+            return;
+        }
+        try (Harness h = new Harness(withNorm, seed); NativeScope scope = NativeScope.open()) {
+            Checks.runningStatsAgree(h, seed);
+        }
+    }
+
+    @Property
+    void recomputationReproducesDropoutMasksExactly(@ForAll("float64Stacks") StackConfig c, @ForAll long seed) {
+        try (Harness h = new Harness(c.withDropout(0.4), seed); NativeScope scope = NativeScope.open()) {
+            Checks.gradientsAgree(h, seed);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.github.revnet.properties;
+
+import io.github.revnet.core.DType;
+
+/**
+ * The gate's tolerances, each a function of the dtype's machine epsilon (and depth or magnitude
+ * where the error grows with them), never a number tuned until green.
+ */
+final class Tolerances {
+    /** Units in the last place allowed for a gradient: 1e-10 in float64 (the bound), the same ulps in float32. */
+    static final double GRADIENT_ULPS = 1e-10 / DType.FLOAT64.epsilon();
+
+    /**
+     * Units of rounding allowed per block and per unit of magnitude for reconstruction: each block
+     * adds and subtracts two function outputs (≤ 4 roundings), and the recomputed F and G see
+     * inputs that differ by that rounding, amplified by their Lipschitz constant; 2^8 covers
+     * BatchNorm's amplification on tiny batches.
+     */
+    static final double INVERSE_ULPS_PER_BLOCK = 256;
+
+    private Tolerances() {
+    }
+
+    /** Max relative error of a gradient tensor between the two modes, for well-conditioned cases. */
+    static double gradient(DType dtype) {
+        return GRADIENT_ULPS * dtype.epsilon();
+    }
+
+    /**
+     * Reconstruction perturbs each block's activations by a few roundings (≤ 4 per block, see
+     * {@link #INVERSE_ULPS_PER_BLOCK}), which is what a one-ulp perturbation of the input does to
+     * stored mode, {@code blocks} times over. So the reversible gradient may differ by up to
+     * 4 · blocks times stored mode's own measured {@code sensitivity} to a one-ulp input
+     * perturbation, and never less than {@link #gradient(DType)}: ill-conditioned cases (BatchNorm
+     * over a handful of values) get the slack their conditioning demands, measured, not guessed.
+     */
+    static double gradient(DType dtype, int blocks, double sensitivity) {
+        return Math.max(gradient(dtype), ROUNDINGS_PER_BLOCK * blocks * sensitivity);
+    }
+
+    static final double ROUNDINGS_PER_BLOCK = 4;
+
+    /** Max |inverse(forward(x)) − x| for a stack of {@code blocks} blocks over values up to {@code magnitude}. */
+    static double inverse(DType dtype, int blocks, double magnitude) {
+        return INVERSE_ULPS_PER_BLOCK * dtype.epsilon() * blocks * (1 + magnitude);
+    }
+
+    /** The gradient angle bound in degrees: an angle θ between g and g(1+e) with ‖e‖ ≤ tol has sin θ ≤ tol. */
+    static double angleDegrees(DType dtype) {
+        return Math.toDegrees(Math.asin(Math.min(1, gradient(dtype))));
+    }
+
+    /**
+     * Central finite differences in float64 with step h: truncation O(h²·|L'''|) plus rounding
+     * O(eps·|L|/h); with h = eps^(1/3) ≈ 6e-6 both are ≈ eps^(2/3) ≈ 4e-11 relative, and 10^4 of
+     * that covers curvature and ReLU kinks near the sample.
+     */
+    static final double FD_STEP = Math.cbrt(DType.FLOAT64.epsilon());
+    static final double FD_RELATIVE = 1e4 * Math.pow(DType.FLOAT64.epsilon(), 2.0 / 3.0);
+}
