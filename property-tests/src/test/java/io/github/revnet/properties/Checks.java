@@ -35,23 +35,17 @@ final class Checks {
         }
     }
 
-    static double gradientAngleDegrees(Harness.Pass a, Harness.Pass b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        try (NativeScope scope = NativeScope.open()) {
-            for (int i = 0; i < a.gradients().size(); i++) {
-                Tensor x = a.gradients().get(i);
-                Tensor y = b.gradients().get(i);
-                if (x == null || y == null) {
-                    continue;
-                }
-                dot += x.mul(y).sum().item_double();
-                na += x.mul(x).sum().item_double();
-                nb += y.mul(y).sum().item_double();
-            }
+    /** The angle between the full gradient vectors of two passes; must stay under the angle that the gradient tolerance allows. */
+    static double gradientAngleAgrees(Harness h, long rngSeed) {
+        Harness.Pass stored = h.run(Mode.STORED, rngSeed);
+        Harness.Pass reversible = h.run(Mode.REVERSIBLE, rngSeed);
+        double angle = GradientCheck.angleDegrees(reversible.gradients(), stored.gradients());
+        double sensitivity = worstGradientError(h.runWithPerturbedInput(rngSeed), stored);
+        double bound = Math.toDegrees(Math.asin(Math.min(1, Tolerances.gradient(h.config.dtype(), h.config.blocks(), sensitivity))));
+        if (!(angle <= bound)) {
+            throw new AssertionError("gradient angle " + angle + " > " + bound + " degrees for " + h.config);
         }
-        return GradientCheck.angleDegrees(dot, na, nb);
+        return angle;
     }
 
     static void runningStatsAgree(Harness h, long rngSeed) {

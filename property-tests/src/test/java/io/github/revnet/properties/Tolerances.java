@@ -45,11 +45,6 @@ final class Tolerances {
         return INVERSE_ULPS_PER_BLOCK * dtype.epsilon() * blocks * (1 + magnitude);
     }
 
-    /** The gradient angle bound in degrees: an angle θ between g and g(1+e) with ‖e‖ ≤ tol has sin θ ≤ tol. */
-    static double angleDegrees(DType dtype) {
-        return Math.toDegrees(Math.asin(Math.min(1, gradient(dtype))));
-    }
-
     /**
      * Central finite differences in float64 with step h: truncation O(h²·|L'''|) plus rounding
      * O(eps·|L|/h); with h = eps^(1/3) ≈ 6e-6 both are ≈ eps^(2/3) ≈ 4e-11 relative, and 10^4 of

@@ -55,23 +55,15 @@ public final class GradientCheck {
 
             List<TensorError> errors = new ArrayList<>();
             double worst = 0;
-            double dot = 0;
-            double normStored = 0;
-            double normReversible = 0;
             for (Map.Entry<String, Tensor> e : stored.gradients.entrySet()) {
                 Tensor s = e.getValue();
                 Tensor r = reversible.gradients.get(e.getKey());
                 double err = relativeError(r, s);
                 errors.add(new TensorError(e.getKey(), err));
                 worst = Math.max(worst, err);
-                if (r != null && s != null) {
-                    dot += r.mul(s).sum().item_double();
-                    normStored += s.mul(s).sum().item_double();
-                    normReversible += r.mul(r).sum().item_double();
-                }
             }
             double inputError = relativeError(reversible.inputGradient, stored.inputGradient);
-            double angle = angleDegrees(dot, normStored, normReversible);
+            double angle = angleDegrees(new ArrayList<>(reversible.gradients.values()), new ArrayList<>(stored.gradients.values()));
             double statsDiff = 0;
             for (int i = 0; i < stored.buffersAfter.size(); i++) {
                 statsDiff = Math.max(statsDiff, maxAbsDiff(stored.buffersAfter.get(i), reversible.buffersAfter.get(i)));
@@ -114,13 +106,39 @@ public final class GradientCheck {
         }
     }
 
-    /** The angle between two vectors from their dot product and squared norms: 0 for two zero vectors, 90 for one. */
-    public static double angleDegrees(double dot, double squaredNormA, double squaredNormB) {
-        if (squaredNormA == 0 || squaredNormB == 0) {
-            return squaredNormA == squaredNormB ? 0 : 90;
+    /**
+     * The angle in degrees between two gradient vectors given as lists of tensors (nulls skipped
+     * pairwise): 0 for two zero vectors, 90 for one. Computed as 2·atan2(‖â − b̂‖, ‖â + b̂‖) with
+     * â, b̂ the unit vectors, which stays accurate for tiny angles where acos of the cosine
+     * cannot resolve anything below ~1e-6 degrees in float64.
+     */
+    public static double angleDegrees(List<Tensor> a, List<Tensor> b) {
+        try (NativeScope scope = NativeScope.open()) {
+            double na = 0;
+            double nb = 0;
+            for (int i = 0; i < a.size(); i++) {
+                if (a.get(i) != null && b.get(i) != null) {
+                    na += a.get(i).square().sum().item_double();
+                    nb += b.get(i).square().sum().item_double();
+                }
+            }
+            if (na == 0 || nb == 0) {
+                return na == nb ? 0 : 90;
+            }
+            org.bytedeco.pytorch.Scalar ia = new org.bytedeco.pytorch.Scalar(1 / Math.sqrt(na));
+            org.bytedeco.pytorch.Scalar ib = new org.bytedeco.pytorch.Scalar(1 / Math.sqrt(nb));
+            double diff = 0;
+            double sum = 0;
+            for (int i = 0; i < a.size(); i++) {
+                if (a.get(i) != null && b.get(i) != null) {
+                    Tensor ua = a.get(i).mul(ia);
+                    Tensor ub = b.get(i).mul(ib);
+                    diff += ua.sub(ub).square().sum().item_double();
+                    sum += ua.add(ub).square().sum().item_double();
+                }
+            }
+            return Math.toDegrees(2 * Math.atan2(Math.sqrt(diff), Math.sqrt(sum)));
         }
-        double cos = dot / Math.sqrt(squaredNormA * squaredNormB);
-        return Math.toDegrees(Math.acos(Math.max(-1, Math.min(1, cos))));
     }
 
     static double maxAbsDiff(Tensor a, Tensor b) {
