@@ -27,10 +27,15 @@ final class Harness implements AutoCloseable {
     private final List<Tensor> initialBuffers;
 
     Harness(StackConfig config, long seed) {
+        this(config, seed, () -> ReversibleStack.of(config.blocks(), config.channels(), config.functions()));
+    }
+
+    /** A harness over a stack built by {@code build} (test-only variants), seeded and converted to the config's dtype. */
+    Harness(StackConfig config, long seed, java.util.function.Supplier<ReversibleStack> build) {
         this.config = config;
         this.stack = arena.run(() -> {
             Torch.seed(seed);
-            ReversibleStack s = ReversibleStack.of(config.blocks(), config.channels(), config.functions());
+            ReversibleStack s = build.get();
             s.module().to(config.dtype().scalarType(), false);
             return s;
         });

@@ -1,0 +1,68 @@
+package io.github.revnet.properties;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.core.DType;
+import io.github.revnet.core.FunctionOptions;
+import io.github.revnet.core.Safeguards;
+import net.jqwik.api.Example;
+
+/**
+ * A gate that cannot fail is not a gate. Each broken variant below must be caught by the check
+ * that guards against it, while the intact variant of the same configuration passes, so it is the
+ * fault, not the configuration, that the check detects.
+ */
+class NegativeControlProperties {
+    private static final long SEED = 20171204L;
+    private static final StackConfig CONFIG = new StackConfig(2, 8, 5, 4, 3, FunctionOptions.Kind.BASIC, 3, DType.FLOAT64, true, 0.0,
+            StackConfig.Layout.CONTIGUOUS, true);
+
+    @Example
+    void aReconstructionOffByATinyTermIsCaughtByTheInverseProperty() {
+        // 1e-11 is ~4.5e4 ulps of 1 in float64 and ~20x the inverse tolerance for this stack; invisible in float32.
+        try (Harness intact = new Harness(CONFIG, SEED); NativeScope scope = NativeScope.open()) {
+            Checks.inverseHolds(intact);
+        }
+        try (Harness drifting = new Harness(CONFIG, SEED, () -> BrokenVariants.stackWithF(CONFIG, o -> new BrokenVariants.Drifting(o, 1e-11)));
+                NativeScope scope = NativeScope.open()) {
+            AssertionError e = assertThrows(AssertionError.class, () -> Checks.inverseHolds(drifting));
+            assertTrue(e.getMessage().contains("inverse(forward(x)) differs"), e.getMessage());
+        }
+    }
+
+    @Example
+    void aDroppedParameterGradientIsCaughtByGradientAgreement() {
+        try (Harness dropping = new Harness(CONFIG, SEED, () -> BrokenVariants.stackWithF(CONFIG, BrokenVariants.GradientDropping::new));
+                NativeScope scope = NativeScope.open()) {
+            AssertionError e = assertThrows(AssertionError.class, () -> Checks.gradientsAgree(dropping, SEED));
+            assertTrue(e.getMessage().contains("gradients differ"), e.getMessage());
+        }
+    }
+
+    @Example
+    void aBatchNormThatUpdatesTwiceIsCaughtByTheRunningStatisticsProperty() {
+        try (Harness intact = new Harness(CONFIG, SEED); NativeScope scope = NativeScope.open()) {
+            Checks.runningStatsAgree(intact, SEED);
+        }
+        try (Harness twice = new Harness(CONFIG, SEED); NativeScope scope = NativeScope.open()) {
+            twice.stack.safeguards(Safeguards.ON.withoutRunningStatsFreeze());
+            AssertionError e = assertThrows(AssertionError.class, () -> Checks.runningStatsAgree(twice, SEED));
+            assertTrue(e.getMessage().contains("running statistics"), e.getMessage());
+        }
+    }
+
+    @Example
+    void anRngStateNotRestoredIsCaughtByTheDropoutProperty() {
+        StackConfig dropout = CONFIG.withDropout(0.4);
+        try (Harness intact = new Harness(dropout, SEED); NativeScope scope = NativeScope.open()) {
+            Checks.gradientsAgree(intact, SEED);
+        }
+        try (Harness unrestored = new Harness(dropout, SEED); NativeScope scope = NativeScope.open()) {
+            unrestored.stack.safeguards(Safeguards.ON.withoutRandomStateRestore());
+            AssertionError e = assertThrows(AssertionError.class, () -> Checks.gradientsAgree(unrestored, SEED));
+            assertTrue(e.getMessage().contains("gradients differ"), e.getMessage());
+        }
+    }
+}
