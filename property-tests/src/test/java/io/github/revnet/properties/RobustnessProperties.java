@@ -1,0 +1,133 @@
+package io.github.revnet.properties;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.revnet.bridge.MemoryMeter;
+import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.core.ActivationMemory;
+import io.github.revnet.core.DType;
+import io.github.revnet.core.FunctionOptions;
+import io.github.revnet.core.Layer;
+import io.github.revnet.core.Mode;
+import io.github.revnet.core.ResidualFunction;
+import io.github.revnet.core.ReversibleBlock;
+import io.github.revnet.core.ReversibleStack;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+
+/** Properties 7, 8 and 9 of the gate: memory flat in depth, bad input, lifetimes under garbage collection. */
+class RobustnessProperties {
+    @Provide
+    Arbitrary<StackConfig> float64Stacks() {
+        return Generators.float64Stacks();
+    }
+
+    /** A residual function that forces garbage collection whenever it runs, i.e. also inside backward's recomputation. */
+    static final class Collecting extends Layer {
+        private final ResidualFunction inner;
+
+        Collecting(FunctionOptions options) {
+            this.inner = add("inner", new ResidualFunction(options));
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            System.gc();
+            return inner.forward(input);
+        }
+
+        @Override
+        public long[] outputShape(long[] inputShape) {
+            return inner.outputShape(inputShape);
+        }
+    }
+
+    @Property(tries = 8)
+    void garbageCollectionBetweenForwardAndBackwardAndInsideBackwardChangesNothing(@ForAll("float64Stacks") StackConfig c,
+            @ForAll long seed) {
+        try (Harness plain = new Harness(c, seed);
+                Harness collecting = new Harness(c, seed, () -> BrokenVariants.stackWithF(c, Collecting::new));
+                NativeScope scope = NativeScope.open()) {
+            Harness.Pass reference = plain.run(Mode.REVERSIBLE, seed);
+            Harness.Pass underGc = collecting.run(Mode.REVERSIBLE, seed, () -> {
+                for (int i = 0; i < 3; i++) {
+                    System.gc();
+                }
+            });
+            // Same seed, same initialisation order: the two stacks hold identical weights.
+            double diff = Checks.worstGradientError(underGc, reference);
+            assertTrue(diff == 0, "garbage collection changed gradients by " + diff + " for " + c);
+        }
+    }
+
+    @Provide
+    Arbitrary<Integer> oddChannels() {
+        return Arbitraries.integers().between(1, 63).filter(n -> n % 2 == 1);
+    }
+
+    @Property
+    void oddChannelCountsAreRejectedWithTheValueNamed(@ForAll("oddChannels") int channels) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReversibleBlock.of(channels, FunctionOptions.of(1, 1)));
+        assertTrue(e.getMessage().contains("got " + channels), e.getMessage());
+    }
+
+    @Property
+    void stridingInsideABlockIsRejected(@ForAll @IntRange(min = 2, max = 4) int stride) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ReversibleBlock.of(8, FunctionOptions.of(1, 1).stride(stride)));
+        assertTrue(e.getMessage().contains("stride must be 1, got " + stride), e.getMessage());
+    }
+
+    @Property(tries = 10)
+    void shapeChangingFunctionsAndWrongInputsAreRejectedBeforeComputing(@ForAll @IntRange(min = 1, max = 3) int extraChannels,
+            @ForAll @IntRange(min = 1, max = 5) int rank) {
+        Assume.that(rank != 4);
+        try (NativeScope scope = NativeScope.open()) {
+            ReversibleStack widening = new ReversibleStack(List.of(new ReversibleBlock(
+                    new ResidualFunction(FunctionOptions.of(4, 4 + extraChannels)), new ResidualFunction(FunctionOptions.of(4, 4)))));
+            Tensor good = torch.randn(2, 8, 3, 3);
+            IllegalArgumentException shape = assertThrows(IllegalArgumentException.class, () -> widening.forward(good, Mode.REVERSIBLE));
+            assertTrue(shape.getMessage().contains("F must keep its input's shape"), shape.getMessage());
+
+            ReversibleStack ok = ReversibleStack.of(1, 8, FunctionOptions.of(1, 1));
+            long[] dims = new long[rank];
+            java.util.Arrays.fill(dims, 2);
+            Tensor wrongRank = torch.randn(dims);
+            IllegalArgumentException r = assertThrows(IllegalArgumentException.class, () -> ok.forward(wrongRank, Mode.REVERSIBLE));
+            assertTrue(r.getMessage().contains("rank 4"), r.getMessage());
+        }
+    }
+
+    @Property(tries = 2)
+    void reversibleActivationMemoryIsFlatInDepthWhileStoredGrows(@ForAll @IntRange(min = 0, max = 1) int kindIndex) {
+        Assume.that(MemoryMeter.cpuSettingsInEffect());
+        FunctionOptions options = FunctionOptions.of(1, 1).kind(kindIndex == 0 ? FunctionOptions.Kind.BASIC : FunctionOptions.Kind.PLAIN);
+        long[] peaks = new long[4];
+        int i = 0;
+        for (Mode mode : Mode.values()) {
+            for (int blocks : new int[] {2, 8}) {
+                try (NativeScope scope = NativeScope.open()) {
+                    ReversibleStack stack = ReversibleStack.of(blocks, 32, options);
+                    Tensor x = torch.randn(new long[] {16, 32, 32, 32}, new TensorOptions(DType.FLOAT32.scalarType()));
+                    peaks[i++] = Math.min(ActivationMemory.ofStack(stack, x, mode), ActivationMemory.ofStack(stack, x, mode));
+                }
+            }
+        }
+        long activation = 16L * 32 * 32 * 32 * 4;
+        String figures = String.format("MiB stored 2=%.1f 8=%.1f, reversible 2=%.1f 8=%.1f", peaks[0] / 1048576.0, peaks[1] / 1048576.0,
+                peaks[2] / 1048576.0, peaks[3] / 1048576.0);
+        assertTrue(peaks[1] - peaks[0] > 6 * activation / 2, "stored must grow with depth: " + figures);
+        double growth = (double) peaks[3] / peaks[2];
+        assertTrue(growth > 0.9 && growth < 1.1, "reversible must stay within 10%: " + figures);
+    }
+}
