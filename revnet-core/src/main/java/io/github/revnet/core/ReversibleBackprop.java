@@ -50,6 +50,29 @@ final class ReversibleBackprop extends CustomFunction {
         }
     }
 
+    /**
+     * Walks back from forward's output to its input without a graph, recomputing F and G from the
+     * random state forward used: the reconstruction backward performs, without the gradients.
+     */
+    Tensor inverse(Tensor output) {
+        try (LoopCarry y = new LoopCarry()) {
+            try (NativeScope scope = NativeScope.open()) {
+                y.set(scope, ReversibleBlock.split(output));
+            }
+            for (int i = blocks.size() - 1; i >= 0; i--) {
+                try (NativeScope scope = NativeScope.open()) {
+                    ReversibleBlock block = blocks.get(i);
+                    Tensor y1 = y.get(0);
+                    beforeG.get(i).restore();
+                    Tensor x2 = y.get(1).sub(block.g().forward(y1));
+                    beforeF.get(i).restore();
+                    y.set(scope, y1.sub(block.f().forward(x2)), x2);
+                }
+            }
+            return ReversibleBlock.join(new Tensor[] {y.get(0), y.get(1)});
+        }
+    }
+
     @Override
     protected Tensor backward(Tensor output, Tensor gradOutput, boolean needsInputGrad) {
         try (RngState resume = RngState.capture(); LoopCarry carry = new LoopCarry()) {

@@ -96,38 +96,15 @@ public final class ReversibleStack extends Layer {
      */
     public double reconstructionError(Tensor input) {
         outputShape(Shapes.of(input));
-        List<RngState> beforeF = new ArrayList<>();
-        List<RngState> beforeG = new ArrayList<>();
-        try (NativeScope scope = NativeScope.open(); RngState resume = RngState.capture(); LoopCarry x = new LoopCarry()) {
+        ReversibleBackprop walk = new ReversibleBackprop(blocks, safeguards);
+        try (NativeScope scope = NativeScope.open(); RngState resume = RngState.capture()) {
             return Grad.off(() -> RunningStats.frozen(this, () -> {
-                try (NativeScope split = NativeScope.open()) {
-                    x.set(split, ReversibleBlock.split(input));
-                }
-                for (ReversibleBlock block : blocks) {
-                    try (NativeScope step = NativeScope.open()) {
-                        Tensor x1 = x.get(0);
-                        Tensor x2 = x.get(1);
-                        beforeF.add(RngState.capture());
-                        Tensor y1 = x1.add(block.f().forward(x2));
-                        beforeG.add(RngState.capture());
-                        x.set(step, y1, x2.add(block.g().forward(y1)));
-                    }
-                }
-                for (int i = blocks.size() - 1; i >= 0; i--) {
-                    try (NativeScope step = NativeScope.open()) {
-                        Tensor y1 = x.get(0);
-                        beforeG.get(i).restore();
-                        Tensor x2 = x.get(1).sub(blocks.get(i).g().forward(y1));
-                        beforeF.get(i).restore();
-                        x.set(step, y1.sub(blocks.get(i).f().forward(x2)), x2);
-                    }
-                }
+                Tensor rebuilt = walk.inverse(walk.forward(input));
                 resume.restore();
-                return ReversibleBlock.join(new Tensor[] {x.get(0), x.get(1)}).sub(input).abs().max().item_double();
+                return rebuilt.sub(input).abs().max().item_double();
             }));
         } finally {
-            beforeF.forEach(RngState::close);
-            beforeG.forEach(RngState::close);
+            walk.releaseState();
         }
     }
 
