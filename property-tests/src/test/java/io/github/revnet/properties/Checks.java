@@ -23,7 +23,8 @@ final class Checks {
         return worst;
     }
 
-    static void gradientsAgree(Harness h, long rngSeed) {
+    /** Checks agreement and returns the worst relative error, for the statistics report. */
+    static double gradientsAgree(Harness h, long rngSeed) {
         Harness.Pass stored = h.run(Mode.STORED, rngSeed);
         Harness.Pass reversible = h.run(Mode.REVERSIBLE, rngSeed);
         double worst = worstGradientError(reversible, stored);
@@ -33,6 +34,7 @@ final class Checks {
             throw new AssertionError("gradients differ: worst relative error " + worst + " > " + tol + " (stored mode's own sensitivity to"
                     + " a one-ulp input perturbation: " + sensitivity + ") for " + h.config);
         }
+        return worst;
     }
 
     /** The angle between the full gradient vectors of two passes; must stay under the angle that the gradient tolerance allows. */

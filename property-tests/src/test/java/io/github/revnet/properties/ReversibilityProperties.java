@@ -29,6 +29,10 @@ class ReversibilityProperties {
         Statistics.label("input requires grad").collect(c.inputRequiresGrad());
     }
 
+    private static String magnitude(double value) {
+        return value == 0 ? "0" : String.format("1e%+03d", (int) Math.floor(Math.log10(value)));
+    }
+
     @Property
     void inverseOfForwardGivesBackTheInputForStacksAndSingleBlocks(@ForAll("stacks") StackConfig c, @ForAll long seed) {
         collect(c);
@@ -45,7 +49,8 @@ class ReversibilityProperties {
     void reversibleGradientsEqualStoredGradientsForEveryTensor(@ForAll("stacks") StackConfig c, @ForAll long seed) {
         collect(c);
         try (Harness h = new Harness(c, seed); NativeScope scope = NativeScope.open()) {
-            Checks.gradientsAgree(h, seed ^ 0x5DEECE66DL);
+            double worst = Checks.gradientsAgree(h, seed ^ 0x5DEECE66DL);
+            Statistics.label("worst relative gradient error, " + c.dtype().label()).collect(magnitude(worst));
         }
     }
 
@@ -53,7 +58,7 @@ class ReversibilityProperties {
     void gradientAngleBetweenModesStaysUnderTheDtypeBound(@ForAll("stacks") StackConfig c, @ForAll long seed) {
         try (Harness h = new Harness(c, seed); NativeScope scope = NativeScope.open()) {
             double angle = Checks.gradientAngleAgrees(h, seed);
-            Statistics.label("angle (degrees), " + c.dtype().label()).collect(angle == 0 ? "0" : String.format("1e%d", (int) Math.floor(Math.log10(angle))));
+            Statistics.label("angle (degrees), " + c.dtype().label()).collect(magnitude(angle));
         }
     }
 
