@@ -5,7 +5,9 @@ public enum Mode {
     /** Plain LibTorch autograd: every activation is kept. The reference for every check and benchmark. */
     STORED,
     /** Algorithm 1 of Gomez et al. (2017): block inputs are reconstructed from outputs during backward. */
-    REVERSIBLE;
+    REVERSIBLE,
+    /** Block-level checkpointing: each block's input is kept and the block recomputed in backward. */
+    CHECKPOINT;
 
     public static Mode parse(String name) {
         for (Mode m : values()) {
@@ -13,7 +15,7 @@ public enum Mode {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown mode '" + name + "': expected one of stored, reversible");
+        throw new IllegalArgumentException("unknown mode '" + name + "': expected one of stored, reversible, checkpoint");
     }
 
     public String label() {

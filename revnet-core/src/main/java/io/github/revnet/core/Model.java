@@ -119,8 +119,8 @@ public final class Model implements AutoCloseable {
     /** Throws IllegalArgumentException naming the problem unless {@code input} fits this model; runs no computation. */
     public void validateInput(Tensor input, Mode mode) {
         java.util.Objects.requireNonNull(mode, "mode");
-        if (mode == Mode.REVERSIBLE && !spec.reversible()) {
-            throw new IllegalArgumentException(spec.name() + " has no reversible blocks: use mode stored");
+        if (mode != Mode.STORED && !spec.reversible()) {
+            throw new IllegalArgumentException(spec.name() + " has no reversible blocks: use mode stored, not " + mode.label());
         }
         if (input == null || input.isNull() || !input.defined()) {
             throw new IllegalArgumentException("input tensor is null or undefined");

@@ -56,6 +56,7 @@ public final class ReversibleStack extends Layer {
         return switch (mode) {
             case STORED -> stored(input);
             case REVERSIBLE -> new ReversibleBackprop(blocks, safeguards).apply(input);
+            case CHECKPOINT -> new CheckpointBackprop(blocks).apply(input);
         };
     }
 

@@ -45,10 +45,12 @@ class ReversibleBlockTest {
                     Tensor x = randn(3, 6, 4, 4);
                     Tensor w = randn(3, 6, 4, 4);
                     var stored = gradients(s, x, w, Mode.STORED, inputGrad, 99);
-                    var reversible = gradients(s, x, w, Mode.REVERSIBLE, inputGrad, 99);
-                    for (int i = 0; i < stored.length; i++) {
-                        double err = GradientCheck.relativeError(reversible[i], stored[i]);
-                        assertTrue(err < 1e-10, "dropout=" + dropout + " inputGrad=" + inputGrad + " tensor " + i + " error " + err);
+                    for (Mode mode : new Mode[] {Mode.REVERSIBLE, Mode.CHECKPOINT}) {
+                        var other = gradients(s, x, w, mode, inputGrad, 99);
+                        for (int i = 0; i < stored.length; i++) {
+                            double err = GradientCheck.relativeError(other[i], stored[i]);
+                            assertTrue(err < 1e-10, mode + " dropout=" + dropout + " inputGrad=" + inputGrad + " tensor " + i + " error " + err);
+                        }
                     }
                 }
             }

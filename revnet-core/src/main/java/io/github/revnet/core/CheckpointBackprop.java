@@ -1,0 +1,70 @@
+package io.github.revnet.core;
+
+import io.github.revnet.bridge.CustomFunction;
+import io.github.revnet.bridge.LoopCarry;
+import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.RngState;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+
+/**
+ * Block-level checkpointing, the usual alternative to reversibility: forward keeps each block's
+ * input (not its internals); backward recomputes one block at a time from its saved input and
+ * backpropagates through it. Memory grows with depth by one block input per block.
+ */
+final class CheckpointBackprop extends CustomFunction {
+    private final List<ReversibleBlock> blocks;
+    private final List<Tensor> inputs = new ArrayList<>();
+    private final List<RngState> rng = new ArrayList<>();
+
+    CheckpointBackprop(List<ReversibleBlock> blocks) {
+        this.blocks = blocks;
+    }
+
+    @Override
+    protected Tensor forward(Tensor input) {
+        Tensor x = input;
+        for (ReversibleBlock block : blocks) {
+            inputs.add(save(x));
+            rng.add(RngState.capture());
+            Tensor current = x;
+            x = NativeScope.call(() -> block.forward(current));
+        }
+        return x;
+    }
+
+    @Override
+    protected Tensor backward(Tensor output, Tensor gradOutput, boolean needsInputGrad) {
+        try (RngState resume = RngState.capture(); LoopCarry grad = new LoopCarry()) {
+            Tensor dy = gradOutput;
+            for (int i = blocks.size() - 1; i >= 0; i--) {
+                final int index = i;
+                try (NativeScope scope = NativeScope.open()) {
+                    Tensor x = inputs.get(i).detach();
+                    x.requires_grad_(true);
+                    rng.get(i).restore();
+                    Tensor upstream = index == blocks.size() - 1 ? dy : grad.get(0);
+                    RunningStats.frozen(blocks.get(index), () -> {
+                        Tensor out = blocks.get(index).forward(x);
+                        org.bytedeco.pytorch.global.torch.backward(new TensorVector(out), new TensorVector(upstream), new BoolOptional(),
+                                false, new TensorVector());
+                        return out;
+                    });
+                    grad.set(scope, new Tensor(x.grad())); // grad() is a reference into x: copy the handle
+                }
+            }
+            resume.restore();
+            return needsInputGrad ? NativeScope.call(() -> grad.get(0).clone()) : null;
+        }
+    }
+
+    @Override
+    protected void releaseState() {
+        rng.forEach(RngState::close);
+        rng.clear();
+        inputs.clear();
+    }
+}
