@@ -33,7 +33,7 @@ public final class Model implements AutoCloseable {
 
     /** Builds the zoo model called {@code name}. */
     public static Model create(String name, ModelOptions options) {
-        return new Model(ModelSpec.named(name), options);
+        return new Model(ModelSpec.resolve(name), options);
     }
 
     public static Model create(ModelSpec spec, ModelOptions options) {

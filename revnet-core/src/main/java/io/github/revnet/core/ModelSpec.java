@@ -35,6 +35,30 @@ public record ModelSpec(String name, Family family, FunctionOptions.Kind kind, i
         throw new IllegalArgumentException("unknown model '" + name + "': expected one of " + names());
     }
 
+    /**
+     * A synthetic RevNet for depth sweeps: a 3×3 stem to {@code width} channels, then
+     * {@code blocks} reversible basic blocks at that width, no transitions.
+     */
+    public static ModelSpec synthetic(int blocks, int width) {
+        if (blocks < 1) {
+            throw new IllegalArgumentException("blocks must be >= 1, got " + blocks);
+        }
+        return new ModelSpec("stack-" + blocks, Family.REVNET, FunctionOptions.Kind.BASIC, new int[] {blocks}, new int[] {width, width},
+                false, Double.NaN);
+    }
+
+    /** A zoo model, or {@code stack-N} for a synthetic stack of N blocks at width 32. */
+    public static ModelSpec resolve(String name) {
+        if (name.toLowerCase().startsWith("stack-")) {
+            try {
+                return synthetic(Integer.parseInt(name.substring(6)), 32);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("synthetic stacks are named stack-N with N a block count, got '" + name + "'");
+            }
+        }
+        return named(name);
+    }
+
     public static List<String> names() {
         return ZOO.stream().map(ModelSpec::name).toList();
     }

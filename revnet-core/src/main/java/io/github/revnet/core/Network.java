@@ -70,6 +70,14 @@ public final class Network extends Layer {
         return NativeScope.chain(input, steps);
     }
 
+    long[] stemOutputShape(long[] inputShape) {
+        return stem.outputShape(inputShape);
+    }
+
+    boolean hasStemPool() {
+        return stemPool;
+    }
+
     @Override
     public long[] outputShape(long[] inputShape) {
         long[] s = featureMapShape(inputShape);

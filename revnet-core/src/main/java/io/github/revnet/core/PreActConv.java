@@ -33,6 +33,16 @@ public final class PreActConv extends Layer {
         return NativeScope.chain(input, steps);
     }
 
+    /** Bytes autograd saves: BN input, ReLU output (the convolution's input), dropout's mask and output. */
+    long savedBytes(long[] in, int element) {
+        long n = io.github.revnet.bridge.Shapes.numel(in);
+        long bytes = (norm != null ? n * element : 0) + n * element;
+        if (dropout > 0) {
+            bytes += n + n * element;
+        }
+        return bytes;
+    }
+
     @Override
     public long[] outputShape(long[] inputShape) {
         return conv.outputShape(norm == null ? inputShape : norm.outputShape(inputShape));

@@ -41,6 +41,16 @@ public final class ResidualFunction extends Layer {
         return NativeScope.chain(input, convs.stream().<UnaryOperator<Tensor>>map(c -> c::forward).toList());
     }
 
+    long savedBytes(long[] in, int element) {
+        long bytes = 0;
+        long[] s = in;
+        for (PreActConv c : convs) {
+            bytes += c.savedBytes(s, element);
+            s = c.outputShape(s);
+        }
+        return bytes;
+    }
+
     @Override
     public long[] outputShape(long[] inputShape) {
         long[] s = inputShape;

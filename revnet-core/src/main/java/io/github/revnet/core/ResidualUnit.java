@@ -21,6 +21,10 @@ public final class ResidualUnit extends Layer {
         return NativeScope.call(() -> (projection == null ? input : projection.forward(input)).add(residual));
     }
 
+    long savedBytes(long[] in, int element) {
+        return f.savedBytes(in, element);
+    }
+
     @Override
     public long[] outputShape(long[] inputShape) {
         return f.outputShape(inputShape);

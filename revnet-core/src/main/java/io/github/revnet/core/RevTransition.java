@@ -46,6 +46,13 @@ public final class RevTransition extends Layer {
         return pad == 0 ? pooled : torch.constant_pad_nd(pooled, 0, 0, 0, 0, 0, pad);
     }
 
+    /** F's and G's saved tensors; F's input is a view that keeps the whole transition input alive. */
+    long savedBytes(long[] in, int element) {
+        long[] half = {in[0], in[1] / 2, in[2], in[3]};
+        long[] y = f.outputShape(half);
+        return f.savedBytes(half, element) + g.savedBytes(y, element) + io.github.revnet.bridge.Shapes.numel(half) * element;
+    }
+
     @Override
     public long[] outputShape(long[] s) {
         Check.rank4("transition input", s);
