@@ -1,0 +1,131 @@
+package io.github.revnet.bench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.ToDoubleFunction;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** The report's charts, drawn by XChart and saved as PNG files. */
+final class Charts {
+    static final String OVERHEAD = "overhead-vs-depth.png";
+    static final String MEMORY = "memory-vs-depth.png";
+    static final String TRADEOFF = "tradeoff.png";
+    static final String DRIFT = "drift-vs-depth.png";
+
+    private Charts() {
+    }
+
+    static void writeAll(BenchmarkRun.Outcome o, Summary summary, Path dir) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        List<Result> stacks = o.runs().stream().filter(r -> r.model().startsWith("stack-")).toList();
+
+        XYChart overhead = chart("Step time relative to stored mode (synthetic stacks)", "reversible blocks", "time / stored time");
+        for (String mode : List.of("reversible", "checkpoint")) {
+            series(overhead, mode, stacks, mode, r -> ratio(o.runs(), r, x -> x.stepMs().median()));
+        }
+        if (!Double.isNaN(summary.bound())) {
+            constant(overhead, String.format("(2+k)/(1+k) = %.3f, k from %s", summary.bound(), o.sweep().passModel()), stacks, summary.bound());
+        }
+        constant(overhead, "4/3 (4N vs 3N operations)", stacks, 4.0 / 3.0);
+        save(overhead, dir.resolve(OVERHEAD));
+
+        XYChart memory = chart("Peak activation memory (synthetic stacks, measured)", "reversible blocks", "MiB");
+        for (String mode : List.of("stored", "reversible", "checkpoint")) {
+            series(memory, mode, stacks, mode, r -> r.peakActivationBytes() / 1048576.0);
+        }
+        save(memory, dir.resolve(MEMORY));
+
+        XYChart tradeoff = chart("Memory saved against time paid (relative to stored mode)", "step time / stored step time",
+                "activation memory saved");
+        tradeoff.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        for (String mode : List.of("reversible", "checkpoint")) {
+            List<Double> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            for (Result r : o.runs()) {
+                if (r.mode().equals(mode)) {
+                    x.add(ratio(o.runs(), r, t -> t.stepMs().median()));
+                    y.add(1 - ratio(o.runs(), r, t -> (double) t.peakActivationBytes()));
+                }
+            }
+            if (!x.isEmpty()) {
+                tradeoff.addSeries(mode, x, y);
+            }
+        }
+        save(tradeoff, dir.resolve(TRADEOFF));
+
+        XYChart drift = chart("Reconstruction drift against depth", "reversible blocks", "error (log scale)");
+        drift.getStyler().setYAxisLogarithmic(true);
+        for (String dtype : List.of("float32", "float64")) {
+            List<Drift> rows = o.drift().stream().filter(d -> d.dtype().equals(dtype)).toList();
+            addPositive(drift, "inverse max abs error, " + dtype, rows, Drift::inverseMaxAbsError);
+            addPositive(drift, "max relative gradient error, " + dtype, rows, Drift::maxRelativeGradError);
+        }
+        save(drift, dir.resolve(DRIFT));
+    }
+
+    /** The same model's stored-mode value of {@code f}, as the denominator. */
+    static double ratio(List<Result> runs, Result r, ToDoubleFunction<Result> f) {
+        Optional<Result> stored = runs.stream().filter(s -> s.model().equals(r.model()) && s.batch() == r.batch() && s.mode().equals("stored"))
+                .findFirst();
+        return stored.map(s -> f.applyAsDouble(r) / f.applyAsDouble(s)).orElse(Double.NaN);
+    }
+
+    private static XYChart chart(String title, String x, String y) {
+        XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle(x).yAxisTitle(y).build();
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        return chart;
+    }
+
+    private static void series(XYChart chart, String name, List<Result> rows, String mode, ToDoubleFunction<Result> y) {
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (Result r : rows) {
+            if (r.mode().equals(mode)) {
+                xs.add((double) r.blocks());
+                ys.add(y.applyAsDouble(r));
+            }
+        }
+        if (!xs.isEmpty()) {
+            chart.addSeries(name, xs, ys);
+        }
+    }
+
+    private static void constant(XYChart chart, String name, List<Result> rows, double value) {
+        double lo = rows.stream().mapToDouble(Result::blocks).min().orElse(0);
+        double hi = rows.stream().mapToDouble(Result::blocks).max().orElse(1);
+        chart.addSeries(name, new double[] {lo, hi}, new double[] {value, value}).setMarker(SeriesMarkers.NONE);
+    }
+
+    private static void addPositive(XYChart chart, String name, List<Drift> rows, ToDoubleFunction<Drift> y) {
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (Drift d : rows) {
+            double v = y.applyAsDouble(d);
+            if (v > 0) {
+                xs.add((double) d.blocks());
+                ys.add(v);
+            }
+        }
+        if (!xs.isEmpty()) {
+            chart.addSeries(name, xs, ys);
+        }
+    }
+
+    private static void save(XYChart chart, Path file) throws IOException {
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    static Map<String, String> titles() {
+        return Map.of(OVERHEAD, "Time overhead against depth", MEMORY, "Activation memory against depth", TRADEOFF,
+                "Trade-off: memory saved against time paid", DRIFT, "Numerical drift against depth");
+    }
+}

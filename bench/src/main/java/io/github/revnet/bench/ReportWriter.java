@@ -1,0 +1,195 @@
+package io.github.revnet.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.github.revnet.bridge.Torch;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Writes results.json, results.csv, report.md and report.html (with the charts) into the output folder. */
+public final class ReportWriter {
+    private ReportWriter() {
+    }
+
+    public static void write(BenchmarkRun.Outcome o, Path dir, String command) throws IOException {
+        Files.createDirectories(dir);
+        Summary summary = Summary.of(o);
+        Charts.writeAll(o, summary, dir);
+        json(o, summary, dir, command);
+        csv(o, dir);
+        String markdown = markdown(o, summary, command);
+        Files.writeString(dir.resolve("report.md"), markdown);
+        Files.writeString(dir.resolve("report.html"), html(markdown));
+    }
+
+    static Map<String, Object> environment() {
+        Map<String, Object> env = new LinkedHashMap<>();
+        env.put("libtorch", Torch.libtorchVersion());
+        env.put("javacpp", Torch.javacppVersion());
+        env.put("threads", Torch.threads());
+        env.put("cpu", Torch.cpuModel());
+        env.put("cores", Runtime.getRuntime().availableProcessors());
+        env.put("device", Torch.deviceName());
+        env.put("java", System.getProperty("java.version"));
+        return env;
+    }
+
+    private static void json(BenchmarkRun.Outcome o, Summary s, Path dir, String command) throws IOException {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("command", command);
+        root.put("sweep", o.sweep().name());
+        root.put("seconds", o.seconds());
+        root.put("environment", environment());
+        List<Map<String, Object>> runs = new ArrayList<>();
+        for (Result r : o.runs()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", r.model());
+            m.put("mode", r.mode());
+            m.put("batch", r.batch());
+            m.put("dtype", r.dtype());
+            m.put("blocks", r.blocks());
+            m.put("step_ms", Map.of("median", r.stepMs().median(), "min", r.stepMs().min(), "max", r.stepMs().max(), "samples",
+                    r.stepMs().samples()));
+            m.put("forward_ms", r.forwardMs());
+            m.put("backward_ms", r.backwardMs());
+            m.put("peak_activation_bytes", r.peakActivationBytes());
+            m.put("estimated_activation_bytes", r.estimatedActivationBytes());
+            m.put("params", r.params());
+            runs.add(m);
+        }
+        root.put("runs", runs);
+        root.put("drift", o.drift());
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("k_backward_over_forward", finite(s.k()));
+        summary.put("overhead_bound", finite(s.bound()));
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Summary.Row row : s.rows()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", row.model());
+            m.put("mode", row.mode());
+            m.put("time_ratio_to_stored", finite(row.timeRatio()));
+            m.put("memory_ratio_to_stored", finite(row.memoryRatio()));
+            m.put("measured_over_estimated_memory", finite(row.estimateRatio()));
+            rows.add(m);
+        }
+        summary.put("ratios", rows);
+        root.put("summary", summary);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("results.json").toFile(), root);
+    }
+
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    private static void csv(BenchmarkRun.Outcome o, Path dir) throws IOException {
+        StringBuilder sb = new StringBuilder("model,mode,batch,dtype,blocks,step_ms_median,step_ms_min,step_ms_max,samples,forward_ms,"
+                + "backward_ms,peak_activation_bytes,estimated_activation_bytes,params\n");
+        for (Result r : o.runs()) {
+            sb.append(String.join(",", r.model(), r.mode(), String.valueOf(r.batch()), r.dtype(), String.valueOf(r.blocks()),
+                    String.valueOf(r.stepMs().median()), String.valueOf(r.stepMs().min()), String.valueOf(r.stepMs().max()),
+                    String.valueOf(r.stepMs().samples()), blank(r.forwardMs()), blank(r.backwardMs()), blank(r.peakActivationBytes()),
+                    blank(r.estimatedActivationBytes()), blank(r.params()))).append('\n');
+        }
+        Files.writeString(dir.resolve("results.csv"), sb.toString());
+    }
+
+    private static String blank(Object o) {
+        return o == null ? "" : o.toString();
+    }
+
+    static String markdown(BenchmarkRun.Outcome o, Summary s, String command) {
+        StringBuilder md = new StringBuilder("# revnet-harness benchmark report\n\n");
+        Map<String, Object> env = environment();
+        md.append("Command: `").append(command).append("` (sweep `").append(o.sweep().name()).append("`, ")
+                .append(String.format("%.0f s", o.seconds())).append(")\n\n");
+        md.append("Environment: LibTorch ").append(env.get("libtorch")).append(", JavaCPP ").append(env.get("javacpp")).append(", ")
+                .append(env.get("threads")).append(" threads, ").append(env.get("cpu")).append(", device ").append(env.get("device"))
+                .append(", Java ").append(env.get("java")).append("\n\n");
+        md.append("Times are medians of JMH single-shot samples, all modes of a model measured side by side in one JMH run; ratios are"
+                + " the result, absolute times depend on the machine. Memory is the measured peak during forward and backward minus"
+                + " what was resident before (parameters, allocated gradients, input), each configuration in its own process.\n\n");
+        md.append(String.format("Stored mode, %s: k = backward / forward = %.3f, so the FLOP-style bound on reversible overhead is"
+                + " (2 + k) / (1 + k) = %.3f.%n%n", o.sweep().passModel(), s.k(), s.bound()));
+        md.append("| model | mode | batch | blocks | step ms (median) | min | max | time / stored | peak activation MiB | estimate MiB |"
+                + " stored / this | measured / estimate |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (int i = 0; i < o.runs().size(); i++) {
+            Result r = o.runs().get(i);
+            Summary.Row row = s.rows().get(i);
+            md.append(String.format("| %s | %s | %d | %d | %.1f | %.1f | %.1f | %.3f | %.1f | %.1f | %.1f | %.2f |%n", r.model(), r.mode(),
+                    r.batch(), r.blocks(), r.stepMs().median(), r.stepMs().min(), r.stepMs().max(), row.timeRatio(),
+                    mib(r.peakActivationBytes()), mib(r.estimatedActivationBytes()), 1 / row.memoryRatio(), row.estimateRatio()));
+        }
+        md.append("\n## Drift\n\n| blocks | dtype | inverse max abs error | max relative gradient error | gradient angle (degrees) |\n"
+                + "|---|---|---|---|---|\n");
+        for (Drift d : o.drift()) {
+            md.append(String.format("| %d | %s | %.2e | %.2e | %.2e |%n", d.blocks(), d.dtype(), d.inverseMaxAbsError(),
+                    d.maxRelativeGradError(), d.gradAngleDegrees()));
+        }
+        md.append("\n## Charts\n\n");
+        for (Map.Entry<String, String> chart : new java.util.TreeMap<>(Charts.titles()).entrySet()) {
+            md.append("### ").append(chart.getValue()).append("\n\n![").append(chart.getValue()).append("](").append(chart.getKey())
+                    .append(")\n\n");
+        }
+        return md.toString();
+    }
+
+    private static double mib(Long bytes) {
+        return bytes == null ? Double.NaN : bytes / 1048576.0;
+    }
+
+    /** A minimal rendering of the Markdown report (headings, paragraphs, tables, images) as HTML. */
+    static String html(String markdown) {
+        StringBuilder h = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>revnet-harness report</title>"
+                + "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}"
+                + "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}img{max-width:800px}</style></head><body>\n");
+        boolean inTable = false;
+        for (String line : markdown.split("\n")) {
+            if (line.startsWith("|")) {
+                if (line.startsWith("|---")) {
+                    continue;
+                }
+                String tag = inTable ? "td" : "th";
+                if (!inTable) {
+                    h.append("<table>");
+                    inTable = true;
+                }
+                h.append("<tr>");
+                for (String cell : line.substring(1, line.length() - 1).split("\\|")) {
+                    h.append('<').append(tag).append('>').append(escape(cell.trim())).append("</").append(tag).append('>');
+                }
+                h.append("</tr>\n");
+                continue;
+            }
+            if (inTable) {
+                h.append("</table>\n");
+                inTable = false;
+            }
+            if (line.startsWith("### ")) {
+                h.append("<h3>").append(escape(line.substring(4))).append("</h3>\n");
+            } else if (line.startsWith("## ")) {
+                h.append("<h2>").append(escape(line.substring(3))).append("</h2>\n");
+            } else if (line.startsWith("# ")) {
+                h.append("<h1>").append(escape(line.substring(2))).append("</h1>\n");
+            } else if (line.startsWith("![")) {
+                String alt = line.substring(2, line.indexOf(']'));
+                String src = line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'));
+                h.append("<p><img src=\"").append(escape(src)).append("\" alt=\"").append(escape(alt)).append("\"></p>\n");
+            } else if (!line.isBlank()) {
+                h.append("<p>").append(escape(line).replaceAll("`([^`]*)`", "<code>$1</code>")).append("</p>\n");
+            }
+        }
+        if (inTable) {
+            h.append("</table>\n");
+        }
+        return h.append("</body></html>\n").toString();
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

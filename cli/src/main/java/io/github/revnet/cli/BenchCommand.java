@@ -1,0 +1,43 @@
+package io.github.revnet.cli;
+
+import io.github.revnet.bench.BenchmarkRun;
+import io.github.revnet.bench.ReportWriter;
+import io.github.revnet.bench.Sweep;
+import io.github.revnet.bridge.Torch;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs the benchmark sweep and writes the report files. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Time a training step in stored, reversible and checkpoint mode (JMH, side by side), measure peak activation",
+                "memory in separate processes, measure reconstruction drift, and write results.json, results.csv, jmh.json,",
+                "report.md, report.html and PNG charts."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--quick", description = "the smoke sweep (about 3 minutes on 2 cores) instead of the standard one")
+    boolean quick;
+
+    @Option(names = "--out", defaultValue = "report", description = "output folder (default ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--threads", defaultValue = "0", description = "LibTorch intra-op threads (default: all cores)")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        run(quick ? Sweep.quick() : Sweep.standard(), out, threads, quick ? "./revnet bench --quick" : "./revnet bench");
+        return 0;
+    }
+
+    static void run(Sweep sweep, Path out, int threads, String command) throws Exception {
+        RevnetCli.configureThreads(threads);
+        System.out.println(Torch.describe());
+        long start = System.nanoTime();
+        BenchmarkRun.Outcome outcome = new BenchmarkRun(sweep, out, Torch.threads(),
+                line -> System.out.printf("[%6.1fs] %s%n", (System.nanoTime() - start) / 1e9, line)).run();
+        ReportWriter.write(outcome, out, command);
+        System.out.printf("wrote %s (report.md, report.html, results.json, results.csv, jmh.json, charts) in %.0fs%n",
+                out.toAbsolutePath(), outcome.seconds());
+    }
+}
