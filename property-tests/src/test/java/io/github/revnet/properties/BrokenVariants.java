@@ -41,11 +41,14 @@ final class BrokenVariants {
         }
     }
 
-    /** A function whose recomputation (grad on after a no-grad call) cuts its scale parameter out of the graph. */
+    /**
+     * A function whose recomputation cuts its scale parameter out of the graph. Backward's
+     * recomputation is recognisable by its input: a detached leaf that requires grad (in stored
+     * mode F's input is a view with a graph, or needs no gradient at all).
+     */
     static final class GradientDropping extends Layer {
         private final ResidualFunction inner;
         private final Tensor scale;
-        private boolean lastCallWithoutGraph;
 
         GradientDropping(FunctionOptions options) {
             this.inner = add("inner", new ResidualFunction(options));
@@ -54,8 +57,7 @@ final class BrokenVariants {
 
         @Override
         public Tensor forward(Tensor input) {
-            boolean recomputing = Grad.isEnabled() && lastCallWithoutGraph;
-            lastCallWithoutGraph = !Grad.isEnabled();
+            boolean recomputing = Grad.isEnabled() && input.is_leaf() && input.requires_grad();
             return NativeScope.call(() -> inner.forward(input).mul(recomputing ? scale.detach() : scale));
         }
 

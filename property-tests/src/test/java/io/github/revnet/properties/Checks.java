@@ -32,7 +32,7 @@ final class Checks {
         double tol = Tolerances.gradient(h.config.dtype(), h.config.blocks(), sensitivity);
         if (!(worst <= tol)) {
             throw new AssertionError("gradients differ: worst relative error " + worst + " > " + tol + " (stored mode's own sensitivity to"
-                    + " a one-ulp input perturbation: " + sensitivity + ") for " + h.config);
+                    + " an input perturbation of the measured reconstruction error: " + sensitivity + ") for " + h.config);
         }
         return worst;
     }

@@ -91,14 +91,21 @@ final class Harness implements AutoCloseable {
         });
     }
 
-    /** Stored mode on the input scaled element-wise by (1 ± eps): stored mode's own sensitivity to rounding. */
+    /**
+     * Stored mode on the input perturbed element-wise by ±max(eps·|x|, e), where e is the
+     * reconstruction error this stack actually makes: stored mode's own sensitivity to the
+     * perturbation reconstruction introduces (cancellation in y2 − G(y1) can make that far more
+     * than one ulp of x).
+     */
     Pass runWithPerturbedInput(long rngSeed) {
+        double reconstruction = stack.reconstructionError(input);
         Tensor original = arena.run(() -> input.detach().clone());
         try (NativeScope scope = NativeScope.open()) {
             Grad.off(() -> {
                 Tensor signs = torch.randint(2, Shapes.of(input), new TensorOptions(config.dtype().scalarType())).mul(new Scalar(2.0))
                         .sub(new Scalar(1.0));
-                return input.mul_(signs.mul(new Scalar(config.dtype().epsilon())).add(new Scalar(1.0)));
+                Tensor magnitude = input.abs().mul(new Scalar(config.dtype().epsilon())).clamp_min(new Scalar(reconstruction));
+                return input.add_(signs.mul(magnitude));
             });
         }
         try {

@@ -27,12 +27,12 @@ final class Tolerances {
     }
 
     /**
-     * Reconstruction perturbs each block's activations by a few roundings (≤ 4 per block, see
-     * {@link #INVERSE_ULPS_PER_BLOCK}), which is what a one-ulp perturbation of the input does to
-     * stored mode, {@code blocks} times over. So the reversible gradient may differ by up to
-     * 4 · blocks times stored mode's own measured {@code sensitivity} to a one-ulp input
-     * perturbation, and never less than {@link #gradient(DType)}: ill-conditioned cases (BatchNorm
-     * over a handful of values) get the slack their conditioning demands, measured, not guessed.
+     * Reconstruction perturbs each block's input by at most the reconstruction error measured for
+     * the stack, {@code blocks} times over. So the reversible gradient may differ by up to
+     * 4 · blocks times stored mode's own measured {@code sensitivity} to an input perturbation of
+     * that size (see {@code Harness.runWithPerturbedInput}), and never less than
+     * {@link #gradient(DType)}: ill-conditioned cases (BatchNorm over a handful of values,
+     * cancellation in the reconstruction) get the slack their conditioning demands, measured, not guessed.
      */
     static double gradient(DType dtype, int blocks, double sensitivity) {
         return Math.max(gradient(dtype), ROUNDINGS_PER_BLOCK * blocks * sensitivity);
