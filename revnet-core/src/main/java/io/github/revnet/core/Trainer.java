@@ -69,6 +69,13 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
+    /** Applies the optimizer to the gradients currently held by the parameters (e.g. left there by a {@link GradientCheck}). */
+    public void applyGradients() {
+        try (NativeScope scope = NativeScope.open()) {
+            optimizer.step();
+        }
+    }
+
     public Model model() {
         return model;
     }
