@@ -3,6 +3,7 @@ package io.github.revnet.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.revnet.bridge.Torch;
+import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.data.FashionMnist;
 import io.github.revnet.core.data.TrainingComparison;
@@ -57,6 +58,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--test-limit", defaultValue = "10000", description = "evaluate on the first N test images")
     int testLimit;
 
+    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64 (default ${DEFAULT-VALUE})")
+    String dtype;
+
     @Option(names = "--threads", defaultValue = "0", description = "LibTorch intra-op threads (default: all cores)")
     int threads;
 
@@ -74,7 +78,7 @@ final class TrainCommand implements Callable<Integer> {
         RevnetCli.configureThreads(threads);
         System.out.println(Torch.describe());
         FashionMnist mnist = FashionMnist.load(data);
-        var options = new TrainingComparison.Options(model, steps, batch, seed, lr, angleEvery, trainLimit, testLimit);
+        var options = new TrainingComparison.Options(model, steps, batch, seed, lr, angleEvery, trainLimit, testLimit, DType.parse(dtype));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("model", model);
         out.put("steps", steps);

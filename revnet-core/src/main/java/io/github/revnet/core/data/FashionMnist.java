@@ -1,6 +1,7 @@
 package io.github.revnet.core.data;
 
 import io.github.revnet.bridge.Tensors;
+import io.github.revnet.core.DType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -22,8 +23,8 @@ public final class FashionMnist {
 
     /** One split: images (n × 28 × 28 bytes) and labels. */
     public record Split(byte[] images, byte[] labels, int size) {
-        /** A batch of the samples at {@code indices}: (B, 1, 32, 32) float32 images and (B) int64 labels, in the caller's scope. */
-        public Tensor[] batch(int[] indices) {
+        /** A batch of the samples at {@code indices}: (B, 1, 32, 32) images of {@code dtype} and (B) int64 labels, in the caller's scope. */
+        public Tensor[] batch(int[] indices, DType dtype) {
             int b = indices.length;
             float[] pixels = new float[b * PADDED * PADDED];
             long[] classes = new long[b];
@@ -44,6 +45,9 @@ public final class FashionMnist {
                 classes[i] = labels[n];
             }
             Tensor x = Tensors.fromFloats(pixels, b, 1, PADDED, PADDED);
+            if (dtype != DType.FLOAT32) {
+                x = x.to(dtype.scalarType());
+            }
             Tensor y = Tensors.fromLongs(classes, b);
             return new Tensor[] {x, y};
         }

@@ -2,6 +2,7 @@ package io.github.revnet.core.data;
 
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.core.DType;
 import io.github.revnet.core.GradientCheck;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.Model;
@@ -22,7 +23,7 @@ import org.bytedeco.pytorch.Tensor;
 public final class TrainingComparison {
     /** What to run. */
     public record Options(String model, int steps, int batch, long seed, double learningRate, int angleEvery, int trainLimit,
-            int testLimit) {
+            int testLimit, DType dtype) {
         public Options {
             if (steps < 1) {
                 throw new IllegalArgumentException("steps must be >= 1, got " + steps);
@@ -53,7 +54,7 @@ public final class TrainingComparison {
     public static Outcome run(FashionMnist data, Options o, Consumer<String> progress) {
         long start = System.nanoTime();
         int trainSize = Math.min(o.trainLimit(), data.train().size());
-        ModelOptions modelOptions = ModelOptions.defaults().inputChannels(1).classes(FashionMnist.CLASSES).seed(o.seed());
+        ModelOptions modelOptions = ModelOptions.defaults().inputChannels(1).classes(FashionMnist.CLASSES).seed(o.seed()).dtype(o.dtype());
         Trainer.Options sgd = Trainer.Options.defaults().learningRate(o.learningRate());
         List<Point> curve = new ArrayList<>();
         double maxAngle = 0;
@@ -63,7 +64,7 @@ public final class TrainingComparison {
             for (int step = 1; step <= o.steps(); step++) {
                 int[] indices = order.next();
                 try (NativeScope scope = NativeScope.open()) {
-                    Tensor[] batch = data.train().batch(indices);
+                    Tensor[] batch = data.train().batch(indices, o.dtype());
                     double storedLoss = storedTrainer.step(batch[0], batch[1], Mode.STORED);
                     Double angle = null;
                     double reversibleLoss;
@@ -95,14 +96,14 @@ public final class TrainingComparison {
     public static Run single(FashionMnist data, Options o, Mode mode, Consumer<String> progress) {
         long start = System.nanoTime();
         int trainSize = Math.min(o.trainLimit(), data.train().size());
-        ModelOptions modelOptions = ModelOptions.defaults().inputChannels(1).classes(FashionMnist.CLASSES).seed(o.seed());
+        ModelOptions modelOptions = ModelOptions.defaults().inputChannels(1).classes(FashionMnist.CLASSES).seed(o.seed()).dtype(o.dtype());
         try (Model model = Model.create(o.model(), modelOptions);
                 Trainer trainer = new Trainer(model, Trainer.Options.defaults().learningRate(o.learningRate()))) {
             DataOrder order = new DataOrder(trainSize, o.batch(), o.seed());
             double loss = Double.NaN;
             for (int step = 1; step <= o.steps(); step++) {
                 try (NativeScope scope = NativeScope.open()) {
-                    Tensor[] batch = data.train().batch(order.next());
+                    Tensor[] batch = data.train().batch(order.next(), o.dtype());
                     loss = trainer.step(batch[0], batch[1], mode);
                 }
                 if (step % o.angleEvery() == 0 || step == o.steps()) {
@@ -169,7 +170,7 @@ public final class TrainingComparison {
                     indices[i] = from + i;
                 }
                 try (NativeScope scope = NativeScope.open()) {
-                    Tensor[] batch = test.batch(indices);
+                    Tensor[] batch = test.batch(indices, model.dtype());
                     Tensor predicted = Grad.off(() -> model.forward(batch[0], Mode.STORED).argmax(new org.bytedeco.pytorch.LongOptional(1),
                             false));
                     correct += (int) predicted.eq(batch[1]).sum().item_long();
