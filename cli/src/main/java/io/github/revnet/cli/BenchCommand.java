@@ -7,6 +7,7 @@ import io.github.revnet.bridge.Torch;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Runs the benchmark sweep and writes the report files. */
@@ -21,8 +22,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "report", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--threads", defaultValue = "0", description = "LibTorch intra-op threads (default: all cores)")
-    int threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Override
     public Integer call() throws Exception {
@@ -30,8 +31,8 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    static void run(Sweep sweep, Path out, int threads, String command) throws Exception {
-        RevnetCli.configureThreads(threads);
+    static void run(Sweep sweep, Path out, ThreadsOption threads, String command) throws Exception {
+        threads.apply();
         System.out.println(Torch.describe());
         long start = System.nanoTime();
         BenchmarkRun.Outcome outcome = new BenchmarkRun(sweep, out, Torch.threads(),

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** One forward/backward in both modes from the same weights and input, compared. */
@@ -47,8 +48,8 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--tolerance", description = "override both tolerances")
     Double tolerance;
 
-    @Option(names = "--threads", defaultValue = "0", description = "LibTorch intra-op threads (default: all cores)")
-    int threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--json", description = "also write the result as JSON to this file")
     Path json;
@@ -66,7 +67,7 @@ final class CheckCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--tolerance must be positive, got " + tolerance);
         }
         double tol = tolerance != null ? tolerance : FLOAT64_TOLERANCE * type.epsilon() / DType.FLOAT64.epsilon();
-        RevnetCli.configureThreads(threads);
+        threads.apply();
         System.out.println(Torch.describe());
         long start = System.nanoTime();
         try (Model m = Model.create(model, ModelOptions.defaults().dtype(type).seed(seed)); NativeScope scope = NativeScope.open()) {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The main job: the correctness check, then the benchmark sweep and its report. */
@@ -18,13 +19,13 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "use the smoke sweep")
     boolean quick;
 
-    @Option(names = "--threads", defaultValue = "0", description = "LibTorch intra-op threads (default: all cores)")
-    int threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Override
     public Integer call() throws Exception {
         java.nio.file.Files.createDirectories(out);
-        int check = new CommandLine(new CheckCommand()).execute("--model", "revnet-38", "--quiet", "--threads", String.valueOf(threads),
+        int check = new CommandLine(new CheckCommand()).execute("--model", "revnet-38", "--quiet", "--threads", String.valueOf(threads.threads),
                 "--json", out.resolve("check.json").toString());
         if (check != 0) {
             System.out.println("correctness check failed: no benchmark report");

@@ -1,6 +1,5 @@
 package io.github.revnet.cli;
 
-import io.github.revnet.bridge.Torch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -33,10 +32,5 @@ public final class RevnetCli implements Runnable {
             throw e;
         });
         return cli;
-    }
-
-    /** Threads option shared by commands that compute. */
-    static void configureThreads(int threads) {
-        Torch.setThreads(threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors()));
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Training on real data: one mode, or stored against reversible from the same start. */
@@ -61,8 +62,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64 (default ${DEFAULT-VALUE})")
     String dtype;
 
-    @Option(names = "--threads", defaultValue = "0", description = "LibTorch intra-op threads (default: all cores)")
-    int threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--json", description = "write the result as JSON to this file")
     Path json;
@@ -75,7 +76,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!FashionMnist.isInstalled(data)) {
             throw new IllegalArgumentException("Fashion-MNIST not found in " + data + ": apt-get install dataset-fashion-mnist, or pass --data DIR");
         }
-        RevnetCli.configureThreads(threads);
+        threads.apply();
         System.out.println(Torch.describe());
         FashionMnist mnist = FashionMnist.load(data);
         var options = new TrainingComparison.Options(model, steps, batch, seed, lr, angleEvery, trainLimit, testLimit, DType.parse(dtype));

@@ -1,0 +1,18 @@
+package io.github.revnet.cli;
+
+import io.github.revnet.bridge.Torch;
+import picocli.CommandLine.Option;
+
+/** The --threads option every computing command shares (a picocli mixin). */
+final class ThreadsOption {
+    @Option(names = "--threads", defaultValue = "0", description = "LibTorch intra-op threads (default: all cores)")
+    int threads;
+
+    /** Sets LibTorch's thread count: the option's value, or all cores when it is 0. */
+    void apply() {
+        if (threads < 0) {
+            throw new IllegalArgumentException("--threads must be >= 0 (0 = all cores), got " + threads);
+        }
+        Torch.setThreads(threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors()));
+    }
+}
