@@ -17,12 +17,20 @@ public final class ReportWriter {
     }
 
     public static void write(BenchmarkRun.Outcome o, Path dir, String command) throws IOException {
+        write(o, dir, command, null);
+    }
+
+    /** As {@link #write(BenchmarkRun.Outcome, Path, String)}, with a training section when {@code training} is given. */
+    public static void write(BenchmarkRun.Outcome o, Path dir, String command, TrainingReport.Section training) throws IOException {
         Files.createDirectories(dir);
         Summary summary = Summary.of(o);
         Charts.writeAll(o, summary, dir);
-        json(o, summary, dir, command);
+        json(o, summary, dir, command, training);
         csv(o, dir);
-        String markdown = markdown(o, summary, command);
+        String markdown = markdown(o, summary, command) + trainingMarkdown(training);
+        if (training != null && training.outcome() != null) {
+            TrainingReport.writeCharts(training.outcome(), dir);
+        }
         Files.writeString(dir.resolve("report.md"), markdown);
         Files.writeString(dir.resolve("report.html"), html(markdown));
     }
@@ -39,7 +47,18 @@ public final class ReportWriter {
         return env;
     }
 
-    private static void json(BenchmarkRun.Outcome o, Summary s, Path dir, String command) throws IOException {
+    private static String trainingMarkdown(TrainingReport.Section training) {
+        if (training == null) {
+            return "";
+        }
+        if (training.outcome() == null) {
+            return "## Training on Fashion-MNIST\n\nSkipped: " + training.skippedBecause() + "\n";
+        }
+        return TrainingReport.markdown(training.outcome(), training.source());
+    }
+
+    private static void json(BenchmarkRun.Outcome o, Summary s, Path dir, String command, TrainingReport.Section training)
+            throws IOException {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("command", command);
         root.put("sweep", o.sweep().name());
@@ -79,6 +98,10 @@ public final class ReportWriter {
         }
         summary.put("ratios", rows);
         root.put("summary", summary);
+        if (training != null) {
+            root.put("training", training.outcome() == null ? Map.of("skipped", training.skippedBecause())
+                    : TrainingReport.json(training.outcome()));
+        }
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("results.json").toFile(), root);
     }
 

@@ -19,7 +19,7 @@ class ReportWriterTest {
         return new Result(model, mode, 8, "float32", blocks, new Result.Timing(ms, ms * 0.9, ms * 1.1, 5), null, null, peak, peak, 1000L);
     }
 
-    private static BenchmarkRun.Outcome outcome() {
+    static BenchmarkRun.Outcome outcome() {
         List<Result> runs = List.of(
                 run("stack-2", "stored", 2, 10, 200).withPasses(4, 6),
                 run("stack-2", "reversible", 2, 14, 100),

@@ -3,6 +3,7 @@ package io.github.revnet.cli;
 import io.github.revnet.bench.BenchmarkRun;
 import io.github.revnet.bench.ReportWriter;
 import io.github.revnet.bench.Sweep;
+import io.github.revnet.bench.TrainingReport;
 import io.github.revnet.bridge.Torch;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -27,17 +28,17 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        run(quick ? Sweep.quick() : Sweep.standard(), out, threads, quick ? "./revnet bench --quick" : "./revnet bench");
+        run(quick ? Sweep.quick() : Sweep.standard(), out, threads, quick ? "./revnet bench --quick" : "./revnet bench", null);
         return 0;
     }
 
-    static void run(Sweep sweep, Path out, ThreadsOption threads, String command) throws Exception {
+    static void run(Sweep sweep, Path out, ThreadsOption threads, String command, TrainingReport.Section training) throws Exception {
         threads.apply();
         System.out.println(Torch.describe());
         long start = System.nanoTime();
         BenchmarkRun.Outcome outcome = new BenchmarkRun(sweep, out, Torch.threads(),
                 line -> System.out.printf("[%6.1fs] %s%n", (System.nanoTime() - start) / 1e9, line)).run();
-        ReportWriter.write(outcome, out, command);
+        ReportWriter.write(outcome, out, command, training);
         System.out.printf("wrote %s (report.md, report.html, results.json, results.csv, jmh.json, charts) in %.0fs%n",
                 out.toAbsolutePath(), outcome.seconds());
     }

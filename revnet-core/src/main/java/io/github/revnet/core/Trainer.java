@@ -2,6 +2,12 @@ package io.github.revnet.core;
 
 import io.github.revnet.bridge.NativeArena;
 import io.github.revnet.bridge.NativeScope;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bytedeco.pytorch.InputArchive;
+import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.SGD;
 import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.Tensor;
@@ -74,6 +80,44 @@ public final class Trainer implements AutoCloseable {
         try (NativeScope scope = NativeScope.open()) {
             optimizer.step();
         }
+    }
+
+    /** Writes the model's parameters and buffers and the optimizer's state (momentum) to {@code file}, in LibTorch's archive format. */
+    public void save(Path file) {
+        try (NativeScope scope = NativeScope.open()) {
+            OutputArchive modelArchive = new OutputArchive();
+            model.network().module().save(modelArchive);
+            OutputArchive optimizerArchive = new OutputArchive();
+            optimizer.save(optimizerArchive);
+            OutputArchive archive = new OutputArchive();
+            archive.write("model", modelArchive);
+            archive.write("optimizer", optimizerArchive);
+            archive.save_to(file.toString());
+        }
+    }
+
+    /** Restores what {@link #save} wrote; the model must have the same architecture and dtype. */
+    public void load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new UncheckedIOException(new IOException("no trainer state at " + file));
+        }
+        try (NativeScope scope = NativeScope.open()) {
+            InputArchive archive = new InputArchive();
+            archive.load_from(file.toString());
+            InputArchive modelArchive = new InputArchive();
+            archive.read("model", modelArchive);
+            model.network().module().load(modelArchive);
+            InputArchive optimizerArchive = new InputArchive();
+            archive.read("optimizer", optimizerArchive);
+            optimizer.load(optimizerArchive);
+        } catch (RuntimeException e) {
+            // LibTorch reports a foreign or mismatched archive as a c10::Error; name the file.
+            throw new IllegalArgumentException("cannot restore trainer state from " + file + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("");
     }
 
     public Model model() {

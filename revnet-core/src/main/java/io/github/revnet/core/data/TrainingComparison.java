@@ -8,10 +8,14 @@ import io.github.revnet.core.Mode;
 import io.github.revnet.core.Model;
 import io.github.revnet.core.ModelOptions;
 import io.github.revnet.core.Trainer;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -37,81 +41,213 @@ public final class TrainingComparison {
         }
     }
 
+    /** Where to save checkpoints and how often (every {@code every} steps and after the last); {@code resume} continues the one there. */
+    public record Checkpointing(Path dir, int every, boolean resume) {
+        public static final Checkpointing NONE = new Checkpointing(null, 0, false);
+
+        public Checkpointing {
+            if (dir != null && every < 1) {
+                throw new IllegalArgumentException("checkpoint interval must be >= 1 step, got " + every);
+            }
+            if (dir == null && resume) {
+                throw new IllegalArgumentException("resuming needs a checkpoint directory");
+            }
+        }
+    }
+
     /** One step's losses; the angle only at sampled steps. */
     public record Point(int step, double storedLoss, double reversibleLoss, Double gradAngleDegrees) {
+        String csv() {
+            return step + "," + storedLoss + "," + reversibleLoss + "," + (gradAngleDegrees == null ? "" : gradAngleDegrees);
+        }
+
+        static Point parse(String row) {
+            String[] f = row.split(",", -1);
+            return new Point(Integer.parseInt(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
+                    f[3].isEmpty() ? null : Double.valueOf(f[3]));
+        }
     }
 
     /** Accuracy and final loss of one run. */
     public record Run(double testAccuracy, double finalLoss) {
     }
 
-    public record Outcome(Run stored, Run reversible, double maxGradAngleDegrees, List<Point> curve, double seconds) {
+    public record Outcome(Options options, Run stored, Run reversible, List<Point> curve, double seconds) {
+        /** The largest angle sampled over training (0 if none was). */
+        public double maxGradAngleDegrees() {
+            return curve.stream().filter(p -> p.gradAngleDegrees() != null).mapToDouble(Point::gradAngleDegrees).max().orElse(0);
+        }
     }
 
     private TrainingComparison() {
     }
 
     public static Outcome run(FashionMnist data, Options o, Consumer<String> progress) {
-        long start = System.nanoTime();
-        int trainSize = Math.min(o.trainLimit(), data.train().size());
-        ModelOptions modelOptions = ModelOptions.defaults().inputChannels(1).classes(FashionMnist.CLASSES).seed(o.seed()).dtype(o.dtype());
-        Trainer.Options sgd = Trainer.Options.defaults().learningRate(o.learningRate());
-        List<Point> curve = new ArrayList<>();
-        double maxAngle = 0;
-        try (Model stored = Model.create(o.model(), modelOptions); Model reversible = Model.create(o.model(), modelOptions);
-                Trainer storedTrainer = new Trainer(stored, sgd); Trainer reversibleTrainer = new Trainer(reversible, sgd)) {
-            DataOrder order = new DataOrder(trainSize, o.batch(), o.seed());
-            for (int step = 1; step <= o.steps(); step++) {
-                int[] indices = order.next();
+        return run(data, o, Checkpointing.NONE, progress);
+    }
+
+    /** Trains stored and reversible from the same initialisation and data order, saving and resuming per {@code checkpointing}. */
+    public static Outcome run(FashionMnist data, Options o, Checkpointing checkpointing, Consumer<String> progress) {
+        try (Model stored = Model.create(o.model(), modelOptions(o)); Model reversible = Model.create(o.model(), modelOptions(o));
+                Trainer storedTrainer = new Trainer(stored, sgd(o)); Trainer reversibleTrainer = new Trainer(reversible, sgd(o))) {
+            Map<String, Trainer> trainers = new LinkedHashMap<>();
+            trainers.put("stored", storedTrainer);
+            trainers.put("reversible", reversibleTrainer);
+            Loop loop = new Loop(data, o, checkpointing, "compare", trainers, progress);
+            List<Point> curve = loop.rows().stream().map(Point::parse).collect(Collectors.toCollection(ArrayList::new));
+            for (int step = loop.firstStep(); step <= o.steps(); step++) {
+                int[] indices = loop.nextBatch();
+                Point point;
                 try (NativeScope scope = NativeScope.open()) {
                     Tensor[] batch = data.train().batch(indices, o.dtype());
                     double storedLoss = storedTrainer.step(batch[0], batch[1], Mode.STORED);
-                    Double angle = null;
-                    double reversibleLoss;
                     if (step % o.angleEvery() == 0 || step == 1) {
                         GradientCheck.Result r = GradientCheck.run(reversible, batch[0], batch[1]);
                         reversibleTrainer.applyGradients();
-                        reversibleLoss = r.reversibleLoss();
-                        angle = r.gradAngleDegrees();
-                        maxAngle = Math.max(maxAngle, angle);
+                        point = new Point(step, storedLoss, r.reversibleLoss(), r.gradAngleDegrees());
                     } else {
-                        reversibleLoss = reversibleTrainer.step(batch[0], batch[1], Mode.REVERSIBLE);
-                    }
-                    curve.add(new Point(step, storedLoss, reversibleLoss, angle));
-                    if (angle != null || step == o.steps()) {
-                        progress.accept(String.format("step %d/%d  loss stored %.4f  reversible %.4f%s  (%.0fs)", step, o.steps(), storedLoss,
-                                reversibleLoss, angle == null ? "" : String.format("  gradient angle %.2e deg", angle),
-                                (System.nanoTime() - start) / 1e9));
+                        point = new Point(step, storedLoss, reversibleTrainer.step(batch[0], batch[1], Mode.REVERSIBLE), null);
                     }
                 }
+                curve.add(point);
+                if (point.gradAngleDegrees() != null || step == o.steps()) {
+                    loop.report(String.format("step %d/%d  loss stored %.4f  reversible %.4f%s", step, o.steps(), point.storedLoss(),
+                            point.reversibleLoss(), point.gradAngleDegrees() == null ? ""
+                                    : String.format("  gradient angle %.2e deg", point.gradAngleDegrees())));
+                }
+                loop.stepDone(step, point.csv());
+            }
+            if (curve.isEmpty()) {
+                throw new IllegalStateException("no steps were trained");
             }
             progress.accept("evaluating on the test set");
-            Run storedRun = new Run(accuracy(stored, data.test(), o.testLimit()), curve.get(curve.size() - 1).storedLoss());
-            Run reversibleRun = new Run(accuracy(reversible, data.test(), o.testLimit()), curve.get(curve.size() - 1).reversibleLoss());
-            return new Outcome(storedRun, reversibleRun, maxAngle, curve, (System.nanoTime() - start) / 1e9);
+            Point last = curve.get(curve.size() - 1);
+            Run storedRun = new Run(accuracy(stored, data.test(), o.testLimit()), last.storedLoss());
+            Run reversibleRun = new Run(accuracy(reversible, data.test(), o.testLimit()), last.reversibleLoss());
+            return new Outcome(o, storedRun, reversibleRun, curve, loop.seconds());
         }
     }
 
     /** Trains one model in one mode; returns its final loss and test accuracy. */
     public static Run single(FashionMnist data, Options o, Mode mode, Consumer<String> progress) {
-        long start = System.nanoTime();
-        int trainSize = Math.min(o.trainLimit(), data.train().size());
-        ModelOptions modelOptions = ModelOptions.defaults().inputChannels(1).classes(FashionMnist.CLASSES).seed(o.seed()).dtype(o.dtype());
-        try (Model model = Model.create(o.model(), modelOptions);
-                Trainer trainer = new Trainer(model, Trainer.Options.defaults().learningRate(o.learningRate()))) {
-            DataOrder order = new DataOrder(trainSize, o.batch(), o.seed());
-            double loss = Double.NaN;
-            for (int step = 1; step <= o.steps(); step++) {
+        return single(data, o, mode, Checkpointing.NONE, progress);
+    }
+
+    public static Run single(FashionMnist data, Options o, Mode mode, Checkpointing checkpointing, Consumer<String> progress) {
+        try (Model model = Model.create(o.model(), modelOptions(o)); Trainer trainer = new Trainer(model, sgd(o))) {
+            Loop loop = new Loop(data, o, checkpointing, mode.label(), Map.of(mode.label(), trainer), progress);
+            List<String> rows = loop.rows();
+            double loss = rows.isEmpty() ? Double.NaN : Double.parseDouble(rows.get(rows.size() - 1).split(",")[1]);
+            for (int step = loop.firstStep(); step <= o.steps(); step++) {
+                int[] indices = loop.nextBatch();
                 try (NativeScope scope = NativeScope.open()) {
-                    Tensor[] batch = data.train().batch(order.next(), o.dtype());
+                    Tensor[] batch = data.train().batch(indices, o.dtype());
                     loss = trainer.step(batch[0], batch[1], mode);
                 }
                 if (step % o.angleEvery() == 0 || step == o.steps()) {
-                    progress.accept(String.format("step %d/%d  loss %.4f  (%.0fs)", step, o.steps(), loss, (System.nanoTime() - start) / 1e9));
+                    loop.report(String.format("step %d/%d  loss %.4f", step, o.steps(), loss));
                 }
+                loop.stepDone(step, step + "," + loss);
             }
             progress.accept("evaluating on the test set");
             return new Run(accuracy(model, data.test(), o.testLimit()), loss);
+        }
+    }
+
+    private static ModelOptions modelOptions(Options o) {
+        return ModelOptions.defaults().inputChannels(1).classes(FashionMnist.CLASSES).seed(o.seed()).dtype(o.dtype());
+    }
+
+    private static Trainer.Options sgd(Options o) {
+        return Trainer.Options.defaults().learningRate(o.learningRate());
+    }
+
+    /**
+     * The bookkeeping shared by both kinds of run: the data order, elapsed time across resumes,
+     * progress lines, and saving or restoring checkpoints.
+     */
+    private static final class Loop {
+        private final Options options;
+        private final Checkpointing checkpointing;
+        private final TrainingCheckpoint checkpoint;
+        private final Map<String, String> identity = new LinkedHashMap<>();
+        private final Map<String, Trainer> trainers;
+        private final Consumer<String> progress;
+        private final DataOrder order;
+        private final List<String> rows = new ArrayList<>();
+        private final long start = System.nanoTime();
+        private double secondsBefore;
+        private int firstStep = 1;
+
+        Loop(FashionMnist data, Options o, Checkpointing checkpointing, String run, Map<String, Trainer> trainers,
+                Consumer<String> progress) {
+            this.options = o;
+            this.checkpointing = checkpointing;
+            this.trainers = trainers;
+            this.progress = progress;
+            this.order = new DataOrder(Math.min(o.trainLimit(), data.train().size()), o.batch(), o.seed());
+            identity.put("run", run);
+            identity.put("model", o.model());
+            identity.put("dtype", o.dtype().label());
+            identity.put("batch", String.valueOf(o.batch()));
+            identity.put("seed", String.valueOf(o.seed()));
+            identity.put("learning_rate", String.valueOf(o.learningRate()));
+            identity.put("angle_every", String.valueOf(o.angleEvery()));
+            identity.put("train_limit", String.valueOf(o.trainLimit()));
+            this.checkpoint = checkpointing.dir() == null ? null : new TrainingCheckpoint(checkpointing.dir());
+            if (checkpoint == null) {
+                return;
+            }
+            if (!checkpointing.resume()) {
+                if (checkpoint.exists()) {
+                    throw new IllegalArgumentException(checkpoint.dir() + " already holds a checkpoint: resume it, or choose another directory");
+                }
+                return;
+            }
+            if (!checkpoint.exists()) {
+                progress.accept("no checkpoint in " + checkpoint.dir() + " yet: starting at step 1");
+                return;
+            }
+            TrainingCheckpoint.Saved saved = checkpoint.load(identity, trainers);
+            if (saved.step() > o.steps()) {
+                throw new IllegalArgumentException("the checkpoint in " + checkpoint.dir() + " is at step " + saved.step()
+                        + ", beyond the " + o.steps() + " steps asked for");
+            }
+            for (int i = 0; i < saved.step(); i++) {
+                order.next();
+            }
+            rows.addAll(saved.curveRows());
+            secondsBefore = saved.seconds();
+            firstStep = saved.step() + 1;
+            progress.accept(String.format("resumed from the checkpoint in %s at step %d (%.0fs trained before)", checkpoint.dir(),
+                    saved.step(), secondsBefore));
+        }
+
+        int firstStep() {
+            return firstStep;
+        }
+
+        List<String> rows() {
+            return List.copyOf(rows);
+        }
+
+        int[] nextBatch() {
+            return order.next();
+        }
+
+        double seconds() {
+            return secondsBefore + (System.nanoTime() - start) / 1e9;
+        }
+
+        void report(String line) {
+            progress.accept(String.format("%s  (%.0fs)", line, seconds()));
+        }
+
+        void stepDone(int step, String row) {
+            rows.add(row);
+            if (checkpoint != null && (step % checkpointing.every() == 0 || step == options.steps())) {
+                checkpoint.save(identity, step, seconds(), trainers, rows);
+            }
         }
     }
 
