@@ -1,0 +1,37 @@
+package io.github.revnet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Bad training and report arguments are refused with exit code 2 and a message, before any data is read or model built. */
+class TrainCommandTest {
+    private static String refused(String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine cli = RevnetCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        assertEquals(2, cli.execute(args), err.toString());
+        return err.toString();
+    }
+
+    @Test
+    void badTrainingArgumentsNameTheValue() {
+        assertTrue(refused("train", "--dataset", "cifar-10").contains("unknown dataset 'cifar-10'"));
+        assertTrue(refused("train", "--resume").contains("--resume needs --checkpoint"));
+        assertTrue(refused("train", "--steps", "0").contains("steps must be >= 1, got 0"));
+        assertTrue(refused("train", "--batch", "1").contains("batch must be >= 2"));
+        assertTrue(refused("train", "--mode", "sideways").contains("sideways"));
+        assertTrue(refused("train", "--checkpoint", "x", "--checkpoint-every", "0").contains("checkpoint interval must be >= 1 step, got 0"));
+        assertTrue(refused("train", "--data", "/nonexistent").contains("Fashion-MNIST not found in /nonexistent"));
+    }
+
+    @Test
+    void badReportArgumentsNameTheValue() {
+        assertTrue(refused("report", "--training-steps", "-1").contains("got -1"));
+        assertTrue(refused("report", "--training-json", "/nonexistent.json").contains("/nonexistent.json is not a file"));
+    }
+}
