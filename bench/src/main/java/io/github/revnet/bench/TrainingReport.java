@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.LearningRateSchedule;
 import io.github.revnet.core.data.TrainingComparison;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -46,6 +47,7 @@ public final class TrainingReport {
         out.put("batch", opt.batch());
         out.put("seed", opt.seed());
         out.put("learning_rate", opt.learningRate());
+        out.put("schedule", opt.schedule().label());
         out.put("dtype", opt.dtype().label());
         out.put("angle_every", opt.angleEvery());
         out.put("train_limit", opt.trainLimit());
@@ -90,7 +92,8 @@ public final class TrainingReport {
             }
         }
         var options = new TrainingComparison.Options(root.get("model").asText(), root.get("steps").asInt(), root.get("batch").asInt(),
-                root.get("seed").asLong(), root.path("learning_rate").asDouble(0.05), root.path("angle_every").asInt(100),
+                root.get("seed").asLong(), root.path("learning_rate").asDouble(0.05),
+                LearningRateSchedule.parse(root.path("schedule").asText("constant")), root.path("angle_every").asInt(100),
                 root.path("train_limit").asInt(60000), root.path("test_limit").asInt(10000),
                 DType.parse(root.path("dtype").asText("float32")));
         List<TrainingComparison.Point> curve = new ArrayList<>();
@@ -160,9 +163,9 @@ public final class TrainingReport {
         TrainingComparison.Options opt = o.options();
         double maxLossGap = o.curve().stream().mapToDouble(p -> Math.abs(p.storedLoss() - p.reversibleLoss())).max().orElse(0);
         StringBuilder md = new StringBuilder("## Training on Fashion-MNIST: stored against reversible backprop\n\n");
-        md.append(String.format("Source: %s. %s, %s, %d steps of batch %d, seed %d, SGD lr %s with momentum 0.9; both modes start from"
-                + " the same weights and see the same batches; %.0f s.%n%n", source, opt.model(), opt.dtype().label(), opt.steps(), opt.batch(),
-                opt.seed(), opt.learningRate(), o.seconds()));
+        md.append(String.format("Source: %s. %s, %s, %d steps of batch %d, seed %d, SGD lr %s (%s schedule) with momentum 0.9; both modes"
+                + " start from the same weights and see the same batches; %.0f s.%n%n", source, opt.model(), opt.dtype().label(), opt.steps(),
+                opt.batch(), opt.seed(), opt.learningRate(), opt.schedule().label(), o.seconds()));
         md.append("| mode | test accuracy | final loss |\n|---|---|---|\n");
         md.append(String.format("| stored | %.4f | %.4f |%n", o.stored().testAccuracy(), o.stored().finalLoss()));
         md.append(String.format("| reversible | %.4f | %.4f |%n%n", o.reversible().testAccuracy(), o.reversible().finalLoss()));

@@ -3,6 +3,7 @@ package io.github.revnet.cli;
 import io.github.revnet.bench.Sweep;
 import io.github.revnet.bench.TrainingReport;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.LearningRateSchedule;
 import io.github.revnet.core.data.FashionMnist;
 import io.github.revnet.core.data.TrainingComparison;
 import java.nio.file.Files;
@@ -72,7 +73,7 @@ final class ReportCommand implements Callable<Integer> {
             return TrainingReport.Section.skipped(reason);
         }
         threads.apply();
-        var options = new TrainingComparison.Options("revnet-38", trainingSteps, 64, 0, 0.05, Math.max(1, trainingSteps / 20), 60000,
+        var options = new TrainingComparison.Options("revnet-38", trainingSteps, 64, 0, 0.05, LearningRateSchedule.COSINE, Math.max(1, trainingSteps / 20), 60000,
                 2000, DType.FLOAT32);
         System.out.printf("training comparison: revnet-38, %d steps of batch 64, stored and reversible%n", trainingSteps);
         TrainingComparison.Outcome o = TrainingComparison.run(FashionMnist.load(data), options, line -> System.out.println("  " + line));

@@ -3,6 +3,7 @@ package io.github.revnet.cli;
 import io.github.revnet.bench.TrainingReport;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.LearningRateSchedule;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.data.FashionMnist;
 import io.github.revnet.core.data.TrainingComparison;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
         description = {"Train a RevNet on Fashion-MNIST (Debian's dataset-fashion-mnist), in one mode, or with --compare in stored and "
                 + "reversible mode from the same initialisation and data order, recording both losses every step and the angle "
                 + "between stored and reconstructed gradients at sampled steps. With --checkpoint DIR the run saves its state "
-                + "every --checkpoint-every steps; --resume continues it (same settings; --steps may grow)."})
+                + "every --checkpoint-every steps; --resume continues it (same settings; with --schedule constant, --steps may grow)."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "only fashion-mnist (default)")
     String dataset;
@@ -47,6 +48,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--lr", defaultValue = "0.05", description = "SGD learning rate, momentum 0.9, weight decay 1e-4 (default ${DEFAULT-VALUE})")
     double lr;
+
+    @Option(names = "--schedule", defaultValue = "cosine",
+            description = "learning rate over the run: cosine (annealed from --lr to zero) or constant (default ${DEFAULT-VALUE})")
+    String schedule;
 
     @Option(names = "--angle-every", defaultValue = "100",
             description = "gradient-angle sampling (and progress) interval in steps (default ${DEFAULT-VALUE})")
@@ -84,7 +89,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resume && checkpoint == null) {
             throw new IllegalArgumentException("--resume needs --checkpoint DIR, the folder of the run to continue");
         }
-        var options = new TrainingComparison.Options(model, steps, batch, seed, lr, angleEvery, trainLimit, testLimit, DType.parse(dtype));
+        var options = new TrainingComparison.Options(model, steps, batch, seed, lr, LearningRateSchedule.parse(schedule), angleEvery, trainLimit, testLimit, DType.parse(dtype));
         var checkpointing = checkpoint == null ? TrainingComparison.Checkpointing.NONE
                 : new TrainingComparison.Checkpointing(checkpoint, checkpointEvery, resume);
         Mode single = compare ? null : Mode.parse(mode);
@@ -110,6 +115,7 @@ final class TrainCommand implements Callable<Integer> {
             out.put("batch", batch);
             out.put("seed", seed);
             out.put("learning_rate", lr);
+            out.put("schedule", options.schedule().label());
             out.put("dtype", options.dtype().label());
             out.put("mode", single.label());
             out.put(single.label(), TrainingReport.run(r));

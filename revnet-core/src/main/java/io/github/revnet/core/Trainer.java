@@ -75,6 +75,26 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
+    /** Sets the learning rate of every parameter group, for the steps that follow. */
+    public void learningRate(double rate) {
+        if (!(rate >= 0) || Double.isInfinite(rate)) {
+            throw new IllegalArgumentException("learning rate must be a non-negative finite number, got " + rate);
+        }
+        try (NativeScope scope = NativeScope.open()) {
+            var groups = optimizer.param_groups();
+            for (long i = 0; i < groups.size(); i++) {
+                groups.get(i).options().set_lr(rate);
+            }
+        }
+    }
+
+    /** The learning rate the next step will use (that of the first parameter group). */
+    public double learningRate() {
+        try (NativeScope scope = NativeScope.open()) {
+            return optimizer.param_groups().get(0).options().get_lr();
+        }
+    }
+
     /** Applies the optimizer to the gradients currently held by the parameters (e.g. left there by a {@link GradientCheck}). */
     public void applyGradients() {
         try (NativeScope scope = NativeScope.open()) {

@@ -1,5 +1,7 @@
 package io.github.revnet.core;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.revnet.bridge.NativeScope;
@@ -38,6 +40,27 @@ class TrainerTest {
         assertTrue(losses[0][3] < losses[0][0], "loss must fall on a fixed batch: " + java.util.Arrays.toString(losses[0]));
         for (int step = 0; step < 4; step++) {
             assertTrue(Math.abs(losses[0][step] - losses[1][step]) < 1e-10, "losses differ at step " + step);
+        }
+    }
+
+    @Test
+    void aLearningRateSetBetweenStepsIsTheOneTheOptimizerUses() {
+        try (NativeScope scope = NativeScope.open()) {
+            Model model = Model.create("revnet-38", ModelOptions.defaults().dtype(DType.FLOAT64).seed(4));
+            Trainer trainer = new Trainer(model, Trainer.Options.defaults().learningRate(0.05));
+            Torch.seed(8);
+            Tensor x = model.randomInput(4, 16);
+            Tensor y = model.randomLabels(4);
+            trainer.learningRate(0);
+            assertEquals(0, trainer.learningRate());
+            Map<String, Tensor> before = clone(model.namedParameters());
+            trainer.step(x, y, Mode.REVERSIBLE);
+            model.namedParameters().forEach((name, p) -> assertTrue(p.equal(before.get(name)), name + " moved at learning rate 0"));
+            trainer.learningRate(0.05);
+            trainer.step(x, y, Mode.REVERSIBLE);
+            assertTrue(model.namedParameters().entrySet().stream().anyMatch(e -> !e.getValue().equal(before.get(e.getKey()))),
+                    "no weight moved at learning rate 0.05");
+            assertThrows(IllegalArgumentException.class, () -> trainer.learningRate(Double.NaN));
         }
     }
 

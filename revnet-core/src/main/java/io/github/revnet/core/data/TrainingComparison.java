@@ -4,6 +4,7 @@ import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.GradientCheck;
+import io.github.revnet.core.LearningRateSchedule;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.Model;
 import io.github.revnet.core.ModelOptions;
@@ -26,9 +27,10 @@ import org.bytedeco.pytorch.Tensor;
  */
 public final class TrainingComparison {
     /** What to run. */
-    public record Options(String model, int steps, int batch, long seed, double learningRate, int angleEvery, int trainLimit,
-            int testLimit, DType dtype) {
+    public record Options(String model, int steps, int batch, long seed, double learningRate, LearningRateSchedule schedule,
+            int angleEvery, int trainLimit, int testLimit, DType dtype) {
         public Options {
+            java.util.Objects.requireNonNull(schedule, "schedule");
             if (steps < 1) {
                 throw new IllegalArgumentException("steps must be >= 1, got " + steps);
             }
@@ -96,7 +98,7 @@ public final class TrainingComparison {
             Loop loop = new Loop(data, o, checkpointing, "compare", trainers, progress);
             List<Point> curve = loop.rows().stream().map(Point::parse).collect(Collectors.toCollection(ArrayList::new));
             for (int step = loop.firstStep(); step <= o.steps(); step++) {
-                int[] indices = loop.nextBatch();
+                int[] indices = loop.nextBatch(step);
                 Point point;
                 try (NativeScope scope = NativeScope.open()) {
                     Tensor[] batch = data.train().batch(indices, o.dtype());
@@ -139,7 +141,7 @@ public final class TrainingComparison {
             List<String> rows = loop.rows();
             double loss = rows.isEmpty() ? Double.NaN : Double.parseDouble(rows.get(rows.size() - 1).split(",")[1]);
             for (int step = loop.firstStep(); step <= o.steps(); step++) {
-                int[] indices = loop.nextBatch();
+                int[] indices = loop.nextBatch(step);
                 try (NativeScope scope = NativeScope.open()) {
                     Tensor[] batch = data.train().batch(indices, o.dtype());
                     loss = trainer.step(batch[0], batch[1], mode);
@@ -192,6 +194,11 @@ public final class TrainingComparison {
             identity.put("batch", String.valueOf(o.batch()));
             identity.put("seed", String.valueOf(o.seed()));
             identity.put("learning_rate", String.valueOf(o.learningRate()));
+            identity.put("schedule", o.schedule().label());
+            if (o.schedule() != LearningRateSchedule.CONSTANT) {
+                // The rate at each step depends on the run's length, so a resumed run must keep it.
+                identity.put("steps", String.valueOf(o.steps()));
+            }
             identity.put("angle_every", String.valueOf(o.angleEvery()));
             identity.put("train_limit", String.valueOf(o.trainLimit()));
             this.checkpoint = checkpointing.dir() == null ? null : new TrainingCheckpoint(checkpointing.dir());
@@ -231,7 +238,10 @@ public final class TrainingComparison {
             return List.copyOf(rows);
         }
 
-        int[] nextBatch() {
+        /** The step's batch indices, after setting every trainer's learning rate for {@code step}. */
+        int[] nextBatch(int step) {
+            double rate = options.schedule().at(options.learningRate(), step, options.steps());
+            trainers.values().forEach(t -> t.learningRate(rate));
             return order.next();
         }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.revnet.core.DType;
+import io.github.revnet.core.LearningRateSchedule;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.Model;
 import io.github.revnet.core.ModelOptions;
@@ -28,7 +29,7 @@ class TrainingCheckpointTest {
 
     /** 6 steps of batch 8 over 16 images: the data order reshuffles twice, and momentum is active from step 2. */
     private static TrainingComparison.Options steps(int steps) {
-        return new TrainingComparison.Options("revnet-38", steps, 8, 5, 0.05, 3, 16, 16, DType.FLOAT32);
+        return new TrainingComparison.Options("revnet-38", steps, 8, 5, 0.05, LearningRateSchedule.CONSTANT, 3, 16, 16, DType.FLOAT32);
     }
 
     @Test
@@ -44,6 +45,25 @@ class TrainingCheckpointTest {
     }
 
     @Test
+    void aCosineRunInterruptedMidwayResumesOnTheSameRatesAndRefusesAnotherLength(@TempDir Path dir) {
+        var cosine = new TrainingComparison.Options("revnet-38", 6, 8, 5, 0.05, LearningRateSchedule.COSINE, 3, 16, 16, DType.FLOAT32);
+        TrainingComparison.Outcome straight = TrainingComparison.run(data, cosine, line -> { });
+        var checkpointing = new TrainingComparison.Checkpointing(dir, 2, true);
+        // A crash at step 6, after the checkpoint of step 4.
+        assertThrows(IllegalStateException.class, () -> TrainingComparison.run(data, cosine, checkpointing, line -> {
+            if (line.startsWith("step 6/6")) {
+                throw new IllegalStateException("interrupted");
+            }
+        }));
+        TrainingComparison.Outcome resumed = TrainingComparison.run(data, cosine, checkpointing, line -> { });
+        assertEquals(straight.curve(), resumed.curve(), "per-step losses and angles of the resumed run");
+        assertEquals(straight.reversible(), resumed.reversible());
+        var longer = new TrainingComparison.Options("revnet-38", 8, 8, 5, 0.05, LearningRateSchedule.COSINE, 3, 16, 16, DType.FLOAT32);
+        var e = assertThrows(IllegalArgumentException.class, () -> TrainingComparison.run(data, longer, checkpointing, line -> { }));
+        assertTrue(e.getMessage().contains("steps = 6") && e.getMessage().contains("steps = 8"), e.getMessage());
+    }
+
+    @Test
     void aResumedSingleModeRunEndsWhereTheUninterruptedOneEnds(@TempDir Path dir) {
         TrainingComparison.Run straight = TrainingComparison.single(data, steps(4), Mode.REVERSIBLE, line -> { });
         var checkpointing = new TrainingComparison.Checkpointing(dir, 100, true);
@@ -55,7 +75,7 @@ class TrainingCheckpointTest {
     @Test
     void resumingWithOtherSettingsIsRefusedNamingTheSetting(@TempDir Path dir) {
         TrainingComparison.run(data, steps(1), new TrainingComparison.Checkpointing(dir, 1, false), line -> { });
-        var other = new TrainingComparison.Options("revnet-38", 2, 4, 5, 0.05, 3, 16, 16, DType.FLOAT32);
+        var other = new TrainingComparison.Options("revnet-38", 2, 4, 5, 0.05, LearningRateSchedule.CONSTANT, 3, 16, 16, DType.FLOAT32);
         var e = assertThrows(IllegalArgumentException.class,
                 () -> TrainingComparison.run(data, other, new TrainingComparison.Checkpointing(dir, 1, true), line -> { }));
         assertTrue(e.getMessage().contains("batch = 8") && e.getMessage().contains("batch = 4"), e.getMessage());
