@@ -25,6 +25,8 @@ class TrainCommandTest {
         assertTrue(refused("train", "--steps", "0").contains("steps must be >= 1, got 0"));
         assertTrue(refused("train", "--batch", "1").contains("batch must be >= 2"));
         assertTrue(refused("train", "--mode", "sideways").contains("sideways"));
+        assertTrue(refused("train", "--lr", "-0.1").contains("learning rate must be a positive finite number, got -0.1"));
+        assertTrue(refused("train", "--schedule", "linear").contains("unknown learning-rate schedule 'linear'"));
         assertTrue(refused("train", "--checkpoint", "x", "--checkpoint-every", "0").contains("checkpoint interval must be >= 1 step, got 0"));
         assertTrue(refused("train", "--data", "/nonexistent").contains("Fashion-MNIST not found in /nonexistent"));
     }

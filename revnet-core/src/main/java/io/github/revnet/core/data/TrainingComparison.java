@@ -31,6 +31,9 @@ public final class TrainingComparison {
             int angleEvery, int trainLimit, int testLimit, DType dtype) {
         public Options {
             java.util.Objects.requireNonNull(schedule, "schedule");
+            if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+                throw new IllegalArgumentException("learning rate must be a positive finite number, got " + learningRate);
+            }
             if (steps < 1) {
                 throw new IllegalArgumentException("steps must be >= 1, got " + steps);
             }
