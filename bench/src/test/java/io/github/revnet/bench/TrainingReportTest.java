@@ -27,7 +27,8 @@ class TrainingReportTest {
             Double angle = step % 10 == 0 || step == 1 ? 1e-5 * step : null;
             curve.add(new TrainingComparison.Point(step, 2.0 / step, 2.0 / step + 1e-4, angle));
         }
-        var options = new TrainingComparison.Options("revnet-38", 30, 64, 7, 0.05, LearningRateSchedule.COSINE, 10, 60000, 2000, DType.FLOAT32);
+        var options = new TrainingComparison.Options("revnet-38", 30, 64, 7, 0.05, LearningRateSchedule.COSINE,
+                10, 60000, 2000, DType.FLOAT32);
         return new TrainingComparison.Outcome(options, new TrainingComparison.Run(0.81, 0.0667), new TrainingComparison.Run(0.805, 0.0668),
                 curve, 12.5);
     }

@@ -73,8 +73,8 @@ final class ReportCommand implements Callable<Integer> {
             return TrainingReport.Section.skipped(reason);
         }
         threads.apply();
-        var options = new TrainingComparison.Options("revnet-38", trainingSteps, 64, 0, 0.05, LearningRateSchedule.COSINE, Math.max(1, trainingSteps / 20), 60000,
-                2000, DType.FLOAT32);
+        var options = new TrainingComparison.Options("revnet-38", trainingSteps, 64, 0, 0.05, LearningRateSchedule.COSINE,
+                Math.max(1, trainingSteps / 20), 60000, 2000, DType.FLOAT32);
         System.out.printf("training comparison: revnet-38, %d steps of batch 64, stored and reversible%n", trainingSteps);
         TrainingComparison.Outcome o = TrainingComparison.run(FashionMnist.load(data), options, line -> System.out.println("  " + line));
         TrainingReport.write(TrainingReport.json(o), out.resolve("training.json"));

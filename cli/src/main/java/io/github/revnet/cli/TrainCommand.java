@@ -89,7 +89,8 @@ final class TrainCommand implements Callable<Integer> {
         if (resume && checkpoint == null) {
             throw new IllegalArgumentException("--resume needs --checkpoint DIR, the folder of the run to continue");
         }
-        var options = new TrainingComparison.Options(model, steps, batch, seed, lr, LearningRateSchedule.parse(schedule), angleEvery, trainLimit, testLimit, DType.parse(dtype));
+        var options = new TrainingComparison.Options(model, steps, batch, seed, lr, LearningRateSchedule.parse(schedule), angleEvery,
+                trainLimit, testLimit, DType.parse(dtype));
         var checkpointing = checkpoint == null ? TrainingComparison.Checkpointing.NONE
                 : new TrainingComparison.Checkpointing(checkpoint, checkpointEvery, resume);
         Mode single = compare ? null : Mode.parse(mode);

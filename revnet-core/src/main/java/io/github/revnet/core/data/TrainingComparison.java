@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -30,10 +31,8 @@ public final class TrainingComparison {
     public record Options(String model, int steps, int batch, long seed, double learningRate, LearningRateSchedule schedule,
             int angleEvery, int trainLimit, int testLimit, DType dtype) {
         public Options {
-            java.util.Objects.requireNonNull(schedule, "schedule");
-            if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-                throw new IllegalArgumentException("learning rate must be a positive finite number, got " + learningRate);
-            }
+            Objects.requireNonNull(schedule, "schedule");
+            Trainer.Options.defaults().learningRate(learningRate); // rejects a bad rate here, before any model is built
             if (steps < 1) {
                 throw new IllegalArgumentException("steps must be >= 1, got " + steps);
             }

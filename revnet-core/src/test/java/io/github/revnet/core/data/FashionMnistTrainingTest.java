@@ -17,7 +17,8 @@ class FashionMnistTrainingTest {
         FashionMnist data = FashionMnist.load(FashionMnist.DEBIAN_DIR);
         // float64, so agreement can be asserted at the gate's 1e-10 (float64 convolutions are slow on
         // CPU, so the run is short): 20 steps of batch 16 over 320 real images, one epoch.
-        var options = new TrainingComparison.Options("revnet-38", 20, 16, 3, 0.05, LearningRateSchedule.CONSTANT, 10, 320, 100, DType.FLOAT64);
+        var options = new TrainingComparison.Options("revnet-38", 20, 16, 3, 0.05, LearningRateSchedule.CONSTANT,
+                10, 320, 100, DType.FLOAT64);
         TrainingComparison.Outcome o = TrainingComparison.run(data, options, line -> { });
         List<TrainingComparison.Point> curve = o.curve();
         assertEquals(20, curve.size());
