@@ -1,0 +1,24 @@
+package io.github.revnet.bridge;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/** Run in a fresh JVM by {@link FirstRunLoadingTest}: loads LibTorch, computes, and lists the LibTorch files it mapped. */
+public final class FirstRunProbe {
+    private FirstRunProbe() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        try (NativeScope scope = NativeScope.open()) {
+            Tensor t = torch.ones(3);
+            System.out.println("sum=" + t.sum().item_double());
+        }
+        Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                .map(line -> line.substring(line.lastIndexOf(' ') + 1))
+                .filter(file -> file.contains("libtorch") || file.contains("libc10"))
+                .distinct()
+                .forEach(file -> System.out.println("mapped=" + file));
+    }
+}
