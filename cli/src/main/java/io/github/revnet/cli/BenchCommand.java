@@ -33,6 +33,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     static void run(Sweep sweep, Path out, ThreadsOption threads, String command, TrainingReport.Section training) throws Exception {
+        OutputPaths.folder("--out", out);
         threads.apply();
         System.out.println(Torch.describe());
         long start = System.nanoTime();

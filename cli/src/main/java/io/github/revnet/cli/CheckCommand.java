@@ -45,6 +45,10 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--image-size", description = "input height and width (default: the paper's, 32 or 224)")
     Integer imageSize;
 
+    @Option(names = "--dropout", defaultValue = "0", description = "dropout probability inside F and G, in [0, 1) (default ${DEFAULT-VALUE});"
+            + " both passes draw the same masks")
+    double dropout;
+
     @Option(names = "--tolerance", description = "override both tolerances")
     Double tolerance;
 
@@ -66,17 +70,22 @@ final class CheckCommand implements Callable<Integer> {
         if (tolerance != null && !(tolerance > 0)) {
             throw new IllegalArgumentException("--tolerance must be positive, got " + tolerance);
         }
+        OutputPaths.file("--json", json);
         double tol = tolerance != null ? tolerance : FLOAT64_TOLERANCE * type.epsilon() / DType.FLOAT64.epsilon();
+        ModelOptions options = ModelOptions.defaults().dtype(type).seed(seed);
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
+        }
         threads.apply();
         System.out.println(Torch.describe());
         long start = System.nanoTime();
-        try (Model m = Model.create(model, ModelOptions.defaults().dtype(type).seed(seed)); NativeScope scope = NativeScope.open()) {
+        try (Model m = Model.create(model, options.dropout(dropout)); NativeScope scope = NativeScope.open()) {
             if (!m.spec().reversible()) {
                 throw new IllegalArgumentException(model + " has no reversible blocks to check: pick a revnet-*");
             }
             int size = imageSize != null ? imageSize : m.spec().defaultImageSize();
-            System.out.printf("%s: %,d parameters (paper: %.2fM), batch %d, %dx%d, %s, tolerance %.1e%n", m.spec().name(),
-                    m.parameterCount(), m.spec().paperParamsMillions(), batch, size, size, type.label(), tol);
+            System.out.printf("%s: %,d parameters (paper: %.2fM), batch %d, %dx%d, %s, dropout %s, tolerance %.1e%n", m.spec().name(),
+                    m.parameterCount(), m.spec().paperParamsMillions(), batch, size, size, type.label(), dropout, tol);
             Torch.seed(seed + 1);
             var input = m.randomInput(batch, size);
             var labels = m.randomLabels(batch);
@@ -111,6 +120,7 @@ final class CheckCommand implements Callable<Integer> {
         out.put("batch", r.batch());
         out.put("image_size", size);
         out.put("seed", seed);
+        out.put("dropout", dropout);
         out.put("tolerance", tol);
         out.put("inverse_max_abs_error", r.inverseMaxAbsError());
         out.put("max_relative_grad_error", r.maxRelativeGradError());

@@ -47,7 +47,7 @@ final class ReportCommand implements Callable<Integer> {
         if (trainingJson != null && !Files.isRegularFile(trainingJson)) {
             throw new IllegalArgumentException("--training-json " + trainingJson + " is not a file");
         }
-        Files.createDirectories(out);
+        OutputPaths.folder("--out", out);
         int check = new CommandLine(new CheckCommand()).execute("--model", "revnet-38", "--quiet", "--threads", String.valueOf(threads.threads),
                 "--json", out.resolve("check.json").toString());
         if (check != 0) {

@@ -7,10 +7,14 @@ import picocli.CommandLine.Command;
 @Command(name = "revnet", mixinStandardHelpOptions = true, version = "revnet-harness 0.1.0",
         description = "Reversible Residual Networks on native LibTorch: check that reconstruction-based backprop gives the"
                 + " gradients of ordinary backprop.",
-        subcommands = {ReportCommand.class, CheckCommand.class, BenchCommand.class, TrainCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ReportCommand.class, CheckCommand.class, BenchCommand.class, TrainCommand.class, SoakCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class})
 public final class RevnetCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "on an error, also print the Java stack trace")
+    boolean verbose;
 
     @Override
     public void run() {
@@ -21,16 +25,37 @@ public final class RevnetCli implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    /** The configured command line; bad input exits 2 with a one-line message instead of a stack trace. */
+    /** Exit code of bad input: a wrong option value, a path that cannot be read or written. */
+    static final int BAD_INPUT = 2;
+    /** Exit code of anything else that went wrong (a bug, a native error). */
+    static final int FAILURE = 3;
+
+    /**
+     * The configured command line: every error is one line on standard error (the stack trace
+     * only with --verbose); bad input and I/O problems exit 2, anything else 3.
+     */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new RevnetCli());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
-                commandLine.getErr().println("revnet: " + e.getMessage());
-                return 2;
+            boolean badInput = e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                    || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException;
+            String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage().lines().findFirst().orElse("");
+            commandLine.getErr().println("revnet: " + (badInput ? "" : "internal error (" + e.getClass().getSimpleName() + "): ") + message
+                    + (verbose(parseResult) ? "" : badInput ? "" : " (--verbose shows the stack trace)"));
+            if (verbose(parseResult)) {
+                e.printStackTrace(commandLine.getErr());
             }
-            throw e;
+            return badInput ? BAD_INPUT : FAILURE;
         });
         return cli;
+    }
+
+    private static boolean verbose(CommandLine.ParseResult result) {
+        for (CommandLine.ParseResult r = result; r != null; r = r.subcommand()) {
+            if (r.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

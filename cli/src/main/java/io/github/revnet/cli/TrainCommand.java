@@ -97,6 +97,8 @@ final class TrainCommand implements Callable<Integer> {
         if (!FashionMnist.isInstalled(data)) {
             throw new IllegalArgumentException("Fashion-MNIST not found in " + data + ": apt-get install dataset-fashion-mnist, or pass --data DIR");
         }
+        OutputPaths.file("--json", json);
+        OutputPaths.folder("--checkpoint", checkpoint);
         threads.apply();
         System.out.println(Torch.describe());
         FashionMnist mnist = FashionMnist.load(data);

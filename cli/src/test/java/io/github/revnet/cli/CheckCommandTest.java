@@ -40,6 +40,18 @@ class CheckCommandTest {
     }
 
     @Test
+    void checkWithDropoutSeedsBothPassesAlikeAndPasses() throws Exception {
+        // Before both passes drew from the same seeded streams, a dropout model reported FAIL (relative error ~2).
+        Path json = dir.resolve("dropout.json");
+        int code = run(new StringWriter(), "check", "--model", "revnet-38", "--image-size", "16", "--dropout", "0.25", "--quiet",
+                "--json", json.toString());
+        JsonNode node = new ObjectMapper().readTree(Files.readString(json));
+        assertEquals(0, code, "max relative gradient error " + node.get("max_relative_grad_error"));
+        assertEquals(0.25, node.get("dropout").asDouble());
+        assertTrue(node.get("max_relative_grad_error").asDouble() <= 1e-10);
+    }
+
+    @Test
     void anImpossibleToleranceFailsWithExitCodeOne() {
         // Negative control: float64 round-off is nonzero, so a 1e-30 tolerance must fail.
         assertEquals(1, run(new StringWriter(), "check", "--model", "revnet-38", "--image-size", "8", "--quiet", "--tolerance", "1e-30"));

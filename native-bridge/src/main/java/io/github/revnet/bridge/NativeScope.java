@@ -68,6 +68,15 @@ public final class NativeScope implements AutoCloseable {
         return OPEN.get().peekLast();
     }
 
+    /**
+     * Native handles that exist but belong to no scope or arena's deterministic release: JavaCPP
+     * objects whose memory goes back only when the garbage collector finds them unreachable. A
+     * loop that releases everything it creates keeps this count flat.
+     */
+    public static long handlesAwaitingCollector() {
+        return Pointer.totalCount();
+    }
+
     /** True when some scope is open on this thread. */
     public static boolean isOpen() {
         return !OPEN.get().isEmpty();

@@ -2,24 +2,23 @@ package io.github.revnet.bridge;
 
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
- * A snapshot of LibTorch's default CPU generator, so a recomputation reproduces dropout masks and
- * any other random op exactly. Owns its state tensor until {@link #close()}.
+ * A snapshot of one generator's state (see {@link RandomStream#capture}), so a recomputation
+ * reproduces dropout masks and any other random op exactly. Owns its state tensor until {@link #close()}.
  */
 public final class RngState implements AutoCloseable {
+    private final Generator generator;
     private Tensor state;
 
-    private RngState(Tensor state) {
+    private RngState(Generator generator, Tensor state) {
+        this.generator = generator;
         this.state = state;
     }
 
-    /** Captures the current state; the snapshot owns its own copy. */
-    public static RngState capture() {
+    static RngState capture(Generator generator) {
         try (NativeScope scope = NativeScope.open()) {
-            Generator generator = torch.getDefaultCPUGenerator();
-            return new RngState(scope.adopt(generator.get_state()));
+            return new RngState(generator, scope.adopt(generator.get_state()));
         }
     }
 
@@ -29,7 +28,7 @@ public final class RngState implements AutoCloseable {
             throw new IllegalStateException("this RngState was already closed");
         }
         try (NativeScope scope = NativeScope.open()) {
-            torch.getDefaultCPUGenerator().set_state(state);
+            generator.set_state(state);
         }
     }
 

@@ -70,7 +70,7 @@ final class Harness implements AutoCloseable {
         return arena.run(() -> {
             Tensor x = input.detach();
             x.requires_grad_(config.inputRequiresGrad());
-            Torch.seed(rngSeed);
+            stack.reseed(rngSeed);
             double loss;
             try (NativeScope scope = NativeScope.open()) {
                 Tensor l = stack.forward(x, mode).mul(lossWeights).sum();

@@ -3,6 +3,7 @@ package io.github.revnet.core;
 import io.github.revnet.bridge.CustomFunction;
 import io.github.revnet.bridge.LoopCarry;
 import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.RandomStream;
 import io.github.revnet.bridge.RngState;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +20,11 @@ final class CheckpointBackprop extends CustomFunction {
     private final List<ReversibleBlock> blocks;
     private final List<Tensor> inputs = new ArrayList<>();
     private final List<RngState> rng = new ArrayList<>();
+    private final RandomStream random;
 
-    CheckpointBackprop(List<ReversibleBlock> blocks) {
+    CheckpointBackprop(List<ReversibleBlock> blocks, RandomStream random) {
         this.blocks = blocks;
+        this.random = random;
     }
 
     @Override
@@ -29,7 +32,7 @@ final class CheckpointBackprop extends CustomFunction {
         Tensor x = input;
         for (ReversibleBlock block : blocks) {
             inputs.add(save(x));
-            rng.add(RngState.capture());
+            rng.add(random.capture());
             Tensor current = x;
             x = NativeScope.call(() -> block.forward(current));
         }
@@ -38,7 +41,11 @@ final class CheckpointBackprop extends CustomFunction {
 
     @Override
     protected Tensor backward(Tensor output, Tensor gradOutput, boolean needsInputGrad) {
-        try (RngState resume = RngState.capture(); LoopCarry grad = new LoopCarry()) {
+        return random.activate(() -> recomputingBackward(gradOutput, needsInputGrad));
+    }
+
+    private Tensor recomputingBackward(Tensor gradOutput, boolean needsInputGrad) {
+        try (RngState resume = random.capture(); LoopCarry grad = new LoopCarry()) {
             Tensor dy = gradOutput;
             for (int i = blocks.size() - 1; i >= 0; i--) {
                 final int index = i;

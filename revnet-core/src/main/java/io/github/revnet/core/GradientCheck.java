@@ -11,7 +11,8 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * Runs one forward/backward in {@code stored} and in {@code reversible} mode from the same weights,
- * running statistics and input, and compares everything the two should agree on.
+ * running statistics, input and random streams (so dropout masks agree), and compares everything
+ * the two should agree on.
  */
 public final class GradientCheck {
     private GradientCheck() {
@@ -78,6 +79,7 @@ public final class GradientCheck {
 
     private static Pass pass(Model model, Tensor input, Tensor labels, Mode mode) {
         model.network().module().zero_grad(true);
+        model.reseed(model.options().seed());
         Tensor x = input.detach().clone();
         x.requires_grad_(true);
         double loss;

@@ -91,6 +91,14 @@ public final class Model implements AutoCloseable {
         return network.parameterCount();
     }
 
+    /**
+     * Puts the model's random streams (dropout masks) into the state {@code seed} gives, without
+     * touching LibTorch's process-wide generator: two passes reseeded alike draw the same masks.
+     */
+    public void reseed(long seed) {
+        network.reseed(seed);
+    }
+
     /** Logits for a batch of images, differentiated according to {@code mode}. */
     public Tensor forward(Tensor input, Mode mode) {
         validateInput(input, mode);

@@ -1,6 +1,7 @@
 package io.github.revnet.core;
 
 import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.RandomStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -19,6 +20,7 @@ public final class Network extends Layer {
     private final BatchNorm finalNorm;
     private final Dense classifier;
     private final int features;
+    private final RandomStream random = RandomStream.forkedFromDefault();
 
     Network(Conv stem, boolean stemPool, List<Layer> units, int features, int classes) {
         this.stem = add("stem", stem);
@@ -44,8 +46,33 @@ public final class Network extends Layer {
         return forward(input, Mode.STORED, null);
     }
 
+    /**
+     * Puts every random stream of the network (the one for layers outside reversible stacks, and
+     * each stack's own) into a state derived from {@code seed}: passes reseeded alike draw the same
+     * dropout masks.
+     */
+    public void reseed(long seed) {
+        random.reseed(seed);
+        List<ReversibleStack> stacks = reversibleStacks();
+        for (int i = 0; i < stacks.size(); i++) {
+            stacks.get(i).reseed(mix(seed, i + 1));
+        }
+    }
+
+    /** SplitMix64's finaliser: well-separated seeds for the stacks from one seed. */
+    private static long mix(long seed, long index) {
+        long z = seed + index * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
     /** Logits for {@code input}; {@code stackInputs}, when given, sees each reversible stack's input. */
     public Tensor forward(Tensor input, Mode mode, BiConsumer<ReversibleStack, Tensor> stackInputs) {
+        return random.activate(() -> forwardUnits(input, mode, stackInputs));
+    }
+
+    private Tensor forwardUnits(Tensor input, Mode mode, BiConsumer<ReversibleStack, Tensor> stackInputs) {
         List<UnaryOperator<Tensor>> steps = new ArrayList<>();
         steps.add(stem::forward);
         if (stemPool) {

@@ -7,7 +7,7 @@ import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** Full pre-activation (He et al., 2016): BN → ReLU → [dropout] → conv. */
+/** Full pre-activation (He et al., 2016): BN → ReLU → [dropout] → conv. Dropout draws from the active {@link io.github.revnet.bridge.RandomStream}. */
 public final class PreActConv extends Layer {
     private final BatchNorm norm;
     private final double dropout;
@@ -27,7 +27,7 @@ public final class PreActConv extends Layer {
         }
         steps.add(torch::relu);
         if (dropout > 0) {
-            steps.add(x -> torch.dropout(x, dropout, isTraining()));
+            steps.add(x -> Dropout.apply(x, dropout, isTraining()));
         }
         steps.add(conv::forward);
         return NativeScope.chain(input, steps);

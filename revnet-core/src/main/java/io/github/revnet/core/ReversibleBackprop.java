@@ -4,6 +4,7 @@ import io.github.revnet.bridge.CustomFunction;
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.LoopCarry;
 import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.RandomStream;
 import io.github.revnet.bridge.RngState;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,12 +22,14 @@ import org.bytedeco.pytorch.TensorVector;
 final class ReversibleBackprop extends CustomFunction {
     private final List<ReversibleBlock> blocks;
     private final Safeguards safeguards;
+    private final RandomStream random;
     private final List<RngState> beforeF = new ArrayList<>();
     private final List<RngState> beforeG = new ArrayList<>();
 
-    ReversibleBackprop(List<ReversibleBlock> blocks, Safeguards safeguards) {
+    ReversibleBackprop(List<ReversibleBlock> blocks, Safeguards safeguards, RandomStream random) {
         this.blocks = blocks;
         this.safeguards = safeguards;
+        this.random = random;
     }
 
     @Override
@@ -39,9 +42,9 @@ final class ReversibleBackprop extends CustomFunction {
                 try (NativeScope scope = NativeScope.open()) {
                     Tensor x1 = x.get(0);
                     Tensor x2 = x.get(1);
-                    beforeF.add(RngState.capture());
+                    beforeF.add(random.capture());
                     Tensor y1 = NativeScope.call(() -> x1.add(block.f().forward(x2)));
-                    beforeG.add(RngState.capture());
+                    beforeG.add(random.capture());
                     Tensor y2 = NativeScope.call(() -> x2.add(block.g().forward(y1)));
                     x.set(scope, y1, y2);
                 }
@@ -75,7 +78,11 @@ final class ReversibleBackprop extends CustomFunction {
 
     @Override
     protected Tensor backward(Tensor output, Tensor gradOutput, boolean needsInputGrad) {
-        try (RngState resume = RngState.capture(); LoopCarry carry = new LoopCarry()) {
+        return random.activate(() -> reconstructingBackward(output, gradOutput, needsInputGrad));
+    }
+
+    private Tensor reconstructingBackward(Tensor output, Tensor gradOutput, boolean needsInputGrad) {
+        try (RngState resume = random.capture(); LoopCarry carry = new LoopCarry()) {
             try (NativeScope scope = NativeScope.open()) {
                 Tensor[] y = ReversibleBlock.split(output);
                 Tensor[] dy = ReversibleBlock.split(gradOutput);

@@ -3,6 +3,7 @@ package io.github.revnet.core;
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.LoopCarry;
 import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.RandomStream;
 import io.github.revnet.bridge.RngState;
 import io.github.revnet.bridge.Shapes;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import org.bytedeco.pytorch.Tensor;
 /** A sequence of reversible blocks, differentiated by plain autograd or by reconstruction. */
 public final class ReversibleStack extends Layer {
     private final List<ReversibleBlock> blocks;
+    private final RandomStream random = RandomStream.forkedFromDefault();
     private Safeguards safeguards = Safeguards.ON;
 
     public ReversibleStack(List<ReversibleBlock> blocks) {
@@ -45,6 +47,14 @@ public final class ReversibleStack extends Layer {
         return blocks;
     }
 
+    /**
+     * Puts this stack's private random stream (its dropout masks) into the state {@code seed}
+     * gives: two passes reseeded alike draw the same masks, whatever other threads draw meanwhile.
+     */
+    public void reseed(long seed) {
+        random.reseed(seed);
+    }
+
     /** Forward in {@link Mode#STORED}. */
     @Override
     public Tensor forward(Tensor input) {
@@ -53,11 +63,11 @@ public final class ReversibleStack extends Layer {
 
     public Tensor forward(Tensor input, Mode mode) {
         outputShape(Shapes.of(input));
-        return switch (mode) {
+        return random.activate(() -> switch (mode) {
             case STORED -> stored(input);
-            case REVERSIBLE -> new ReversibleBackprop(blocks, safeguards).apply(input);
-            case CHECKPOINT -> new CheckpointBackprop(blocks).apply(input);
-        };
+            case REVERSIBLE -> new ReversibleBackprop(blocks, safeguards, random).apply(input);
+            case CHECKPOINT -> new CheckpointBackprop(blocks, random).apply(input);
+        });
     }
 
     private Tensor stored(Tensor input) {
@@ -97,13 +107,13 @@ public final class ReversibleStack extends Layer {
      */
     public double reconstructionError(Tensor input) {
         outputShape(Shapes.of(input));
-        ReversibleBackprop walk = new ReversibleBackprop(blocks, safeguards);
-        try (NativeScope scope = NativeScope.open(); RngState resume = RngState.capture()) {
-            return Grad.off(() -> RunningStats.frozen(this, () -> {
+        ReversibleBackprop walk = new ReversibleBackprop(blocks, safeguards, random);
+        try (NativeScope scope = NativeScope.open(); RngState resume = random.capture()) {
+            return random.activate(() -> Grad.off(() -> RunningStats.frozen(this, () -> {
                 Tensor rebuilt = walk.inverse(walk.forward(input));
                 resume.restore();
                 return rebuilt.sub(input).abs().max().item_double();
-            }));
+            })));
         } finally {
             walk.releaseState();
         }

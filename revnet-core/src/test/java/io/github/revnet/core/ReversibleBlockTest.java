@@ -62,7 +62,7 @@ class ReversibleBlockTest {
         s.module().zero_grad(true);
         Tensor x = x0.detach().clone();
         x.requires_grad_(inputGrad);
-        Torch.seed(seed);
+        s.reseed(seed);
         try (NativeScope scope = NativeScope.open()) {
             s.forward(x, mode).mul(w).sum().backward();
         }
