@@ -148,4 +148,106 @@ class CustomFunctionTest {
             assertFalse(y.requires_grad());
         }
     }
+
+    /** Counts releaseState calls and keeps the saved input to see it released. */
+    static final class Doubling extends CustomFunction {
+        int releases;
+        Tensor saved;
+        boolean returnNoGradient;
+
+        @Override
+        protected Tensor forward(Tensor input) {
+            saved = save(input.clone());
+            return input.mul(new org.bytedeco.pytorch.Scalar(2.0));
+        }
+
+        @Override
+        protected Tensor backward(Tensor output, Tensor gradOutput, boolean needsInputGrad) {
+            return returnNoGradient || !needsInputGrad ? null : gradOutput.mul(new org.bytedeco.pytorch.Scalar(2.0));
+        }
+
+        @Override
+        protected void releaseState() {
+            releases++;
+        }
+    }
+
+    @Test
+    void aZeroDimensionalInputIsRefusedBeforeAnyGraphIsBuilt() {
+        try (NativeScope scope = NativeScope.open()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Doubling().apply(torch.ones(new long[0])));
+            assertTrue(e.getMessage().contains("0-dim"), e.getMessage());
+        }
+    }
+
+    @Test
+    void savedStateGoesAsSoonAsBackwardHasRunAndGradientsAreExact() {
+        try (NativeScope scope = NativeScope.open()) {
+            Tensor a = leaf(5);
+            Doubling f = new Doubling();
+            Tensor y = f.apply(a);
+            assertEquals(0, maxDiff(y, a.mul(new org.bytedeco.pytorch.Scalar(2.0))));
+            assertFalse(f.saved.isNull(), "saved tensors live until backward");
+            assertEquals(0, f.releases);
+            y.sum().backward();
+            assertTrue(f.saved.isNull(), "saved tensors must be released once backward has run");
+            assertEquals(1, f.releases);
+            assertEquals(0, maxDiff(a.grad(), torch.full(new long[] {5}, new org.bytedeco.pytorch.Scalar(2.0), F64)));
+        }
+    }
+
+    @Test
+    void withoutAGraphNothingIsKeptForABackward() {
+        try (NativeScope scope = NativeScope.open()) {
+            Doubling f = new Doubling();
+            Grad.off(() -> f.apply(leaf(3)));
+            assertTrue(f.saved.isNull(), "without a graph, saved tensors must go at once");
+            assertEquals(1, f.releases);
+        }
+    }
+
+    @Test
+    void stateIsReleasedWithTheOwningScopeWhenBackwardNeverRuns() {
+        Doubling f = new Doubling();
+        try (NativeScope scope = NativeScope.open()) {
+            f.apply(leaf(3));
+            assertEquals(0, f.releases);
+        }
+        assertTrue(f.saved.isNull());
+        assertEquals(1, f.releases);
+    }
+
+    @Test
+    void aSecondBackwardIsRefusedWithAClearMessage() {
+        try (NativeScope scope = NativeScope.open()) {
+            Tensor a = leaf(3);
+            Tensor y = new Doubling().apply(a).mul(new org.bytedeco.pytorch.Scalar(1.0));
+            Tensor loss = y.sum();
+            loss.backward(new Tensor(), new org.bytedeco.pytorch.BoolOptional(true), false, new org.bytedeco.pytorch.TensorArrayRefOptional());
+            RuntimeException e = assertThrows(RuntimeException.class, () -> loss.backward());
+            assertTrue(String.valueOf(e.getMessage()).contains("already ran once"), "message was: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void aBackwardThatForgetsTheInputGradientIsReported() {
+        try (NativeScope scope = NativeScope.open()) {
+            Doubling f = new Doubling();
+            f.returnNoGradient = true;
+            Tensor loss = f.apply(leaf(3)).sum();
+            RuntimeException e = assertThrows(RuntimeException.class, loss::backward);
+            assertTrue(String.valueOf(e.getMessage()).contains("returned no input gradient"), "message was: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void anInputWithoutGradientStillGetsItsBackwardRunForParameters() {
+        try (NativeScope scope = NativeScope.open()) {
+            Doubling f = new Doubling();
+            Tensor y = f.apply(torch.ones(3));
+            assertTrue(y.requires_grad(), "the output must join the graph through the private leaf");
+            y.sum().backward();
+            assertEquals(1, f.releases);
+        }
+    }
 }

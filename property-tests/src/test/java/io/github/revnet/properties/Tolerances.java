@@ -29,10 +29,11 @@ final class Tolerances {
     /**
      * Reconstruction perturbs each block's input by at most the reconstruction error measured for
      * the stack, {@code blocks} times over. So the reversible gradient may differ by up to
-     * 4 · blocks times stored mode's own measured {@code sensitivity} to an input perturbation of
-     * that size (see {@code Harness.runWithPerturbedInput}), and never less than
-     * {@link #gradient(DType)}: ill-conditioned cases (BatchNorm over a handful of values,
-     * cancellation in the reconstruction) get the slack their conditioning demands, measured, not guessed.
+     * 4 · blocks times the first-order bound {@code sensitivity} on stored mode's change under a
+     * perturbation of that size (‖J‖_F·‖δ‖₂, see {@code Harness.reconstructionSensitivity}), and
+     * never less than {@link #gradient(DType)}: ill-conditioned cases (BatchNorm over a handful of
+     * values, cancellation in the reconstruction, gradients that are small sums of large terms) get
+     * the slack their conditioning demands, measured, not guessed.
      */
     static double gradient(DType dtype, int blocks, double sensitivity) {
         return Math.max(gradient(dtype), ROUNDINGS_PER_BLOCK * blocks * sensitivity);

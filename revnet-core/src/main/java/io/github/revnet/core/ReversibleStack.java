@@ -100,19 +100,29 @@ public final class ReversibleStack extends Layer {
         }
     }
 
+    /** How far inverse(forward(x)) lands from x: the largest element-wise error and the error vector's Euclidean norm. */
+    public record Reconstruction(double maxAbsError, double normError) {
+    }
+
     /**
      * max |inverse(forward(x)) − x| without a graph and without touching running statistics. As in
      * backward, the inverse recomputes F and G from the random state the forward pass used (so
      * dropout masks match) and, in training mode, from BatchNorm batch statistics of the same tensors.
      */
     public double reconstructionError(Tensor input) {
+        return reconstruction(input).maxAbsError();
+    }
+
+    /** As {@link #reconstructionError}, with the error vector's Euclidean norm as well. */
+    public Reconstruction reconstruction(Tensor input) {
         outputShape(Shapes.of(input));
         ReversibleBackprop walk = new ReversibleBackprop(blocks, safeguards, random);
         try (NativeScope scope = NativeScope.open(); RngState resume = random.capture()) {
             return random.activate(() -> Grad.off(() -> RunningStats.frozen(this, () -> {
                 Tensor rebuilt = walk.inverse(walk.forward(input));
                 resume.restore();
-                return rebuilt.sub(input).abs().max().item_double();
+                Tensor error = rebuilt.sub(input);
+                return new Reconstruction(error.abs().max().item_double(), error.norm().item_double());
             })));
         } finally {
             walk.releaseState();
