@@ -250,4 +250,24 @@ class CustomFunctionTest {
             assertEquals(1, f.releases);
         }
     }
+
+    @Test
+    void everyNativeHandleOfAForwardAndBackwardIsReleasedWithTheOwningScope() {
+        Tensor a;
+        try (NativeScope setup = NativeScope.open()) {
+            a = setup.adopt(leaf(4));
+        }
+        for (boolean runBackward : new boolean[] {true, false}) {
+            long before = NativeScope.handlesAwaitingCollector();
+            try (NativeScope scope = NativeScope.open()) {
+                Tensor loss = new Doubling().apply(a).sum();
+                if (runBackward) {
+                    loss.backward();
+                }
+            }
+            assertEquals(before, NativeScope.handlesAwaitingCollector(),
+                    "saved tensors, hooks and the stashed input gradient must all be released by the scope (backward ran: " + runBackward + ")");
+        }
+        NativeScope.release(a);
+    }
 }

@@ -103,11 +103,30 @@ class NativeScopeTest {
                     x -> { seen.add(x); return x.add(new Scalar(1.0)); },
                     x -> { seen.add(x); return x.mul(new Scalar(2.0)); },
                     x -> { seen.add(x); return x.sub(new Scalar(1.0)); });
-            Tensor out = NativeScope.chain(input, steps);
-            assertEquals(2 * ((1.0 + 1) * 2 - 1), out.sum().item_double());
-            assertFalse(seen.get(0).isNull(), "the chain's input belongs to the caller");
-            assertTrue(seen.get(1).isNull() && seen.get(2).isNull(), "intermediates must be released");
+            Tensor out;
+            try (NativeScope caller = NativeScope.open()) {
+                out = NativeScope.chain(input, steps);
+                assertEquals(2 * ((1.0 + 1) * 2 - 1), out.sum().item_double());
+                assertFalse(seen.get(0).isNull(), "the chain's input belongs to the caller");
+                assertTrue(seen.get(1).isNull() && seen.get(2).isNull(), "intermediates must be released");
+            }
+            assertTrue(out.isNull(), "the chain's result must belong to the caller's scope");
         }
+    }
+
+    @Test
+    void retainedCallbacksBecomeCollectableWhenTheScopeCloses() throws Exception {
+        NativeScope scope = NativeScope.open();
+        java.lang.ref.WeakReference<Object> callback = new java.lang.ref.WeakReference<>(scope.retain(new Object()));
+        System.gc();
+        assertTrue(callback.get() != null, "a retained callback must stay reachable while its scope is open");
+        scope.close();
+        for (int i = 0; i < 20 && callback.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertTrue(callback.get() == null, "the scope still holds its callback after closing");
+        assertFalse(scope.toString().isEmpty());
     }
 
     @Test

@@ -48,7 +48,9 @@ class RandomStreamTest {
             assertTrue(same(expected, draw(s)));
             snapshot.restore();
             assertTrue(same(expected, draw(s)), "a snapshot must survive being restored");
+            long before = NativeScope.handlesAwaitingCollector();
             snapshot.close();
+            assertEquals(before - 1, NativeScope.handlesAwaitingCollector(), "closing a snapshot must release its state tensor");
             snapshot.close();
             assertThrows(IllegalStateException.class, snapshot::restore);
         }

@@ -133,9 +133,9 @@ class BackwardMachineryTest {
             Torch.seed(24);
             ReversibleStack s = stack(2, 4, FunctionOptions.of(1, 1).dropout(0.3));
             Tensor x = torch.randn(new long[] {2, 4, 3, 3}, F64);
-            Tensor[] after = new Tensor[2];
-            Mode[] modes = {Mode.STORED, Mode.REVERSIBLE};
-            for (int m = 0; m < 2; m++) {
+            Mode[] modes = {Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT};
+            Tensor[] after = new Tensor[modes.length];
+            for (int m = 0; m < modes.length; m++) {
                 Mode mode = modes[m];
                 s.reseed(5);
                 Tensor input = x.clone();
@@ -147,6 +147,7 @@ class BackwardMachineryTest {
                 after[m] = Grad.off(() -> s.forward(x, Mode.STORED));
             }
             assertTrue(after[0].eq(after[1]).all().item_bool(), "reversible backward must not advance or rewind the stack's stream");
+            assertTrue(after[0].eq(after[2]).all().item_bool(), "checkpoint backward must not advance or rewind the stack's stream");
         }
     }
 
@@ -203,6 +204,59 @@ class BackwardMachineryTest {
             ReversibleStack.Reconstruction r = s.reconstruction(x);
             assertTrue(r.maxAbsError() < 1e-13 && r.normError() >= r.maxAbsError(), String.valueOf(r));
             assertEquals(r.maxAbsError(), s.reconstructionError(x));
+        }
+    }
+
+    @Test
+    void reconstructionReplaysTheDropoutMasksOfTheForwardPass() {
+        try (NativeScope scope = NativeScope.open()) {
+            Torch.seed(27);
+            ReversibleStack s = stack(3, 4, FunctionOptions.of(1, 1).dropout(0.4));
+            Tensor x = torch.randn(new long[] {2, 4, 3, 3}, F64);
+            double error = s.reconstructionError(x);
+            assertTrue(error < 1e-12, "with replayed masks the inverse is exact to rounding, got " + error);
+        }
+    }
+
+    @Test
+    void everyNativeHandleOfAReversibleOrCheckpointStepIsReleasedWithItsScope() {
+        // Graph state belongs to the outermost scope (the step), so the setup lives in an arena, not an enclosing scope.
+        try (io.github.revnet.bridge.NativeArena setup = new io.github.revnet.bridge.NativeArena()) {
+            ReversibleStack s = setup.run(() -> {
+                Torch.seed(28);
+                return stack(2, 4, FunctionOptions.of(1, 1).dropout(0.2));
+            });
+            Tensor x = setup.run(() -> torch.randn(new long[] {2, 4, 3, 3}, F64));
+            for (Mode mode : new Mode[] {Mode.REVERSIBLE, Mode.CHECKPOINT}) {
+                for (boolean runBackward : new boolean[] {true, false}) {
+                    long before = NativeScope.handlesAwaitingCollector();
+                    try (NativeScope step = NativeScope.open()) {
+                        Tensor input = x.clone();
+                        input.requires_grad_(true);
+                        Tensor loss = s.forward(input, mode).sum();
+                        if (runBackward) {
+                            loss.backward();
+                        }
+                    }
+                    assertEquals(before, NativeScope.handlesAwaitingCollector(),
+                            "random-state snapshots, hooks and saved tensors must go with the step (" + mode + ", backward " + runBackward + ")");
+                }
+            }
+        }
+    }
+
+    @Test
+    void blockShapesAreCheckedForRankAndForBothFunctions() {
+        try (NativeScope scope = NativeScope.open()) {
+            ReversibleBlock block = ReversibleBlock.of(4, FunctionOptions.of(1, 1));
+            IllegalArgumentException rank = assertThrows(IllegalArgumentException.class, () -> block.outputShape(new long[] {2, 4, 3}));
+            assertTrue(rank.getMessage().contains("rank 4"), rank.getMessage());
+            IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> block.outputShape(new long[] {0, 4, 3, 3}));
+            assertTrue(empty.getMessage().contains("empty dimension"), empty.getMessage());
+            ReversibleBlock wideningG = new ReversibleBlock(new ResidualFunction(FunctionOptions.of(2, 2)),
+                    new ResidualFunction(FunctionOptions.of(2, 3)));
+            IllegalArgumentException g = assertThrows(IllegalArgumentException.class, () -> wideningG.outputShape(new long[] {1, 4, 3, 3}));
+            assertTrue(g.getMessage().contains("G must keep its input's shape"), g.getMessage());
         }
     }
 }
