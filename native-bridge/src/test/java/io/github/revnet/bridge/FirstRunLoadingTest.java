@@ -11,8 +11,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The first run of a new user: an empty JavaCPP cache, possibly beside a system LibTorch
@@ -23,8 +24,9 @@ class FirstRunLoadingTest {
     /** Set by .ci/run, which installs Debian's python3-torch so the crash's precondition holds in CI. */
     private static final boolean REQUIRE_SYSTEM_LIBTORCH = "1".equals(System.getenv("REVNET_REQUIRE_SYSTEM_LIBTORCH"));
 
-    @Test
-    void aFreshJvmWithAnEmptyCacheLoadsOnlyTheBundledLibTorch(@TempDir Path cache) throws Exception {
+    @ParameterizedTest(name = "first native call through {0}")
+    @ValueSource(strings = {"scope", "random-stream"})
+    void aFreshJvmWithAnEmptyCacheLoadsOnlyTheBundledLibTorch(String entry, @TempDir Path cache) throws Exception {
         boolean systemLibTorch = systemLibTorchVisible();
         System.out.println("system LibTorch visible to the dynamic linker: " + systemLibTorch);
         if (REQUIRE_SYSTEM_LIBTORCH) {
@@ -36,7 +38,7 @@ class FirstRunLoadingTest {
         String java = ProcessHandle.current().info().command().orElse("java");
         Process probe = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
                 "-Dorg.bytedeco.javacpp.cachedir=" + cacheDir, "-Dorg.bytedeco.javacpp.maxBytes=0",
-                "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-XX:ErrorFile=" + cache.resolve("hs_err_%p.log"), FirstRunProbe.class.getName())
+                "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-XX:ErrorFile=" + cache.resolve("hs_err_%p.log"), FirstRunProbe.class.getName(), entry)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertTrue(probe.waitFor(5, TimeUnit.MINUTES), "the probe JVM did not finish in 5 minutes");
         String output = Files.readString(log, StandardCharsets.UTF_8);

@@ -5,12 +5,19 @@ import java.nio.file.Path;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** Run in a fresh JVM by {@link FirstRunLoadingTest}: loads LibTorch, computes, and lists the LibTorch files it mapped. */
+/**
+ * Run in a fresh JVM by {@link FirstRunLoadingTest}: enters the bridge through the entry point
+ * named by the argument ("scope" or "random-stream"), computes, and lists the LibTorch files it mapped.
+ */
 public final class FirstRunProbe {
     private FirstRunProbe() {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("random-stream")) {
+            RandomStream stream = RandomStream.seeded(1);
+            stream.reseed(2);
+        }
         try (NativeScope scope = NativeScope.open()) {
             Tensor t = torch.ones(3);
             System.out.println("sum=" + t.sum().item_double());
