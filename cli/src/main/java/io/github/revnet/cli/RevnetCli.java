@@ -47,6 +47,12 @@ public final class RevnetCli implements Runnable {
             }
             return badInput ? BAD_INPUT : FAILURE;
         });
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine command = e.getCommandLine();
+            command.getErr().println("revnet: " + e.getMessage() + " (see ./revnet help " + command.getCommandName().replace("revnet", "").trim()
+                    + ")");
+            return BAD_INPUT;
+        });
         return cli;
     }
 

@@ -84,4 +84,10 @@ class OutputPathTest {
     void checkRefusesADropoutOutsideTheUnitInterval() {
         assertRefusedBeforeWork(run("check", "--model", "revnet-38", "--dropout", "1.5"), "--dropout", "1.5");
     }
+
+    @Test
+    void optionsThatDoNotParseAreOneLineToo() {
+        assertRefusedBeforeWork(run("check", "--model", "revnet-38", "--batch", "two"), "--batch", "two", "help check");
+        assertRefusedBeforeWork(run("bench", "--no-such-option"), "--no-such-option");
+    }
 }
