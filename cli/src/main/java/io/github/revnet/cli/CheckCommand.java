@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Torch;
+import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.GradientCheck;
 import io.github.revnet.core.Model;
@@ -49,6 +50,10 @@ final class CheckCommand implements Callable<Integer> {
             + " both passes draw the same masks")
     double dropout;
 
+    @Option(names = "--coupling", defaultValue = "additive",
+            description = "coupling of the reversible blocks: additive (y = x + F) or affine (y = x * s + t) (default ${DEFAULT-VALUE})")
+    String coupling;
+
     @Option(names = "--tolerance", description = "override both tolerances")
     Double tolerance;
 
@@ -72,7 +77,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         OutputPaths.file("--json", json);
         double tol = tolerance != null ? tolerance : FLOAT64_TOLERANCE * type.epsilon() / DType.FLOAT64.epsilon();
-        ModelOptions options = ModelOptions.defaults().dtype(type).seed(seed);
+        ModelOptions options = ModelOptions.defaults().dtype(type).seed(seed).coupling(Coupling.parse(coupling));
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
         }
@@ -84,8 +89,9 @@ final class CheckCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(model + " has no reversible blocks to check: pick a revnet-*");
             }
             int size = imageSize != null ? imageSize : m.spec().defaultImageSize();
-            System.out.printf("%s: %,d parameters (paper: %.2fM), batch %d, %dx%d, %s, dropout %s, tolerance %.1e%n", m.spec().name(),
-                    m.parameterCount(), m.spec().paperParamsMillions(), batch, size, size, type.label(), dropout, tol);
+            System.out.printf("%s: %,d parameters (paper: %.2fM), %s coupling, batch %d, %dx%d, %s, dropout %s, tolerance %.1e%n",
+                    m.spec().name(), m.parameterCount(), m.spec().paperParamsMillions(), options.coupling().label(), batch, size, size,
+                    type.label(), dropout, tol);
             Torch.seed(seed + 1);
             var input = m.randomInput(batch, size);
             var labels = m.randomLabels(batch);
@@ -121,6 +127,7 @@ final class CheckCommand implements Callable<Integer> {
         out.put("image_size", size);
         out.put("seed", seed);
         out.put("dropout", dropout);
+        out.put("coupling", coupling);
         out.put("tolerance", tol);
         out.put("inverse_max_abs_error", r.inverseMaxAbsError());
         out.put("max_relative_grad_error", r.maxRelativeGradError());

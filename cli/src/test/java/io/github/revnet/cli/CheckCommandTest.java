@@ -52,6 +52,19 @@ class CheckCommandTest {
     }
 
     @Test
+    void anAffineRevNetWithDropoutPassesTheCheck() throws Exception {
+        Path json = dir.resolve("affine.json");
+        int code = run(new StringWriter(), "check", "--model", "revnet-38", "--image-size", "8", "--coupling", "affine", "--dropout", "0.2",
+                "--quiet", "--json", json.toString());
+        JsonNode node = new ObjectMapper().readTree(Files.readString(json));
+        assertEquals(0, code, "max relative gradient error " + node.get("max_relative_grad_error"));
+        assertEquals("affine", node.get("coupling").asText());
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(err, "check", "--model", "revnet-38", "--coupling", "multiplicative"));
+        assertTrue(err.toString().contains("unknown coupling 'multiplicative'"), err.toString());
+    }
+
+    @Test
     void anImpossibleToleranceFailsWithExitCodeOne() {
         // Negative control: float64 round-off is nonzero, so a 1e-30 tolerance must fail.
         assertEquals(1, run(new StringWriter(), "check", "--model", "revnet-38", "--image-size", "8", "--quiet", "--tolerance", "1e-30"));

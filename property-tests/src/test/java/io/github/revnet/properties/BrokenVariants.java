@@ -2,6 +2,7 @@ package io.github.revnet.properties;
 
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.core.Coupling;
 import io.github.revnet.core.FunctionOptions;
 import io.github.revnet.core.Layer;
 import io.github.revnet.core.ResidualFunction;
@@ -67,13 +68,52 @@ final class BrokenVariants {
         }
     }
 
-    /** A stack whose every F is built by {@code f} and every G is an ordinary residual function. */
+    /** The affine coupling with an inverse that is off by {@code error} everywhere: exact forward, wrong reconstruction. */
+    static final class OffAffine implements Coupling {
+        private final double error;
+
+        OffAffine(double error) {
+            this.error = error;
+        }
+
+        @Override
+        public Tensor combine(Tensor x, Tensor h) {
+            return Coupling.AFFINE.combine(x, h);
+        }
+
+        @Override
+        public Tensor uncombine(Tensor y, Tensor h) {
+            return NativeScope.call(() -> Coupling.AFFINE.uncombine(y, h).add(new Scalar(error)));
+        }
+
+        @Override
+        public Tensor gradientThroughCombine(Tensor dy, Tensor h) {
+            return Coupling.AFFINE.gradientThroughCombine(dy, h);
+        }
+
+        @Override
+        public int functionChannels(int halfChannels) {
+            return Coupling.AFFINE.functionChannels(halfChannels);
+        }
+
+        @Override
+        public double inverseConditioning() {
+            return Coupling.AFFINE.inverseConditioning();
+        }
+
+        @Override
+        public String label() {
+            return "affine-off-by-" + error;
+        }
+    }
+
+    /** A stack of the configuration's coupling whose every F is built by {@code f} and every G is an ordinary residual function. */
     static ReversibleStack stackWithF(StackConfig c, java.util.function.Function<FunctionOptions, Layer> f) {
         int half = c.channels() / 2;
-        FunctionOptions options = c.functions().withChannels(half, half, 1);
+        FunctionOptions options = c.functions().withChannels(half, c.coupling().functionChannels(half), 1);
         List<ReversibleBlock> blocks = new ArrayList<>();
         for (int i = 0; i < c.blocks(); i++) {
-            blocks.add(new ReversibleBlock(f.apply(options), new ResidualFunction(options)));
+            blocks.add(new ReversibleBlock(f.apply(options), new ResidualFunction(options), c.coupling()));
         }
         return new ReversibleStack(blocks);
     }

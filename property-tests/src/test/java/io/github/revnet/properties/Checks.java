@@ -66,7 +66,7 @@ final class Checks {
 
     static void inverseHolds(Harness h) {
         double error = h.stack.reconstructionError(h.input);
-        double tol = Tolerances.inverse(h.config.dtype(), h.config.blocks(), h.inputMagnitude());
+        double tol = Tolerances.inverse(h.config.dtype(), h.config.blocks(), h.inputMagnitude(), h.config.coupling().inverseConditioning());
         if (!(error <= tol)) {
             throw new AssertionError("inverse(forward(x)) differs from x by " + error + " > " + tol + " for " + h.config);
         }

@@ -1,15 +1,21 @@
 package io.github.revnet.properties;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Torch;
+import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.FunctionOptions;
 import io.github.revnet.core.Mode;
 import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -27,11 +33,34 @@ class FiniteDifferenceProperties {
         // step of 6e-6 stop being accurate (seen: 43% off for a 2-value BatchNorm). Dropout's
         // correctness is property 6's subject; this property checks the reference's calculus.
         return Generators.float64Stacks().map(c -> new StackConfig(c.batch(), c.channels(), c.height(), c.width(), c.kernel(), c.kind(),
-                Math.min(c.blocks(), 4), DType.FLOAT64, c.batchNorm(), 0.0, c.layout(), true));
+                Math.min(c.blocks(), 4), DType.FLOAT64, c.batchNorm(), 0.0, c.layout(), true, c.coupling()));
     }
+
+    /** Steps tried: h = eps^(1/3) and three tenfold reductions. */
+    private static final int FD_STEPS = 4;
 
     @Property
     void storedGradientMatchesCentralDifferencesAlongRandomDirections(@ForAll("float64Stacks") StackConfig c, @ForAll long seed) {
+        agreesWithCentralDifferences(c, seed, 1.0);
+    }
+
+    @Example
+    void aGradientOffByOnePartInAMillionIsCaughtByFiniteDifferences() {
+        // Negative control: the same check with the analytic directional derivative scaled by 1 + 1e-6 must fail,
+        // on the shape whose curvature needed Richardson's extrapolation and on an ordinary one.
+        StackConfig curved = new StackConfig(1, 10, 1, 2, 3, FunctionOptions.Kind.BASIC, 2, DType.FLOAT64, true, 0.0,
+                StackConfig.Layout.CONTIGUOUS, true, Coupling.AFFINE);
+        StackConfig plain = new StackConfig(2, 8, 4, 4, 3, FunctionOptions.Kind.BASIC, 2, DType.FLOAT64, true, 0.0,
+                StackConfig.Layout.CONTIGUOUS, true);
+        for (StackConfig c : new StackConfig[] {curved, plain}) {
+            agreesWithCentralDifferences(c, 23, 1.0);
+            AssertionError e = assertThrows(AssertionError.class, () -> agreesWithCentralDifferences(c, 23, 1 + 1e-6));
+            assertTrue(e.getMessage().contains("disagrees with central differences"), e.getMessage());
+        }
+    }
+
+    /** Checks stored mode's directional derivative, multiplied by {@code distortion} (1 for the real check), against central differences. */
+    private static void agreesWithCentralDifferences(StackConfig c, long seed, double distortion) {
         try (Harness h = new Harness(c, seed); NativeScope scope = NativeScope.open()) {
             Harness.Pass pass = h.run(Mode.STORED, seed);
             List<Tensor> variables = new ArrayList<>(h.stack.parameters());
@@ -44,23 +73,41 @@ class FiniteDifferenceProperties {
                 directions.add(v);
                 analytic += pass.gradients().get(i).mul(v).sum().item_double();
             }
+            analytic *= distortion;
             // ReLU kinks make the loss non-smooth: a central difference whose step straddles one is
             // off by the slope change, however accurate the gradient (seen: a kink ~1e-6 from the
-            // sample, 1.7% off at h = 6e-6, exact at 1e-7). So the step shrinks by 10x up to three
-            // times; each step's allowance is its truncation budget plus its rounding, eps·|L|/h.
-            // A wrong gradient disagrees at every step.
+            // sample, 1.7% off at h = 6e-6, exact at 1e-7; and an affine stack with kinks within 1e-7,
+            // off by 0.12% down to h = 6e-8, exact at 1e-8). So the step shrinks by 10x down to
+            // 6e-9; each step's allowance is its truncation budget plus its rounding, 10·eps·|L|/h
+            // (at 6e-9 about 3.7e-7·|L|, the order of the truncation budget).
+            // Large curvature (BatchNorm over two values bends the loss on the scale of its eps) leaves
+            // the O(h²) truncation above the budget at every step while the differences converge to
+            // the gradient (seen: off by 3.9, 0.039, 3.9e-4 at h = 6e-6, 6e-7, 6e-8). Richardson's
+            // extrapolation (100·D(h/10) − D(h))/99 cancels the h² term; its rounding is 101/99 of
+            // the smaller step's. A wrong gradient disagrees with both at every step.
             double scale = Math.max(1, Math.abs(pass.loss()));
             StringBuilder tried = new StringBuilder();
-            for (int k = 0; k < 3; k++) {
+            double previous = Double.NaN;
+            for (int k = 0; k < FD_STEPS; k++) {
                 double step = Tolerances.FD_STEP / Math.pow(10, k);
                 double numeric = centralDifference(h, variables, directions, step, seed);
-                double allowed = Tolerances.FD_RELATIVE * Math.max(1, Math.abs(analytic))
-                        + 10 * DType.FLOAT64.epsilon() * scale / step;
+                double rounding = 10 * DType.FLOAT64.epsilon() * scale / step;
+                double allowed = Tolerances.FD_RELATIVE * Math.max(1, Math.abs(analytic)) + rounding;
                 tried.append(String.format(" h=%.1e: %.12g (allowed %.1e)", step, numeric, allowed));
                 if (Math.abs(numeric - analytic) <= allowed) {
                     Statistics.label("finite-difference step needed").collect(k == 0 ? "h" : "h/" + (int) Math.pow(10, k));
                     return;
                 }
+                if (k > 0) {
+                    double extrapolated = (100 * numeric - previous) / 99;
+                    double allowedExtrapolated = Tolerances.FD_RELATIVE * Math.max(1, Math.abs(analytic)) + rounding * 101 / 99;
+                    tried.append(String.format(" Richardson: %.12g (allowed %.1e)", extrapolated, allowedExtrapolated));
+                    if (Math.abs(extrapolated - analytic) <= allowedExtrapolated) {
+                        Statistics.label("finite-difference step needed").collect("Richardson h/" + (int) Math.pow(10, k));
+                        return;
+                    }
+                }
+                previous = numeric;
             }
             throw new AssertionError("directional derivative " + analytic + " disagrees with central differences at every step:" + tried
                     + " for " + c);

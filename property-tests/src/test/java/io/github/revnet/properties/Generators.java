@@ -1,5 +1,6 @@
 package io.github.revnet.properties;
 
+import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.FunctionOptions;
 import net.jqwik.api.Arbitraries;
@@ -44,6 +45,11 @@ final class Generators {
                 net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(7, 12)));
     }
 
+    /** Additive (Gomez et al.) and affine couplings, alike often. */
+    static Arbitrary<Coupling> couplings() {
+        return Arbitraries.of(Coupling.ADDITIVE, Coupling.AFFINE);
+    }
+
     static Arbitrary<StackConfig> stacks() {
         return Combinators.combine(
                 blockShapes(),
@@ -51,9 +57,10 @@ final class Generators {
                 depths(),
                 Arbitraries.of(DType.class),
                 Arbitraries.of(StackConfig.Layout.class),
-                Arbitraries.of(true, false))
-                .as((s, f, blocks, dtype, layout, inputGrad) -> new StackConfig(s.batch(), s.channels(), s.height(), s.width(),
-                        f.kernel(), f.kind(), blocks, dtype, f.batchNorm(), f.dropout(), layout, inputGrad))
+                Arbitraries.of(true, false),
+                couplings())
+                .as((s, f, blocks, dtype, layout, inputGrad, coupling) -> new StackConfig(s.batch(), s.channels(), s.height(), s.width(),
+                        f.kernel(), f.kind(), blocks, dtype, f.batchNorm(), f.dropout(), layout, inputGrad, coupling))
                 // BatchNorm in training mode needs more than one value per channel.
                 .filter(c -> !c.batchNorm() || c.batch() * c.height() * c.width() > 1)
                 .filter(Generators::wellConditionedInFloat32);

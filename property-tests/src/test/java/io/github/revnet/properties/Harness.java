@@ -27,7 +27,7 @@ final class Harness implements AutoCloseable {
     private final List<Tensor> initialBuffers;
 
     Harness(StackConfig config, long seed) {
-        this(config, seed, () -> ReversibleStack.of(config.blocks(), config.channels(), config.functions()));
+        this(config, seed, () -> ReversibleStack.of(config.blocks(), config.channels(), config.functions(), config.coupling()));
     }
 
     /** A harness over a stack built by {@code build} (test-only variants), seeded and converted to the config's dtype. */

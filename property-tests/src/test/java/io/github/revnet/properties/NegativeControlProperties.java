@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.FunctionOptions;
+import io.github.revnet.core.ReversibleStack;
 import io.github.revnet.core.Safeguards;
 import net.jqwik.api.Example;
 
@@ -28,6 +30,23 @@ class NegativeControlProperties {
         try (Harness drifting = new Harness(CONFIG, SEED, () -> BrokenVariants.stackWithF(CONFIG, o -> new BrokenVariants.Drifting(o, 1e-11)));
                 NativeScope scope = NativeScope.open()) {
             AssertionError e = assertThrows(AssertionError.class, () -> Checks.inverseHolds(drifting));
+            assertTrue(e.getMessage().contains("inverse(forward(x)) differs"), e.getMessage());
+        }
+    }
+
+    @Example
+    void anAffineInverseOffByATinyTermIsCaughtByTheInverseProperty() {
+        // The forward is exact; only x = (y - t)/s + 1e-11 is wrong: ~4.5e4 ulps of 1, above this stack's affine inverse tolerance (~3e-12).
+        StackConfig affine = new StackConfig(CONFIG.batch(), CONFIG.channels(), CONFIG.height(), CONFIG.width(), CONFIG.kernel(), CONFIG.kind(),
+                CONFIG.blocks(), CONFIG.dtype(), CONFIG.batchNorm(), CONFIG.dropout(), CONFIG.layout(), CONFIG.inputRequiresGrad(),
+                Coupling.AFFINE);
+        try (Harness intact = new Harness(affine, SEED); NativeScope scope = NativeScope.open()) {
+            Checks.inverseHolds(intact);
+            Checks.gradientsAgree(intact, SEED);
+        }
+        try (Harness off = new Harness(affine, SEED, () -> ReversibleStack.of(affine.blocks(), affine.channels(), affine.functions(),
+                new BrokenVariants.OffAffine(1e-11))); NativeScope scope = NativeScope.open()) {
+            AssertionError e = assertThrows(AssertionError.class, () -> Checks.inverseHolds(off));
             assertTrue(e.getMessage().contains("inverse(forward(x)) differs"), e.getMessage());
         }
     }

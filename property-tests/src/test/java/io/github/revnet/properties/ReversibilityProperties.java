@@ -22,6 +22,7 @@ class ReversibilityProperties {
 
     private static void collect(StackConfig c) {
         Statistics.label("dtype").collect(c.dtype().label());
+        Statistics.label("coupling").collect(c.coupling().label());
         Statistics.label("function").collect(c.kind().name().toLowerCase());
         Statistics.label("depth").collect(c.blocks() <= 3 ? "1-3" : c.blocks() <= 6 ? "4-6" : "7-12");
         Statistics.label("layout").collect(c.layout().name().toLowerCase());
@@ -39,8 +40,7 @@ class ReversibilityProperties {
         try (Harness h = new Harness(c, seed); NativeScope scope = NativeScope.open()) {
             Checks.inverseHolds(h);
         }
-        try (Harness single = new Harness(new StackConfig(c.batch(), c.channels(), c.height(), c.width(), c.kernel(), c.kind(), 1,
-                c.dtype(), c.batchNorm(), c.dropout(), c.layout(), c.inputRequiresGrad()), seed); NativeScope scope = NativeScope.open()) {
+        try (Harness single = new Harness(c.singleBlock(), seed); NativeScope scope = NativeScope.open()) {
             Checks.inverseHolds(single);
         }
     }
@@ -64,8 +64,7 @@ class ReversibilityProperties {
 
     @Property
     void runningStatisticsAfterOneStepAreTheSameInBothModes(@ForAll("stacks") StackConfig c, @ForAll long seed) {
-        StackConfig withNorm = new StackConfig(c.batch(), c.channels(), c.height(), c.width(), c.kernel(), c.kind(), c.blocks(), c.dtype(),
-                true, c.dropout(), c.layout(), c.inputRequiresGrad());
+        StackConfig withNorm = c.withBatchNorm();
         if (withNorm.batch() * withNorm.height() * withNorm.width() < 2 || !Generators.wellConditionedInFloat32(withNorm)) {
             return;
         }

@@ -41,9 +41,13 @@ final class Tolerances {
 
     static final double ROUNDINGS_PER_BLOCK = 4;
 
-    /** Max |inverse(forward(x)) − x| for a stack of {@code blocks} blocks over values up to {@code magnitude}. */
-    static double inverse(DType dtype, int blocks, double magnitude) {
-        return INVERSE_ULPS_PER_BLOCK * dtype.epsilon() * blocks * (1 + magnitude);
+    /**
+     * Max |inverse(forward(x)) − x| for a stack of {@code blocks} blocks over values up to
+     * {@code magnitude}, whose coupling's inverse amplifies an error by up to {@code conditioning}
+     * per block (1 additive, 4 affine: two divisions by a scale above 1/2).
+     */
+    static double inverse(DType dtype, int blocks, double magnitude, double conditioning) {
+        return INVERSE_ULPS_PER_BLOCK * conditioning * dtype.epsilon() * blocks * (1 + magnitude);
     }
 
     /**

@@ -58,7 +58,7 @@ public final class Model implements AutoCloseable {
                     count--;
                 }
                 if (count > 0) {
-                    units.add(ReversibleStack.of(count, out, template));
+                    units.add(ReversibleStack.of(count, out, template, o.coupling()));
                 }
             } else {
                 for (int i = 0; i < count; i++) {

@@ -8,6 +8,7 @@ public final class ModelOptions {
     private long seed = 0;
     private boolean checkFinite;
     private double dropout;
+    private Coupling coupling = Coupling.ADDITIVE;
 
     public static ModelOptions defaults() {
         return new ModelOptions();
@@ -49,6 +50,12 @@ public final class ModelOptions {
         return this;
     }
 
+    /** The coupling of the reversible blocks (transitions between stages stay additive). */
+    public ModelOptions coupling(Coupling value) {
+        this.coupling = java.util.Objects.requireNonNull(value, "coupling");
+        return this;
+    }
+
     public int inputChannels() {
         return inputChannels;
     }
@@ -71,5 +78,9 @@ public final class ModelOptions {
 
     public double dropout() {
         return dropout;
+    }
+
+    public Coupling coupling() {
+        return coupling;
     }
 }

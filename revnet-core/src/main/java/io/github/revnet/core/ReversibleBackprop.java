@@ -8,7 +8,6 @@ import io.github.revnet.bridge.RandomStream;
 import io.github.revnet.bridge.RngState;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -40,12 +39,13 @@ final class ReversibleBackprop extends CustomFunction {
             }
             for (ReversibleBlock block : blocks) {
                 try (NativeScope scope = NativeScope.open()) {
+                    Coupling c = block.coupling();
                     Tensor x1 = x.get(0);
                     Tensor x2 = x.get(1);
                     beforeF.add(random.capture());
-                    Tensor y1 = NativeScope.call(() -> x1.add(block.f().forward(x2)));
+                    Tensor y1 = NativeScope.call(() -> c.combine(x1, block.f().forward(x2)));
                     beforeG.add(random.capture());
-                    Tensor y2 = NativeScope.call(() -> x2.add(block.g().forward(y1)));
+                    Tensor y2 = NativeScope.call(() -> c.combine(x2, block.g().forward(y1)));
                     x.set(scope, y1, y2);
                 }
             }
@@ -65,11 +65,12 @@ final class ReversibleBackprop extends CustomFunction {
             for (int i = blocks.size() - 1; i >= 0; i--) {
                 try (NativeScope scope = NativeScope.open()) {
                     ReversibleBlock block = blocks.get(i);
+                    Coupling c = block.coupling();
                     Tensor y1 = y.get(0);
                     beforeG.get(i).restore();
-                    Tensor x2 = y.get(1).sub(block.g().forward(y1));
+                    Tensor x2 = c.uncombine(y.get(1), block.g().forward(y1));
                     beforeF.get(i).restore();
-                    y.set(scope, y1.sub(block.f().forward(x2)), x2);
+                    y.set(scope, c.uncombine(y1, block.f().forward(x2)), x2);
                 }
             }
             return ReversibleBlock.join(new Tensor[] {y.get(0), y.get(1)});
@@ -106,34 +107,37 @@ final class ReversibleBackprop extends CustomFunction {
     private Tensor[] step(int i, Tensor y1, Tensor y2, Tensor dy1, Tensor dy2) {
         ReversibleBlock block = blocks.get(i);
         Tensor z1 = leaf(y1);
-        // x2 = y2 − G(z1); z1.grad = (∂G/∂z1)ᵀ dy2; G's parameter gradients from dy2
-        Tensor x2 = recomputeAndBackward(block.g(), z1, beforeG.get(i), dy2, gz1 -> y2.sub(gz1));
+        // x2 = c⁻¹(y2, G(z1)); z1.grad = (∂y2/∂z1)ᵀ dy2; G's parameter gradients from dy2
+        HalfStep g = recomputeAndBackward(block.g(), block.coupling(), z1, beforeG.get(i), y2, dy2);
         Tensor dz1 = dy1.add(z1.grad());
 
-        Tensor x2Leaf = leaf(x2);
-        // x1 = z1 − F(x2); x2.grad = (∂F/∂x2)ᵀ dz1; F's parameter gradients from dz1
-        Tensor x1 = recomputeAndBackward(block.f(), x2Leaf, beforeF.get(i), dz1, fx2 -> y1.sub(fx2));
-        Tensor dx2 = dy2.add(x2Leaf.grad());
-        Tensor dx1 = dz1;
-        return new Tensor[] {x1, x2, dx1, dx2};
+        Tensor x2 = leaf(g.input());
+        // x1 = c⁻¹(z1, F(x2)); x2.grad = (∂y1/∂x2)ᵀ dz1; F's parameter gradients from dz1
+        HalfStep f = recomputeAndBackward(block.f(), block.coupling(), x2, beforeF.get(i), y1, dz1);
+        Tensor dx2 = g.inputGradient().add(x2.grad());
+        return new Tensor[] {f.input(), g.input(), f.inputGradient(), dx2};
+    }
+
+    /** One half of a block walked back: the half's input x and dL/dx through the coupling (not through the function). */
+    private record HalfStep(Tensor input, Tensor inputGradient) {
     }
 
     /**
-     * Runs {@code function} forward once more on {@code input}, from the random state of the
-     * forward pass, reconstructs a block input from its output, then backpropagates
-     * {@code gradient} through that same recomputation. Running statistics are restored only after
+     * For y = c(x, function(h)): runs {@code function} forward once more on the leaf {@code h},
+     * from the random state of the forward pass; reconstructs x = c⁻¹(y, h'); backpropagates
+     * {@code dy} through c(x, function(h)) with x held fixed, which accumulates h's and the
+     * function's gradients; and returns x with dL/dx. Running statistics are restored only after
      * the backward, since the graph saved them.
      */
-    private Tensor recomputeAndBackward(Layer function, Tensor input, RngState rng, Tensor gradient,
-            UnaryOperator<Tensor> reconstruct) {
+    private HalfStep recomputeAndBackward(Layer function, Coupling coupling, Tensor h, RngState rng, Tensor y, Tensor dy) {
         if (safeguards.restoreRandomState()) {
             rng.restore();
         }
-        java.util.function.Supplier<Tensor> recomputation = () -> {
-            Tensor output = function.forward(input);
-            Tensor reconstructed = Grad.off(() -> reconstruct.apply(output));
-            backward(output, gradient);
-            return reconstructed;
+        java.util.function.Supplier<HalfStep> recomputation = () -> {
+            Tensor out = function.forward(h);
+            Tensor x = Grad.off(() -> coupling.uncombine(y, out));
+            backward(coupling.combine(x, out), dy);
+            return new HalfStep(x, Grad.off(() -> coupling.gradientThroughCombine(dy, out)));
         };
         return safeguards.freezeRunningStats() ? RunningStats.frozen(function, recomputation) : recomputation.get();
     }

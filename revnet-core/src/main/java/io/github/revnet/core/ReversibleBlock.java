@@ -8,21 +8,35 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Additive coupling (Gomez et al., 2017): with the channels split into halves (x1, x2),
- * y1 = x1 + F(x2), y2 = x2 + G(y1); exactly invertible as x2 = y2 − G(y1), x1 = y1 − F(x2).
- * F and G may be any layers that keep their input's shape.
+ * A reversible block: with the channels split into halves (x1, x2), y1 = c(x1, F(x2)),
+ * y2 = c(x2, G(y1)) for a {@link Coupling} c, exactly invertible as x2 = c⁻¹(y2, G(y1)),
+ * x1 = c⁻¹(y1, F(x2)). With the additive coupling (Gomez et al., 2017) that is y1 = x1 + F(x2),
+ * y2 = x2 + G(y1). F and G may be any layers that map a half to the coupling's function shape
+ * (the half's own shape for additive coupling, twice its channels for affine).
  */
 public final class ReversibleBlock extends Layer {
     private final Layer f;
     private final Layer g;
+    private final Coupling coupling;
 
+    /** An additive block. */
     public ReversibleBlock(Layer f, Layer g) {
-        this.f = add("F", java.util.Objects.requireNonNull(f, "F"));
-        this.g = add("G", java.util.Objects.requireNonNull(g, "G"));
+        this(f, g, Coupling.ADDITIVE);
     }
 
-    /** A block over {@code channels} channels whose F and G are residual functions shaped by {@code template}. */
+    public ReversibleBlock(Layer f, Layer g, Coupling coupling) {
+        this.f = add("F", java.util.Objects.requireNonNull(f, "F"));
+        this.g = add("G", java.util.Objects.requireNonNull(g, "G"));
+        this.coupling = java.util.Objects.requireNonNull(coupling, "coupling");
+    }
+
+    /** An additive block over {@code channels} channels whose F and G are residual functions shaped by {@code template}. */
     public static ReversibleBlock of(int channels, FunctionOptions template) {
+        return of(channels, template, Coupling.ADDITIVE);
+    }
+
+    /** A block over {@code channels} channels with the given coupling, F and G residual functions shaped by {@code template}. */
+    public static ReversibleBlock of(int channels, FunctionOptions template, Coupling coupling) {
         Check.positive("block channels", channels);
         Check.even("block channels", channels);
         if (template.stride() != 1) {
@@ -30,8 +44,8 @@ public final class ReversibleBlock extends Layer {
                     + template.stride());
         }
         int half = channels / 2;
-        FunctionOptions halves = template.withChannels(half, half, 1);
-        return new ReversibleBlock(new ResidualFunction(halves), new ResidualFunction(halves));
+        FunctionOptions halves = template.withChannels(half, coupling.functionChannels(half), 1);
+        return new ReversibleBlock(new ResidualFunction(halves), new ResidualFunction(halves), coupling);
     }
 
     public Layer f() {
@@ -42,17 +56,21 @@ public final class ReversibleBlock extends Layer {
         return g;
     }
 
-    /** y1 = x1 + F(x2), y2 = x2 + G(y1). */
+    public Coupling coupling() {
+        return coupling;
+    }
+
+    /** y1 = c(x1, F(x2)), y2 = c(x2, G(y1)). */
     public Tensor[] forward(Tensor x1, Tensor x2) {
-        Tensor y1 = NativeScope.call(() -> x1.add(f.forward(x2)));
-        Tensor y2 = NativeScope.call(() -> x2.add(g.forward(y1)));
+        Tensor y1 = NativeScope.call(() -> coupling.combine(x1, f.forward(x2)));
+        Tensor y2 = NativeScope.call(() -> coupling.combine(x2, g.forward(y1)));
         return new Tensor[] {y1, y2};
     }
 
-    /** x2 = y2 − G(y1), x1 = y1 − F(x2). */
+    /** x2 = c⁻¹(y2, G(y1)), x1 = c⁻¹(y1, F(x2)). */
     public Tensor[] inverse(Tensor y1, Tensor y2) {
-        Tensor x2 = NativeScope.call(() -> y2.sub(g.forward(y1)));
-        Tensor x1 = NativeScope.call(() -> y1.sub(f.forward(x2)));
+        Tensor x2 = NativeScope.call(() -> coupling.uncombine(y2, g.forward(y1)));
+        Tensor x1 = NativeScope.call(() -> coupling.uncombine(y1, f.forward(x2)));
         return new Tensor[] {x1, x2};
     }
 
@@ -77,14 +95,17 @@ public final class ReversibleBlock extends Layer {
                     + s[1]);
         }
         long[] half = {s[0], s[1] / 2, s[2], s[3]};
-        requireSameShape("F", half, f.outputShape(half));
-        requireSameShape("G", half, g.outputShape(half));
+        long[] expected = {s[0], coupling.functionChannels((int) half[1]), s[2], s[3]};
+        requireShape("F", half, expected, f.outputShape(half));
+        requireShape("G", half, expected, g.outputShape(half));
         return s.clone();
     }
 
-    private static void requireSameShape(String name, long[] in, long[] out) {
-        if (!Arrays.equals(in, out)) {
-            throw new IllegalArgumentException("inside a reversible block " + name + " must keep its input's shape, but maps "
+    private void requireShape(String name, long[] in, long[] expected, long[] out) {
+        if (!Arrays.equals(expected, out)) {
+            String rule = Arrays.equals(in, expected) ? "must keep its input's shape" : "must map a half of " + in[1]
+                    + " channels to " + expected[1] + " (the " + coupling.label() + " coupling's scale and shift)";
+            throw new IllegalArgumentException("inside a reversible block " + name + " " + rule + ", but maps "
                     + Arrays.toString(in) + " to " + Arrays.toString(out) + " (stride and channels must not change)");
         }
     }

@@ -27,12 +27,17 @@ public final class ReversibleStack extends Layer {
         this.blocks = List.copyOf(registered);
     }
 
-    /** {@code count} blocks over {@code channels} channels, F and G shaped by {@code template}. */
+    /** {@code count} additive blocks over {@code channels} channels, F and G shaped by {@code template}. */
     public static ReversibleStack of(int count, int channels, FunctionOptions template) {
+        return of(count, channels, template, Coupling.ADDITIVE);
+    }
+
+    /** {@code count} blocks with the given coupling over {@code channels} channels, F and G shaped by {@code template}. */
+    public static ReversibleStack of(int count, int channels, FunctionOptions template, Coupling coupling) {
         Check.positive("block count", count);
         List<ReversibleBlock> blocks = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            blocks.add(ReversibleBlock.of(channels, template));
+            blocks.add(ReversibleBlock.of(channels, template, coupling));
         }
         return new ReversibleStack(blocks);
     }

@@ -1,0 +1,79 @@
+package io.github.revnet.core;
+
+import io.github.revnet.bridge.NativeScope;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * y = x ⊙ s + t, where the function's output h holds a raw scale and a shift along the channels
+ * (h = [r, t]) and s = 1/2 + sigmoid(r + 2)/2 (as in MemCNN's and Glow's affine couplings, whose
+ * sigmoid(r + 2) starts near the identity; halved and lifted here so that s stays in (1/2, 1)).
+ *
+ * <p>Conditioning: the inverse x = (y − t) / s divides by s > 1/2, so it amplifies an error in y
+ * by less than 2 per half-step, 4 per block; the gate's tolerances scale by {@link #inverseConditioning}.
+ * A non-finite inverse (a non-finite scale or shift, which a bounded s cannot otherwise produce)
+ * raises an {@link IllegalStateException} instead of handing NaN gradients on.
+ */
+final class AffineCoupling implements Coupling {
+    /** s from the raw half of h. (Scalars are native objects: made per call, inside the scope, never held in static fields.) */
+    private static Tensor scale(Tensor h) {
+        try (NativeScope scope = NativeScope.open()) {
+            Tensor raw = new Tensor(h.chunk(2, 1).get(0));
+            Scalar half = new Scalar(0.5);
+            return scope.keep(torch.sigmoid(raw.add(new Scalar(2.0))).mul(half).add(half));
+        }
+    }
+
+    private static Tensor shift(Tensor h) {
+        TensorVector halves = h.chunk(2, 1);
+        return new Tensor(halves.get(1));
+    }
+
+    @Override
+    public Tensor combine(Tensor x, Tensor h) {
+        try (NativeScope scope = NativeScope.open()) {
+            return scope.keep(x.mul(scale(h)).add(shift(h)));
+        }
+    }
+
+    @Override
+    public Tensor uncombine(Tensor y, Tensor h) {
+        try (NativeScope scope = NativeScope.open()) {
+            Tensor x = y.sub(shift(h)).div(scale(h));
+            if (!x.isfinite().all().item_bool()) {
+                throw new IllegalStateException("the affine coupling's inverse is not finite: (y - shift) / scale has NaN or infinite"
+                        + " elements (a non-finite scale or shift from F or G, or a non-finite output)");
+            }
+            return scope.keep(x);
+        }
+    }
+
+    @Override
+    public Tensor gradientThroughCombine(Tensor dy, Tensor h) {
+        try (NativeScope scope = NativeScope.open()) {
+            return scope.keep(dy.mul(scale(h)));
+        }
+    }
+
+    @Override
+    public int functionChannels(int halfChannels) {
+        return 2 * halfChannels;
+    }
+
+    @Override
+    public double inverseConditioning() {
+        return 4;
+    }
+
+    @Override
+    public String label() {
+        return "affine";
+    }
+
+    @Override
+    public String toString() {
+        return label();
+    }
+}
