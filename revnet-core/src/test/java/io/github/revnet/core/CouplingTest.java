@@ -118,4 +118,24 @@ class CouplingTest {
         out[params.size()] = x.grad().clone();
         return out;
     }
+
+    @Test
+    void theDeclaredConditioningIsTheSquareOfTheMeasuredAmplificationOfOneUncombine() {
+        try (NativeScope scope = NativeScope.open()) {
+            Tensor y = torch.randn(new long[] {1, 4, 3, 3}, F64);
+            Tensor delta = torch.randn(new long[] {1, 4, 3, 3}, F64).mul(new Scalar(1e-6));
+            for (Coupling c : new Coupling[] {Coupling.ADDITIVE, Coupling.AFFINE}) {
+                // The raw scale at -1000 drives s to its floor of 1/2: the largest amplification the coupling allows.
+                Tensor h = c == Coupling.AFFINE
+                        ? torch.cat(new org.bytedeco.pytorch.TensorVector(torch.full(new long[] {1, 4, 3, 3}, new Scalar(-1000.0), F64),
+                                torch.randn(new long[] {1, 4, 3, 3}, F64)), 1)
+                        : torch.randn(new long[] {1, 4, 3, 3}, F64);
+                double amplification = c.uncombine(y.add(delta), h).sub(c.uncombine(y, h)).norm().item_double() / delta.norm().item_double();
+                double perHalfStep = Math.sqrt(c.inverseConditioning());
+                assertTrue(amplification <= perHalfStep * (1 + 1e-6) && amplification >= perHalfStep * (1 - 1e-6),
+                        c + ": measured amplification " + amplification + ", declared per half-step " + perHalfStep);
+                assertEquals(c.label(), c.toString());
+            }
+        }
+    }
 }
