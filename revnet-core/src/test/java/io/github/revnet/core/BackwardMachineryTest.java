@@ -32,8 +32,9 @@ class BackwardMachineryTest {
 
     /** Relative error of the worst parameter or input gradient between two modes, with both passes reseeded alike. */
     private static double worstError(ReversibleStack s, Tensor x0, Mode mode) {
-        Tensor[] stored = gradients(s, x0, Mode.STORED);
-        Tensor[] other = gradients(s, x0, mode);
+        Tensor w = torch.linspace(new Scalar(-1.0), new Scalar(2.0), x0.numel(), F64).view_as(x0);
+        Tensor[] stored = StackGradients.of(s, x0, w, Mode.STORED, true, 123);
+        Tensor[] other = StackGradients.of(s, x0, w, mode, true, 123);
         double worst = 0;
         for (int i = 0; i < stored.length; i++) {
             worst = Math.max(worst, GradientCheck.relativeError(other[i], stored[i]));
@@ -41,31 +42,6 @@ class BackwardMachineryTest {
         return worst;
     }
 
-    private static Tensor[] gradients(ReversibleStack s, Tensor x0, Mode mode) {
-        List<Tensor> buffers = s.buffers();
-        List<Tensor> initial = Grad.off(() -> buffers.stream().map(Tensor::clone).toList());
-        s.module().zero_grad(true);
-        Tensor x = x0.detach().clone();
-        x.requires_grad_(true);
-        s.reseed(123);
-        try (NativeScope scope = NativeScope.open()) {
-            Tensor w = torch.linspace(new Scalar(-1.0), new Scalar(2.0), x.numel(), F64).view_as(x);
-            s.forward(x, mode).mul(w).sum().backward();
-        }
-        Grad.off(() -> {
-            for (int i = 0; i < buffers.size(); i++) {
-                buffers.get(i).copy_(initial.get(i));
-            }
-            return null;
-        });
-        List<Tensor> params = s.parameters();
-        Tensor[] out = new Tensor[params.size() + 1];
-        for (int i = 0; i < params.size(); i++) {
-            out[i] = params.get(i).grad().clone();
-        }
-        out[params.size()] = x.grad().clone();
-        return out;
-    }
 
     @Test
     void dropoutIsInvertedAndDrawnFromTheActiveStream() {

@@ -78,9 +78,9 @@ class CouplingTest {
                 Tensor y = Grad.off(() -> s.forward(x));
                 assertTrue(y.sub(x).abs().max().item_double() > 1e-2, "the stack must transform its input");
                 Tensor w = torch.randn(new long[] {3, 6, 4, 4}, F64);
-                Tensor[] stored = gradients(s, x, w, Mode.STORED);
+                Tensor[] stored = StackGradients.of(s, x, w, Mode.STORED, true, 77);
                 for (Mode mode : new Mode[] {Mode.REVERSIBLE, Mode.CHECKPOINT}) {
-                    Tensor[] other = gradients(s, x, w, mode);
+                    Tensor[] other = StackGradients.of(s, x, w, mode, true, 77);
                     for (int i = 0; i < stored.length; i++) {
                         double err = GradientCheck.relativeError(other[i], stored[i]);
                         assertTrue(err < 1e-10, mode + " dropout " + dropout + " tensor " + i + " relative error " + err);
@@ -102,22 +102,6 @@ class CouplingTest {
         }
     }
 
-    private static Tensor[] gradients(ReversibleStack s, Tensor x0, Tensor w, Mode mode) {
-        s.module().zero_grad(true);
-        Tensor x = x0.detach().clone();
-        x.requires_grad_(true);
-        s.reseed(77);
-        try (NativeScope scope = NativeScope.open()) {
-            s.forward(x, mode).mul(w).sum().backward();
-        }
-        var params = s.parameters();
-        Tensor[] out = new Tensor[params.size() + 1];
-        for (int i = 0; i < params.size(); i++) {
-            out[i] = params.get(i).grad().clone();
-        }
-        out[params.size()] = x.grad().clone();
-        return out;
-    }
 
     @Test
     void theDeclaredConditioningIsTheSquareOfTheMeasuredAmplificationOfOneUncombine() {

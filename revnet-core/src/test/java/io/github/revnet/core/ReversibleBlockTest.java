@@ -44,9 +44,9 @@ class ReversibleBlockTest {
                     ReversibleStack s = stack(3, 6, FunctionOptions.of(1, 1).dropout(dropout ? 0.3 : 0));
                     Tensor x = randn(3, 6, 4, 4);
                     Tensor w = randn(3, 6, 4, 4);
-                    var stored = gradients(s, x, w, Mode.STORED, inputGrad, 99);
+                    var stored = StackGradients.of(s, x, w, Mode.STORED, inputGrad, 99);
                     for (Mode mode : new Mode[] {Mode.REVERSIBLE, Mode.CHECKPOINT}) {
-                        var other = gradients(s, x, w, mode, inputGrad, 99);
+                        var other = StackGradients.of(s, x, w, mode, inputGrad, 99);
                         for (int i = 0; i < stored.length; i++) {
                             double err = GradientCheck.relativeError(other[i], stored[i]);
                             assertTrue(err < 1e-10, mode + " dropout=" + dropout + " inputGrad=" + inputGrad + " tensor " + i + " error " + err);
@@ -57,25 +57,6 @@ class ReversibleBlockTest {
         }
     }
 
-    /** Gradients of sum(w * stack(x)) for every parameter (and the input when it requires one). */
-    private static Tensor[] gradients(ReversibleStack s, Tensor x0, Tensor w, Mode mode, boolean inputGrad, long seed) {
-        s.module().zero_grad(true);
-        Tensor x = x0.detach().clone();
-        x.requires_grad_(inputGrad);
-        s.reseed(seed);
-        try (NativeScope scope = NativeScope.open()) {
-            s.forward(x, mode).mul(w).sum().backward();
-        }
-        var params = s.parameters();
-        Tensor[] out = new Tensor[params.size() + (inputGrad ? 1 : 0)];
-        for (int i = 0; i < params.size(); i++) {
-            out[i] = params.get(i).grad().clone();
-        }
-        if (inputGrad) {
-            out[params.size()] = x.grad().clone();
-        }
-        return out;
-    }
 
     @Test
     void runningStatisticsAreUpdatedOnceInBothModes() {
