@@ -66,6 +66,18 @@ class FiniteDifferenceProperties {
         }
     }
 
+    @Example
+    void aKinkWithinTheSmallestStepsIsResolvedAndAGradientOffByTenPartsInAMillionIsStillCaught() {
+        // Failed the three-step central ladder in the 100,000-case campaign (25.12, 24.83, 21.87 against 20.33): a kink a few
+        // 1e-9 from the sample. Only the smallest step resolves it, and there rounding (10·eps·|L|/h) limits the check to about
+        // 1e-6 of the result, so its negative control is a distortion of 1e-5.
+        StackConfig campaign = new StackConfig(2, 14, 5, 6, 3, FunctionOptions.Kind.PLAIN, 4, DType.FLOAT64, true, 0.0,
+                StackConfig.Layout.CONTIGUOUS, true);
+        agreesWithCentralDifferences(campaign, 5081406442077L, 1.0);
+        AssertionError e = assertThrows(AssertionError.class, () -> agreesWithCentralDifferences(campaign, 5081406442077L, 1 + 1e-5));
+        assertTrue(e.getMessage().contains("disagrees with central differences"), e.getMessage());
+    }
+
     /** Checks stored mode's directional derivative, multiplied by {@code distortion} (1 for the real check), against central differences. */
     private static void agreesWithCentralDifferences(StackConfig c, long seed, double distortion) {
         try (Harness h = new Harness(c, seed); NativeScope scope = NativeScope.open()) {
