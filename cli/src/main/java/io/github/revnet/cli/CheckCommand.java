@@ -43,7 +43,7 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed of weights, input and labels (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--image-size", description = "input height and width (default: the paper's, 32 or 224)")
+    @Option(names = "--image-size", description = "input height and width (default: the model's: 32 or 224 for RevNets, 28 or 32 for transformers)")
     Integer imageSize;
 
     @Option(names = "--dropout", defaultValue = "0", description = "dropout probability inside F and G, in [0, 1) (default ${DEFAULT-VALUE});"
@@ -86,11 +86,12 @@ final class CheckCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (Model m = Model.create(model, options.dropout(dropout)); NativeScope scope = NativeScope.open()) {
             if (!m.spec().reversible()) {
-                throw new IllegalArgumentException(model + " has no reversible blocks to check: pick a revnet-*");
+                throw new IllegalArgumentException(model + " has no reversible blocks to check: pick a revnet-* or revvit-*");
             }
             int size = imageSize != null ? imageSize : m.spec().defaultImageSize();
-            System.out.printf("%s: %,d parameters (paper: %.2fM), %s coupling, batch %d, %dx%d, %s, dropout %s, tolerance %.1e%n",
-                    m.spec().name(), m.parameterCount(), m.spec().paperParamsMillions(), options.coupling().label(), batch, size, size,
+            System.out.printf("%s: %,d parameters (paper: %s), %s coupling, batch %d, %dx%d, %s, dropout %s, tolerance %.1e%n",
+                    m.spec().name(), m.parameterCount(),
+                    Double.isNaN(m.spec().paperParamsMillions()) ? "-" : String.format("%.2fM", m.spec().paperParamsMillions()), options.coupling().label(), batch, size, size,
                     type.label(), dropout, tol);
             Torch.seed(seed + 1);
             var input = m.randomInput(batch, size);

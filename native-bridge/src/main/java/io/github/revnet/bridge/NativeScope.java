@@ -100,15 +100,28 @@ public final class NativeScope implements AutoCloseable {
         }
         Tensor current = input;
         for (int i = 0; i < steps.size(); i++) {
-            Tensor next;
+            boolean last = i == steps.size() - 1;
+            Tensor produced;
             try (NativeScope scope = open()) {
-                Tensor produced = steps.get(i).apply(current);
-                next = i == steps.size() - 1 ? scope.keep(produced) : scope.adopt(produced);
+                produced = steps.get(i).apply(current);
+                if (produced != current) {
+                    produced = last ? scope.keep(produced) : scope.adopt(produced);
+                }
+            }
+            if (produced == current) {
+                // A step that passed its input through (dropout in eval mode): the handle is not the
+                // step's to adopt, or it would be released once too often. On the last step an
+                // intermediate we own goes to the caller's scope like any other result.
+                if (last && current != input) {
+                    current().pointers.attach(current);
+                    release(current);
+                }
+                continue;
             }
             if (current != input) {
                 release(current);
             }
-            current = next;
+            current = produced;
         }
         return current;
     }

@@ -115,6 +115,30 @@ class NativeScopeTest {
     }
 
     @Test
+    void chainStepsThatPassTheirInputThroughReleaseNothingTwice() {
+        try (NativeScope outer = NativeScope.open()) {
+            Tensor input = torch.ones(2);
+            UnaryOperator<Tensor> passThrough = x -> x; // dropout in eval mode
+            List<Tensor> seen = new ArrayList<>();
+            List<UnaryOperator<Tensor>> steps = List.of(
+                    x -> x.add(new Scalar(1.0)),
+                    passThrough,
+                    x -> { seen.add(x); return x.mul(new Scalar(2.0)); },
+                    passThrough);
+            Tensor out;
+            try (NativeScope caller = NativeScope.open()) {
+                out = NativeScope.chain(input, steps);
+                assertTrue(seen.get(0).isNull(), "an intermediate passed through is released once the step after it has consumed it");
+                assertFalse(out.isNull(), "a result passed through by the last step must belong to the caller");
+                assertEquals(2 * (1.0 + 1) * 2, out.sum().item_double());
+            }
+            assertTrue(out.isNull(), "the chain's result must belong to the caller's scope");
+            assertSame(input, NativeScope.chain(input, List.of(passThrough, passThrough)));
+            assertFalse(input.isNull(), "the chain's input belongs to the caller");
+        }
+    }
+
+    @Test
     void retainedCallbacksBecomeCollectableWhenTheScopeCloses() throws Exception {
         NativeScope scope = NativeScope.open();
         java.lang.ref.WeakReference<Object> callback = new java.lang.ref.WeakReference<>(scope.retain(new Object()));

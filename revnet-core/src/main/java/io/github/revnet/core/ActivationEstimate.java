@@ -15,10 +15,52 @@ public final class ActivationEstimate {
     /** Estimated activation bytes of one forward/backward of {@code model} on {@code inputShape} in {@code mode}. */
     public static long bytes(Model model, long[] inputShape, Mode mode) {
         int element = model.dtype() == DType.FLOAT64 ? 8 : 4;
-        return network(model.network(), inputShape, mode, element);
+        if (model.network() instanceof VisionTransformer vit) {
+            return transformer(vit, inputShape, mode, element);
+        }
+        return network((ConvNetwork) model.network(), inputShape, mode, element);
     }
 
-    static long network(Network net, long[] input, Mode mode, int element) {
+    /** Patch embedding input, the blocks, the final LayerNorm's input and the pooled features. */
+    static long transformer(VisionTransformer vit, long[] input, Mode mode, int element) {
+        long[] tokens = vit.tokenShape(input[0]);
+        long width = vit.shape().width();
+        long total = io.github.revnet.bridge.Shapes.numel(input) * element;
+        long recomputation = 0;
+        for (ReversibleStack stack : vit.reversibleStacks()) {
+            long[] both = stack(stack, tokens, mode, element);
+            total += both[0];
+            recomputation = both[1];
+        }
+        for (TransformerUnit unit : vit.units()) {
+            total += unit.savedBytes(tokens, element);
+        }
+        return total + recomputation + tokens[0] * tokens[1] * width * element + tokens[0] * width * element;
+    }
+
+    /**
+     * A reversible stack's activation bytes on an input of {@code s}: what stays saved for the whole
+     * backward, and the transient peak of one block's recomputation.
+     */
+    static long[] stack(ReversibleStack stack, long[] s, Mode mode, int element) {
+        StreamLayout layout = stack.layout();
+        long[] half = layout.withSize(s, s[layout.axis()] / 2);
+        long perBlock = 0;
+        for (ReversibleBlock b : stack.blocks()) {
+            perBlock = Math.max(perBlock, function(b.f(), half, element));
+            perBlock = Math.max(perBlock, function(b.g(), half, element));
+        }
+        long halfBytes = Shapes.numel(half) * element;
+        return switch (mode) {
+            case STORED -> new long[] {stack.blocks().stream().mapToLong(b -> function(b.f(), half, element) + function(b.g(), half, element))
+                    .sum(), 0};
+            // One function's graph plus the halves a backward step holds (y, dy, reconstructions, gradients).
+            case REVERSIBLE -> new long[] {0, perBlock + 8 * halfBytes};
+            case CHECKPOINT -> new long[] {stack.blocks().size() * 2 * halfBytes, 2 * perBlock + 6 * halfBytes};
+        };
+    }
+
+    static long network(ConvNetwork net, long[] input, Mode mode, int element) {
         long total = 0;
         long[] s = net.stemOutputShape(input);
         if (net.hasStemPool()) {
@@ -29,26 +71,9 @@ public final class ActivationEstimate {
         long recomputation = 0;
         for (Layer unit : net.units()) {
             if (unit instanceof ReversibleStack stack) {
-                long[] half = {s[0], s[1] / 2, s[2], s[3]};
-                long perBlock = 0;
-                for (ReversibleBlock b : stack.blocks()) {
-                    perBlock = Math.max(perBlock, function(b.f(), half, element));
-                    perBlock = Math.max(perBlock, function(b.g(), half, element));
-                }
-                long halfBytes = Shapes.numel(half) * element;
-                switch (mode) {
-                    case STORED -> {
-                        for (ReversibleBlock b : stack.blocks()) {
-                            total += function(b.f(), half, element) + function(b.g(), half, element);
-                        }
-                    }
-                    // One function's graph plus the halves a backward step holds (y, dy, reconstructions, gradients).
-                    case REVERSIBLE -> recomputation = Math.max(recomputation, perBlock + 8 * halfBytes);
-                    case CHECKPOINT -> {
-                        total += stack.blocks().size() * 2 * halfBytes;
-                        recomputation = Math.max(recomputation, 2 * perBlock + 6 * halfBytes);
-                    }
-                }
+                long[] both = stack(stack, s, mode, element);
+                total += both[0];
+                recomputation = Math.max(recomputation, both[1]);
             } else if (unit instanceof RevTransition t) {
                 total += t.savedBytes(s, element);
             } else if (unit instanceof ResidualUnit r) {
@@ -64,6 +89,12 @@ public final class ActivationEstimate {
     static long function(Layer f, long[] shape, int element) {
         if (f instanceof ResidualFunction r) {
             return r.savedBytes(shape, element);
+        }
+        if (f instanceof SelfAttention a) {
+            return a.savedBytes(shape, element);
+        }
+        if (f instanceof FeedForward m) {
+            return m.savedBytes(shape, element);
         }
         return 0;
     }

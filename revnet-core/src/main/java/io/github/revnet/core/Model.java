@@ -41,6 +41,9 @@ public final class Model implements AutoCloseable {
     }
 
     static Network build(ModelSpec spec, ModelOptions o) {
+        if (spec.isTransformer()) {
+            return new VisionTransformer(spec.transformer(), spec.reversible(), o);
+        }
         int channels = spec.widths()[0];
         Conv stem = spec.imagenet() ? new Conv(o.inputChannels(), channels, 7, 2) : new Conv(o.inputChannels(), channels, 3, 1);
         List<Layer> units = new ArrayList<>();
@@ -68,7 +71,7 @@ public final class Model implements AutoCloseable {
             }
             channels = out;
         }
-        return new Network(stem, spec.imagenet(), units, channels, o.classes());
+        return new ConvNetwork(stem, spec.imagenet(), units, channels, o.classes());
     }
 
     public ModelSpec spec() {
@@ -151,12 +154,7 @@ public final class Model implements AutoCloseable {
             throw new IllegalArgumentException("input is on " + (input.is_cuda() ? "cuda" : "cpu") + " but the model is on "
                     + Torch.deviceName());
         }
-        long[] features = network.featureMapShape(shape);
-        if (network.isTraining() && features[0] * features[2] * features[3] < 2) {
-            throw new IllegalArgumentException("BatchNorm in training mode needs more than one value per channel, but input "
-                    + Arrays.toString(shape) + " leaves a " + features[2] + "x" + features[3] + " feature map at batch " + features[0]
-                    + ": use a batch of at least 2 or a larger image");
-        }
+        network.checkInput(shape, spec.name(), network.isTraining());
         if (options.checkFinite()) {
             boolean finite;
             try (NativeScope scope = NativeScope.open()) {

@@ -4,15 +4,43 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The architecture of a named model: family, residual function kind, units per stage and widths
- * (stem first, then one per stage), as in Table 1 of Gomez et al. (2017) and He et al. (2016).
+ * The architecture of a named model. Convolutional families: residual function kind, units per
+ * stage and widths (stem first, then one per stage), as in Table 1 of Gomez et al. (2017) and He et
+ * al. (2016). Transformer families: the {@link Transformer} shape.
  */
 public record ModelSpec(String name, Family family, FunctionOptions.Kind kind, int[] units, int[] widths, boolean imagenet,
-        double paperParamsMillions) {
+        double paperParamsMillions, Transformer transformer) {
 
-    /** Reversible or ordinary residual network. */
+    /** Reversible or ordinary residual network, reversible (RevViT, Mangalam et al., 2022) or ordinary vision transformer. */
     public enum Family {
-        REVNET, RESNET
+        REVNET, RESNET, REVVIT, VIT
+    }
+
+    /**
+     * A vision transformer: square images of {@code imageSize} cut into patches of {@code patch}
+     * pixels, {@code depth} blocks over tokens of {@code width} features (per stream, for RevViT),
+     * {@code heads} attention heads, MLP ratio {@code mlpRatio}; mean pooling and a linear head.
+     */
+    public record Transformer(int imageSize, int patch, int width, int depth, int heads, int mlpRatio) {
+        public int tokens() {
+            return (imageSize / patch) * (imageSize / patch);
+        }
+
+        /** The options of its blocks' functions. */
+        public TransformerOptions options() {
+            return TransformerOptions.of(width).heads(heads).mlpRatio(mlpRatio);
+        }
+    }
+
+    /** A convolutional spec. */
+    public ModelSpec(String name, Family family, FunctionOptions.Kind kind, int[] units, int[] widths, boolean imagenet,
+            double paperParamsMillions) {
+        this(name, family, kind, units, widths, imagenet, paperParamsMillions, null);
+    }
+
+    /** A transformer spec. */
+    static ModelSpec transformer(String name, boolean reversible, Transformer t) {
+        return new ModelSpec(name, reversible ? Family.REVVIT : Family.VIT, null, new int[0], new int[0], false, Double.NaN, t);
     }
 
     static final List<ModelSpec> ZOO = List.of(
@@ -23,7 +51,13 @@ public record ModelSpec(String name, Family family, FunctionOptions.Kind kind, i
             new ModelSpec("resnet-32", Family.RESNET, FunctionOptions.Kind.BASIC, new int[] {5, 5, 5}, new int[] {16, 16, 32, 64}, false, 0.46),
             new ModelSpec("resnet-110", Family.RESNET, FunctionOptions.Kind.BASIC, new int[] {18, 18, 18}, new int[] {16, 16, 32, 64}, false, 1.73),
             new ModelSpec("resnet-164", Family.RESNET, FunctionOptions.Kind.BOTTLENECK, new int[] {18, 18, 18}, new int[] {16, 16, 32, 64}, false, 1.70),
-            new ModelSpec("resnet-101", Family.RESNET, FunctionOptions.Kind.BOTTLENECK, new int[] {3, 4, 23, 3}, new int[] {64, 64, 128, 256, 512}, true, 44.5));
+            new ModelSpec("resnet-101", Family.RESNET, FunctionOptions.Kind.BOTTLENECK, new int[] {3, 4, 23, 3}, new int[] {64, 64, 128, 256, 512}, true, 44.5),
+            // Sized to train on 2 CPU cores: 28×28 Fashion-MNIST, 4×4 patches (49 tokens), 6 blocks of width 64.
+            transformer("revvit-tiny", true, new Transformer(28, 4, 64, 6, 4, 2)),
+            transformer("vit-tiny", false, new Transformer(28, 4, 64, 6, 4, 2)),
+            // For benchmarks: 32×32 images, 2×2 patches (256 tokens), 12 blocks of width 128.
+            transformer("revvit-small", true, new Transformer(32, 2, 128, 12, 4, 4)),
+            transformer("vit-small", false, new Transformer(32, 2, 128, 12, 4, 4)));
 
     /** The spec called {@code name}, case-insensitively. */
     public static ModelSpec named(String name) {
@@ -64,12 +98,16 @@ public record ModelSpec(String name, Family family, FunctionOptions.Kind kind, i
     }
 
     public boolean reversible() {
-        return family == Family.REVNET;
+        return family == Family.REVNET || family == Family.REVVIT;
     }
 
-    /** The input size the paper used: 224 for ImageNet models, 32 for CIFAR ones. */
+    public boolean isTransformer() {
+        return transformer != null;
+    }
+
+    /** The input size: a transformer's own, 224 for ImageNet models, 32 for CIFAR ones. */
     public int defaultImageSize() {
-        return imagenet ? 224 : 32;
+        return transformer != null ? transformer.imageSize() : imagenet ? 224 : 32;
     }
 
     /** Output channels of stage i (bottlenecks expand by 4). */
@@ -79,6 +117,9 @@ public record ModelSpec(String name, Family family, FunctionOptions.Kind kind, i
 
     @Override
     public String toString() {
+        if (transformer != null) {
+            return name + " (" + family.name().toLowerCase() + ", " + transformer + ")";
+        }
         return name + " (" + family.name().toLowerCase() + ", " + kind.name().toLowerCase() + ", units " + Arrays.toString(units)
                 + ", widths " + Arrays.toString(widths) + ")";
     }

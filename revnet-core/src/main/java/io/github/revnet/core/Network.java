@@ -1,49 +1,38 @@
 package io.github.revnet.core;
 
-import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.RandomStream;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
-import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
- * Stem → units → head (BN → ReLU → global average pool → classifier). Units are reversible stacks
- * (differentiated according to the mode) or ordinary layers whose activations are stored.
+ * A whole classifier whose reversible stacks run in the mode a forward asks for: a convolutional
+ * RevNet/ResNet ({@link ConvNetwork}) or a vision transformer ({@link VisionTransformer}). Layers
+ * outside reversible stacks draw their random numbers from the network's own stream.
  */
-public final class Network extends Layer {
-    private final Conv stem;
-    private final boolean stemPool;
-    private final List<Layer> units = new ArrayList<>();
-    private final BatchNorm finalNorm;
-    private final Dense classifier;
-    private final int features;
+public abstract class Network extends Layer {
     private final RandomStream random = RandomStream.forkedFromDefault();
 
-    Network(Conv stem, boolean stemPool, List<Layer> units, int features, int classes) {
-        this.stem = add("stem", stem);
-        this.stemPool = stemPool;
-        for (Layer unit : units) {
-            this.units.add(add("unit" + this.units.size(), unit));
-        }
-        this.features = features;
-        this.finalNorm = add("final_norm", new BatchNorm(features));
-        this.classifier = add("classifier", new Dense(features, classes));
-    }
+    /** The reversible stacks, in order. */
+    public abstract List<ReversibleStack> reversibleStacks();
 
-    public List<ReversibleStack> reversibleStacks() {
-        return units.stream().filter(ReversibleStack.class::isInstance).map(ReversibleStack.class::cast).toList();
-    }
+    /** Logits, with every reversible stack in {@code mode}; {@code stackInputs} sees each stack's input. */
+    protected abstract Tensor forwardUnits(Tensor input, Mode mode, BiConsumer<ReversibleStack, Tensor> stackInputs);
 
-    public List<Layer> units() {
-        return List.copyOf(units);
-    }
+    /**
+     * Throws IllegalArgumentException naming the problem unless an input of {@code shape} (rank and
+     * channels already checked) fits this network, without computing anything.
+     */
+    abstract void checkInput(long[] shape, String modelName, boolean training);
 
     @Override
     public Tensor forward(Tensor input) {
         return forward(input, Mode.STORED, null);
+    }
+
+    /** Logits for {@code input}; {@code stackInputs}, when given, sees each reversible stack's input. */
+    public Tensor forward(Tensor input, Mode mode, BiConsumer<ReversibleStack, Tensor> stackInputs) {
+        return random.activate(() -> forwardUnits(input, mode, stackInputs));
     }
 
     /**
@@ -65,64 +54,5 @@ public final class Network extends Layer {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
-    }
-
-    /** Logits for {@code input}; {@code stackInputs}, when given, sees each reversible stack's input. */
-    public Tensor forward(Tensor input, Mode mode, BiConsumer<ReversibleStack, Tensor> stackInputs) {
-        return random.activate(() -> forwardUnits(input, mode, stackInputs));
-    }
-
-    private Tensor forwardUnits(Tensor input, Mode mode, BiConsumer<ReversibleStack, Tensor> stackInputs) {
-        List<UnaryOperator<Tensor>> steps = new ArrayList<>();
-        steps.add(stem::forward);
-        if (stemPool) {
-            steps.add(x -> torch.max_pool2d(x, new long[] {3, 3}, new long[] {2, 2}, new long[] {1, 1}, new long[] {1, 1}, false));
-        }
-        for (Layer unit : units) {
-            if (unit instanceof ReversibleStack stack) {
-                steps.add(x -> {
-                    if (stackInputs != null) {
-                        stackInputs.accept(stack, x);
-                    }
-                    return stack.forward(x, mode);
-                });
-            } else {
-                steps.add(unit::forward);
-            }
-        }
-        steps.add(finalNorm::forward);
-        steps.add(torch::relu);
-        steps.add(x -> torch.adaptive_avg_pool2d(x, 1, 1).flatten(1, -1));
-        steps.add(classifier::forward);
-        return NativeScope.chain(input, steps);
-    }
-
-    long[] stemOutputShape(long[] inputShape) {
-        return stem.outputShape(inputShape);
-    }
-
-    boolean hasStemPool() {
-        return stemPool;
-    }
-
-    @Override
-    public long[] outputShape(long[] inputShape) {
-        long[] s = featureMapShape(inputShape);
-        return classifier.outputShape(new long[] {s[0], features});
-    }
-
-    /** The shape entering the head: the smallest feature map, where BatchNorm sees the fewest values. */
-    public long[] featureMapShape(long[] inputShape) {
-        long[] s = stem.outputShape(inputShape);
-        if (stemPool) {
-            s = new long[] {s[0], s[1], (s[2] - 1) / 2 + 1, (s[3] - 1) / 2 + 1};
-        }
-        for (Layer unit : units) {
-            s = unit.outputShape(s);
-        }
-        if (s[1] != features) {
-            throw new IllegalStateException("units end with " + s[1] + " channels, head expects " + features);
-        }
-        return s;
     }
 }

@@ -31,10 +31,10 @@ public final class RevTransition extends Layer {
 
     @Override
     public Tensor forward(Tensor input) {
-        Tensor[] x = ReversibleBlock.split(input);
+        Tensor[] x = StreamLayout.CHANNELS.split(input);
         Tensor y1 = NativeScope.call(() -> shortcut(x[0]).add(f.forward(x[1])));
         Tensor y2 = NativeScope.call(() -> shortcut(x[1]).add(g.forward(y1)));
-        return ReversibleBlock.join(new Tensor[] {y1, y2});
+        return StreamLayout.CHANNELS.join(new Tensor[] {y1, y2});
     }
 
     private Tensor shortcut(Tensor half) {

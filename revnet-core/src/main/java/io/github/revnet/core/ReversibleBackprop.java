@@ -24,18 +24,20 @@ final class ReversibleBackprop extends CustomFunction {
     private final RandomStream random;
     private final List<RngState> beforeF = new ArrayList<>();
     private final List<RngState> beforeG = new ArrayList<>();
+    private final StreamLayout layout;
 
     ReversibleBackprop(List<ReversibleBlock> blocks, Safeguards safeguards, RandomStream random) {
         this.blocks = blocks;
         this.safeguards = safeguards;
         this.random = random;
+        this.layout = blocks.get(0).layout();
     }
 
     @Override
     protected Tensor forward(Tensor input) {
         try (LoopCarry x = new LoopCarry()) {
             try (NativeScope scope = NativeScope.open()) {
-                x.set(scope, ReversibleBlock.split(input));
+                x.set(scope, layout.split(input));
             }
             for (ReversibleBlock block : blocks) {
                 try (NativeScope scope = NativeScope.open()) {
@@ -49,7 +51,7 @@ final class ReversibleBackprop extends CustomFunction {
                     x.set(scope, y1, y2);
                 }
             }
-            return ReversibleBlock.join(new Tensor[] {x.get(0), x.get(1)});
+            return layout.join(new Tensor[] {x.get(0), x.get(1)});
         }
     }
 
@@ -60,7 +62,7 @@ final class ReversibleBackprop extends CustomFunction {
     Tensor inverse(Tensor output) {
         try (LoopCarry y = new LoopCarry()) {
             try (NativeScope scope = NativeScope.open()) {
-                y.set(scope, ReversibleBlock.split(output));
+                y.set(scope, layout.split(output));
             }
             for (int i = blocks.size() - 1; i >= 0; i--) {
                 try (NativeScope scope = NativeScope.open()) {
@@ -73,7 +75,7 @@ final class ReversibleBackprop extends CustomFunction {
                     y.set(scope, c.uncombine(y1, block.f().forward(x2)), x2);
                 }
             }
-            return ReversibleBlock.join(new Tensor[] {y.get(0), y.get(1)});
+            return layout.join(new Tensor[] {y.get(0), y.get(1)});
         }
     }
 
@@ -85,8 +87,8 @@ final class ReversibleBackprop extends CustomFunction {
     private Tensor reconstructingBackward(Tensor output, Tensor gradOutput, boolean needsInputGrad) {
         try (RngState resume = random.capture(); LoopCarry carry = new LoopCarry()) {
             try (NativeScope scope = NativeScope.open()) {
-                Tensor[] y = ReversibleBlock.split(output);
-                Tensor[] dy = ReversibleBlock.split(gradOutput);
+                Tensor[] y = layout.split(output);
+                Tensor[] dy = layout.split(gradOutput);
                 carry.set(scope, y[0], y[1], dy[0], dy[1]);
             }
             for (int i = blocks.size() - 1; i >= 0; i--) {
@@ -95,7 +97,7 @@ final class ReversibleBackprop extends CustomFunction {
                 }
             }
             resume.restore();
-            return needsInputGrad ? ReversibleBlock.join(new Tensor[] {carry.get(2), carry.get(3)}) : null;
+            return needsInputGrad ? layout.join(new Tensor[] {carry.get(2), carry.get(3)}) : null;
         }
     }
 

@@ -4,8 +4,6 @@ import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Shapes;
 import java.util.Arrays;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * A reversible block: with the channels split into halves (x1, x2), y1 = c(x1, F(x2)),
@@ -18,16 +16,33 @@ public final class ReversibleBlock extends Layer {
     private final Layer f;
     private final Layer g;
     private final Coupling coupling;
+    private final StreamLayout layout;
 
-    /** An additive block. */
+    /** An additive block over the channels of (N, C, H, W) tensors. */
     public ReversibleBlock(Layer f, Layer g) {
         this(f, g, Coupling.ADDITIVE);
     }
 
+    /** A block over the channels of (N, C, H, W) tensors. */
     public ReversibleBlock(Layer f, Layer g, Coupling coupling) {
+        this(f, g, coupling, StreamLayout.CHANNELS);
+    }
+
+    /** A block whose halves lie where {@code layout} says. */
+    public ReversibleBlock(Layer f, Layer g, Coupling coupling, StreamLayout layout) {
         this.f = add("F", java.util.Objects.requireNonNull(f, "F"));
         this.g = add("G", java.util.Objects.requireNonNull(g, "G"));
         this.coupling = java.util.Objects.requireNonNull(coupling, "coupling");
+        this.layout = java.util.Objects.requireNonNull(layout, "layout");
+    }
+
+    /**
+     * A reversible transformer block (RevViT): F is LayerNorm → multi-head self-attention, G is
+     * LayerNorm → MLP, each over one stream of {@code options.width()} features.
+     */
+    public static ReversibleBlock transformer(TransformerOptions options, Coupling coupling) {
+        int out = coupling.functionChannels(options.width());
+        return new ReversibleBlock(new SelfAttention(options, out), new FeedForward(options, out), coupling, StreamLayout.TOKENS);
     }
 
     /** An additive block over {@code channels} channels whose F and G are residual functions shaped by {@code template}. */
@@ -60,6 +75,10 @@ public final class ReversibleBlock extends Layer {
         return coupling;
     }
 
+    public StreamLayout layout() {
+        return layout;
+    }
+
     /** y1 = c(x1, F(x2)), y2 = c(x2, G(y1)). */
     public Tensor[] forward(Tensor x1, Tensor x2) {
         Tensor y1 = NativeScope.call(() -> coupling.combine(x1, f.forward(x2)));
@@ -77,25 +96,26 @@ public final class ReversibleBlock extends Layer {
     @Override
     public Tensor forward(Tensor input) {
         outputShape(Shapes.of(input));
-        Tensor[] x = split(input);
-        return join(forward(x[0], x[1]));
+        Tensor[] x = layout.split(input);
+        return layout.join(forward(x[0], x[1]));
     }
 
     public Tensor inverse(Tensor output) {
         outputShape(Shapes.of(output));
-        Tensor[] y = split(output);
-        return join(inverse(y[0], y[1]));
+        Tensor[] y = layout.split(output);
+        return layout.join(inverse(y[0], y[1]));
     }
 
     @Override
     public long[] outputShape(long[] s) {
-        Check.rank4("reversible block input", s);
-        if (s[1] % 2 != 0) {
-            throw new IllegalArgumentException("a reversible block splits channels into two halves: channel count must be even, got "
-                    + s[1]);
+        layout.check("reversible block input", s);
+        long size = s[layout.axis()];
+        if (size % 2 != 0) {
+            throw new IllegalArgumentException("a reversible block splits " + layout.unit() + " into two halves: " + layout.unit()
+                    + " count must be even, got " + size);
         }
-        long[] half = {s[0], s[1] / 2, s[2], s[3]};
-        long[] expected = {s[0], coupling.functionChannels((int) half[1]), s[2], s[3]};
+        long[] half = layout.withSize(s, size / 2);
+        long[] expected = layout.withSize(s, coupling.functionChannels((int) (size / 2)));
         requireShape("F", half, expected, f.outputShape(half));
         requireShape("G", half, expected, g.outputShape(half));
         return s.clone();
@@ -103,21 +123,12 @@ public final class ReversibleBlock extends Layer {
 
     private void requireShape(String name, long[] in, long[] expected, long[] out) {
         if (!Arrays.equals(expected, out)) {
-            String rule = Arrays.equals(in, expected) ? "must keep its input's shape" : "must map a half of " + in[1]
-                    + " channels to " + expected[1] + " (the " + coupling.label() + " coupling's scale and shift)";
+            int a = layout.axis();
+            String rule = Arrays.equals(in, expected) ? "must keep its input's shape" : "must map a half of " + in[a]
+                    + " " + layout.unit() + " to " + expected[a] + " (the " + coupling.label() + " coupling's scale and shift)";
             throw new IllegalArgumentException("inside a reversible block " + name + " " + rule + ", but maps "
-                    + Arrays.toString(in) + " to " + Arrays.toString(out) + " (stride and channels must not change)");
+                    + Arrays.toString(in) + " to " + Arrays.toString(out) + " (stride and " + layout.unit() + " must not change)");
         }
     }
 
-    /** The two channel halves of a (N, C, H, W) tensor, as views. */
-    static Tensor[] split(Tensor x) {
-        TensorVector halves = x.chunk(2, 1);
-        // Vector elements are references into the vector: copy the handles so they outlive it.
-        return new Tensor[] {new Tensor(halves.get(0)), new Tensor(halves.get(1))};
-    }
-
-    static Tensor join(Tensor[] halves) {
-        return torch.cat(new TensorVector(halves[0], halves[1]), 1);
-    }
 }

@@ -13,6 +13,7 @@ import org.bytedeco.pytorch.Tensor;
 /** A sequence of reversible blocks, differentiated by plain autograd or by reconstruction. */
 public final class ReversibleStack extends Layer {
     private final List<ReversibleBlock> blocks;
+    private final StreamLayout layout;
     private final RandomStream random = RandomStream.forkedFromDefault();
     private Safeguards safeguards = Safeguards.ON;
 
@@ -20,8 +21,13 @@ public final class ReversibleStack extends Layer {
         if (blocks.isEmpty()) {
             throw new IllegalArgumentException("a reversible stack needs at least one block, got none");
         }
+        this.layout = blocks.get(0).layout();
         List<ReversibleBlock> registered = new ArrayList<>(blocks.size());
         for (ReversibleBlock b : blocks) {
+            if (b.layout() != layout) {
+                throw new IllegalArgumentException("all blocks of a stack must split the same way: block 0 splits " + layout.unit()
+                        + ", block " + registered.size() + " splits " + b.layout().unit());
+            }
             registered.add(add("block" + registered.size(), b));
         }
         this.blocks = List.copyOf(registered);
@@ -40,6 +46,20 @@ public final class ReversibleStack extends Layer {
             blocks.add(ReversibleBlock.of(channels, template, coupling));
         }
         return new ReversibleStack(blocks);
+    }
+
+    /** {@code count} reversible transformer blocks (RevViT) of the given coupling; see {@link ReversibleBlock#transformer}. */
+    public static ReversibleStack transformer(int count, TransformerOptions options, Coupling coupling) {
+        Check.positive("block count", count);
+        List<ReversibleBlock> blocks = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            blocks.add(ReversibleBlock.transformer(options, coupling));
+        }
+        return new ReversibleStack(blocks);
+    }
+
+    public StreamLayout layout() {
+        return layout;
     }
 
     /** Replaces the safeguards of reversible mode; see {@link Safeguards}. */
@@ -78,14 +98,14 @@ public final class ReversibleStack extends Layer {
     private Tensor stored(Tensor input) {
         try (LoopCarry x = new LoopCarry()) {
             try (NativeScope scope = NativeScope.open()) {
-                x.set(scope, ReversibleBlock.split(input));
+                x.set(scope, layout.split(input));
             }
             for (ReversibleBlock block : blocks) {
                 try (NativeScope scope = NativeScope.open()) {
                     x.set(scope, block.forward(x.get(0), x.get(1)));
                 }
             }
-            return ReversibleBlock.join(new Tensor[] {x.get(0), x.get(1)});
+            return layout.join(new Tensor[] {x.get(0), x.get(1)});
         }
     }
 
@@ -94,14 +114,14 @@ public final class ReversibleStack extends Layer {
         outputShape(Shapes.of(output));
         try (LoopCarry y = new LoopCarry()) {
             try (NativeScope scope = NativeScope.open()) {
-                y.set(scope, ReversibleBlock.split(output));
+                y.set(scope, layout.split(output));
             }
             for (int i = blocks.size() - 1; i >= 0; i--) {
                 try (NativeScope scope = NativeScope.open()) {
                     y.set(scope, blocks.get(i).inverse(y.get(0), y.get(1)));
                 }
             }
-            return ReversibleBlock.join(new Tensor[] {y.get(0), y.get(1)});
+            return layout.join(new Tensor[] {y.get(0), y.get(1)});
         }
     }
 
