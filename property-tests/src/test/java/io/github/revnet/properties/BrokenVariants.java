@@ -5,6 +5,11 @@ import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.Coupling;
 import io.github.revnet.core.FunctionOptions;
 import io.github.revnet.core.Layer;
+import io.github.revnet.core.TransformerOptions;
+import org.bytedeco.pytorch.LayerNormImpl;
+import org.bytedeco.pytorch.LayerNormOptions;
+import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.LongVector;
 import io.github.revnet.core.ResidualFunction;
 import io.github.revnet.core.ReversibleBlock;
 import io.github.revnet.core.ReversibleStack;
@@ -21,12 +26,12 @@ final class BrokenVariants {
 
     /** A function that is not quite deterministic: every call adds {@code drift} times the number of earlier calls. */
     static final class Drifting extends Layer {
-        private final ResidualFunction inner;
+        private final Layer inner;
         private final double drift;
         private int calls;
 
-        Drifting(FunctionOptions options, double drift) {
-            this.inner = add("inner", new ResidualFunction(options));
+        Drifting(Layer inner, double drift) {
+            this.inner = add("inner", inner);
             this.drift = drift;
         }
 
@@ -48,11 +53,11 @@ final class BrokenVariants {
      * mode F's input is a view with a graph, or needs no gradient at all).
      */
     static final class GradientDropping extends Layer {
-        private final ResidualFunction inner;
+        private final Layer inner;
         private final Tensor scale;
 
-        GradientDropping(FunctionOptions options) {
-            this.inner = add("inner", new ResidualFunction(options));
+        GradientDropping(Layer inner) {
+            this.inner = add("inner", inner);
             this.scale = module().register_parameter("scale", torch.ones(1));
         }
 
@@ -107,14 +112,44 @@ final class BrokenVariants {
         }
     }
 
-    /** A stack of the configuration's coupling whose every F is built by {@code f} and every G is an ordinary residual function. */
-    static ReversibleStack stackWithF(StackConfig c, java.util.function.Function<FunctionOptions, Layer> f) {
-        int half = c.channels() / 2;
-        FunctionOptions options = c.functions().withChannels(half, c.coupling().functionChannels(half), 1);
-        List<ReversibleBlock> blocks = new ArrayList<>();
-        for (int i = 0; i < c.blocks(); i++) {
-            blocks.add(new ReversibleBlock(f.apply(options), new ResidualFunction(options), c.coupling()));
+    /**
+     * Self-attention whose dropout on the attention probabilities draws from LibTorch's default
+     * generator instead of the active random stream: its masks are not replayed when backward
+     * recomputes it.
+     */
+    static final class UnreplayedAttention extends Layer {
+        private final TransformerOptions options;
+        private final int out;
+        private final LayerNormImpl norm;
+        private final LinearImpl qkv;
+        private final LinearImpl projection;
+
+        UnreplayedAttention(TransformerOptions options, int out) {
+            this.options = options;
+            this.out = out;
+            norm = addNative("norm", new LayerNormImpl(new LayerNormOptions(new LongVector(new long[] {options.width()}))));
+            qkv = addNative("qkv", new LinearImpl(options.width(), 3L * options.width()));
+            projection = addNative("proj", new LinearImpl(options.width(), out));
         }
-        return new ReversibleStack(blocks);
+
+        @Override
+        public Tensor forward(Tensor input) {
+            long batch = input.size(0);
+            long tokens = input.size(1);
+            return NativeScope.call(() -> {
+                Tensor packed = qkv.forward(norm.forward(input)).reshape(batch, tokens, 3, options.heads(), options.headWidth())
+                        .permute(2, 0, 3, 1, 4);
+                Tensor scores = packed.select(0, 0).matmul(packed.select(0, 1).transpose(-2, -1))
+                        .mul(new Scalar(1 / Math.sqrt(options.headWidth())));
+                Tensor probabilities = torch.dropout(scores.softmax(-1), options.attentionDropout(), true);
+                Tensor merged = probabilities.matmul(packed.select(0, 2)).transpose(1, 2).reshape(batch, tokens, options.width());
+                return projection.forward(merged);
+            });
+        }
+
+        @Override
+        public long[] outputShape(long[] s) {
+            return new long[] {s[0], s[1], out};
+        }
     }
 }

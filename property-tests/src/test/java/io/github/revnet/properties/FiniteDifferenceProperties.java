@@ -27,20 +27,19 @@ import org.bytedeco.pytorch.global.torch;
 /** Property 3: the reference itself is right. Central differences agree with stored mode's gradient. */
 class FiniteDifferenceProperties {
     @Provide
-    Arbitrary<StackConfig> float64Stacks() {
+    Arbitrary<GateCase> float64Stacks() {
         // No dropout here: its exact zeros can leave a following BatchNorm nearly constant input,
         // where the loss bends on the scale of BatchNorm's eps and central differences with a
         // step of 6e-6 stop being accurate (seen: 43% off for a 2-value BatchNorm). Dropout's
         // correctness is property 6's subject; this property checks the reference's calculus.
-        return Generators.float64Stacks().map(c -> new StackConfig(c.batch(), c.channels(), c.height(), c.width(), c.kernel(), c.kind(),
-                Math.min(c.blocks(), 4), DType.FLOAT64, c.batchNorm(), 0.0, c.layout(), true, c.coupling()));
+        return Generators.gateCases().map(GateCase::forFiniteDifferences);
     }
 
     /** Steps tried: h = eps^(1/3) and three tenfold reductions. */
     private static final int FD_STEPS = 4;
 
     @Property
-    void storedGradientMatchesCentralDifferencesAlongRandomDirections(@ForAll("float64Stacks") StackConfig c, @ForAll long seed) {
+    void storedGradientMatchesCentralDifferencesAlongRandomDirections(@ForAll("float64Stacks") GateCase c, @ForAll long seed) {
         agreesWithCentralDifferences(c, seed, 1.0);
     }
 
@@ -48,17 +47,20 @@ class FiniteDifferenceProperties {
     void aGradientOffByOnePartInAMillionIsCaughtByFiniteDifferences() {
         // Negative control: the same check with the analytic directional derivative scaled by 1 + 1e-6 must fail,
         // on the shape whose curvature needed Richardson's extrapolation, on an ordinary one, and on the one with a
-        // kink within 6e-9 that needed a one-sided difference (it passes undistorted, so the sample is the same).
+        // kink within 6e-9 that needed a one-sided difference (it passes undistorted, so the sample is the same), and on a
+        // causal transformer stack.
         StackConfig curved = new StackConfig(1, 10, 1, 2, 3, FunctionOptions.Kind.BASIC, 2, DType.FLOAT64, true, 0.0,
                 StackConfig.Layout.CONTIGUOUS, true, Coupling.AFFINE);
         StackConfig plain = new StackConfig(2, 8, 4, 4, 3, FunctionOptions.Kind.BASIC, 2, DType.FLOAT64, true, 0.0,
                 StackConfig.Layout.CONTIGUOUS, true);
         StackConfig kinked = new StackConfig(2, 16, 5, 5, 5, FunctionOptions.Kind.BASIC, 4, DType.FLOAT64, true, 0.0,
                 StackConfig.Layout.CONTIGUOUS, true, Coupling.AFFINE);
-        long[] seeds = {23, 23, -47};
-        StackConfig[] configs = {curved, plain, kinked};
+        TokenConfig attention = new TokenConfig(2, 9, 2, 3, 2, 2, DType.FLOAT64, true, 0.0, StackConfig.Layout.CONTIGUOUS, true,
+                Coupling.AFFINE);
+        long[] seeds = {23, 23, -47, 5};
+        GateCase[] configs = {curved, plain, kinked, attention};
         for (int i = 0; i < configs.length; i++) {
-            StackConfig c = configs[i];
+            GateCase c = configs[i];
             long seed = seeds[i];
             agreesWithCentralDifferences(c, seed, 1.0);
             AssertionError e = assertThrows(AssertionError.class, () -> agreesWithCentralDifferences(c, seed, 1 + 1e-6));
@@ -79,7 +81,7 @@ class FiniteDifferenceProperties {
     }
 
     /** Checks stored mode's directional derivative, multiplied by {@code distortion} (1 for the real check), against central differences. */
-    private static void agreesWithCentralDifferences(StackConfig c, long seed, double distortion) {
+    private static void agreesWithCentralDifferences(GateCase c, long seed, double distortion) {
         try (Harness h = new Harness(c, seed); NativeScope scope = NativeScope.open()) {
             Harness.Pass pass = h.run(Mode.STORED, seed);
             List<Tensor> variables = new ArrayList<>(h.stack.parameters());

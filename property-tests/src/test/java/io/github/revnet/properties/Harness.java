@@ -19,19 +19,19 @@ import org.bytedeco.pytorch.global.torch;
  * either mode from identical state. Everything it creates lives until {@link #close()}.
  */
 final class Harness implements AutoCloseable {
-    final StackConfig config;
+    final GateCase config;
     final NativeArena arena = new NativeArena();
     final ReversibleStack stack;
     final Tensor input;
     final Tensor lossWeights;
     private final List<Tensor> initialBuffers;
 
-    Harness(StackConfig config, long seed) {
-        this(config, seed, () -> ReversibleStack.of(config.blocks(), config.channels(), config.functions(), config.coupling()));
+    Harness(GateCase config, long seed) {
+        this(config, seed, config::build);
     }
 
     /** A harness over a stack built by {@code build} (test-only variants), seeded and converted to the config's dtype. */
-    Harness(StackConfig config, long seed, java.util.function.Supplier<ReversibleStack> build) {
+    Harness(GateCase config, long seed, java.util.function.Supplier<ReversibleStack> build) {
         this.config = config;
         this.stack = arena.run(() -> {
             Torch.seed(seed);
@@ -40,18 +40,24 @@ final class Harness implements AutoCloseable {
             return s;
         });
         this.input = arena.run(() -> makeInput(config));
-        this.lossWeights = arena.run(() -> torch.randn(new long[] {config.batch(), config.channels(), config.height(), config.width()},
-                new TensorOptions(config.dtype().scalarType())));
+        this.lossWeights = arena.run(() -> torch.randn(config.shape(), new TensorOptions(config.dtype().scalarType())));
         this.initialBuffers = arena.run(() -> Grad.off(() -> stack.buffers().stream().map(Tensor::clone).toList()));
     }
 
-    private static Tensor makeInput(StackConfig c) {
+    private static Tensor makeInput(GateCase c) {
         TensorOptions options = new TensorOptions(c.dtype().scalarType());
+        long[] shape = c.shape();
+        int last = shape.length - 1;
         return switch (c.layout()) {
-            case CONTIGUOUS -> torch.randn(new long[] {c.batch(), c.channels(), c.height(), c.width()}, options);
-            case CHANNELS_LAST -> torch.randn(new long[] {c.batch(), c.channels(), c.height(), c.width()}, options)
-                    .contiguous(torch.MemoryFormat.ChannelsLast);
-            case SLICED -> torch.randn(new long[] {c.batch(), c.channels(), c.height(), c.width() + 2}, options).narrow(3, 1, c.width());
+            case CONTIGUOUS -> torch.randn(shape, options);
+            case CHANNELS_LAST -> shape.length == 4
+                    ? torch.randn(shape, options).contiguous(torch.MemoryFormat.ChannelsLast)
+                    : torch.randn(new long[] {shape[0], shape[2], shape[1]}, options).transpose(1, 2);
+            case SLICED -> {
+                long[] wider = shape.clone();
+                wider[last] += 2;
+                yield torch.randn(wider, options).narrow(last, 1, shape[last]);
+            }
         };
     }
 
@@ -65,15 +71,20 @@ final class Harness implements AutoCloseable {
     }
 
     Pass run(Mode mode, long rngSeed, Runnable betweenForwardAndBackward) {
+        return run(stack, mode, rngSeed, betweenForwardAndBackward);
+    }
+
+    /** As {@link #run(Mode, long, Runnable)}, through {@code through}: this stack or a {@link #view} of it. */
+    private Pass run(ReversibleStack through, Mode mode, long rngSeed, Runnable betweenForwardAndBackward) {
         resetBuffers();
         stack.module().zero_grad(true);
         return arena.run(() -> {
             Tensor x = input.detach();
             x.requires_grad_(config.inputRequiresGrad());
-            stack.reseed(rngSeed);
+            through.reseed(rngSeed);
             double loss;
             try (NativeScope scope = NativeScope.open()) {
-                Tensor l = stack.forward(x, mode).mul(lossWeights).sum();
+                Tensor l = through.forward(x, mode).mul(lossWeights).sum();
                 if (betweenForwardAndBackward != null) {
                     betweenForwardAndBackward.run();
                 }
@@ -81,36 +92,95 @@ final class Harness implements AutoCloseable {
                 loss = l.item_double();
             }
             List<Tensor> grads = new ArrayList<>();
-            for (Tensor p : stack.parameters()) {
+            for (Tensor p : through.parameters()) {
                 grads.add(p.grad().defined() ? p.grad().clone() : null);
             }
             if (config.inputRequiresGrad()) {
                 grads.add(x.grad().clone());
             }
-            return new Pass(grads, Grad.off(() -> stack.buffers().stream().map(Tensor::clone).toList()), loss);
+            return new Pass(grads, Grad.off(() -> through.buffers().stream().map(Tensor::clone).toList()), loss);
         });
+    }
+
+    /**
+     * The same blocks (the very same F and G, so the same parameters, buffers and weights) with each
+     * function wrapped and another coupling: a test-only view for the sensitivity probes.
+     */
+    private ReversibleStack view(java.util.function.UnaryOperator<io.github.revnet.core.Layer> wrap, java.util.function.UnaryOperator<io.github.revnet.core.Coupling> coupling) {
+        return arena.run(() -> new ReversibleStack(stack.blocks().stream().map(b -> new io.github.revnet.core.ReversibleBlock(
+                wrap.apply(b.f()), wrap.apply(b.g()), coupling.apply(b.coupling()), b.layout())).toList()));
+    }
+
+    /**
+     * How far stored mode's gradients move, relative to their size, when only the order of
+     * evaluation changes: the same stack with every F and G receiving its input contiguous, or as a strided view like the halves reversible mode splits
+     * from a joined tensor. Other layouts steer reductions through other kernels and summation
+     * orders, and reversible mode runs F and G on its own layouts in separate backwards: where a
+     * gradient is a sum that cancels to a small fraction of its terms, that alone moves it by about
+     * eps·Σ|terms|. The gate found a 2x2x1x2 affine stack whose G gradients cancel to 1e-8 of their
+     * terms: reversible mode differed by 1.07e-8, while injected reconstruction errors of 1e-15
+     * moved them by exactly 0 and a re-laid stack input by 6e-12.
+     */
+    double evaluationOrderSpread(long rngSeed, Pass stored) {
+        int axis = config.shape().length == 4 ? 1 : 2;
+        List<java.util.function.UnaryOperator<Tensor>> layouts = List.of(
+                Tensor::contiguous,
+                t -> torch.cat(new org.bytedeco.pytorch.TensorVector(t, t), axis).narrow(axis, 0, t.size(axis)));
+        double spread = 0;
+        for (java.util.function.UnaryOperator<Tensor> layout : layouts) {
+            ReversibleStack relaid = view(f -> new Relaid(f, layout), c -> c);
+            spread = Math.max(spread, Checks.worstGradientError(run(relaid, Mode.STORED, rngSeed, null), stored));
+        }
+        return spread;
+    }
+
+    /** A function that sees its input in another memory layout, same values. */
+    static final class Relaid extends io.github.revnet.core.Layer {
+        private final io.github.revnet.core.Layer inner;
+        private final java.util.function.UnaryOperator<Tensor> layout;
+
+        Relaid(io.github.revnet.core.Layer inner, java.util.function.UnaryOperator<Tensor> layout) {
+            this.inner = add("inner", inner);
+            this.layout = layout;
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            return NativeScope.call(() -> inner.forward(layout.apply(input)));
+        }
+
+        @Override
+        public long[] outputShape(long[] inputShape) {
+            return inner.outputShape(inputShape);
+        }
     }
 
     /** Gaussian probes per sensitivity estimate (see {@link #reconstructionSensitivity}). */
     static final int SENSITIVITY_PROBES = 3;
 
     /**
-     * A first-order bound on how far reconstruction can move stored mode's gradients, relative to
-     * their size: reversible mode runs the same backward from a block input off by the
-     * reconstruction error δ, so its gradient g moves by J·δ with J the Jacobian of g in the input,
-     * and ‖J·δ‖ ≤ ‖J‖₂·‖δ‖₂ ≤ ‖J‖_F·‖δ‖₂.
+     * A first-order bound on how far reconstruction can move the gradients, relative to their size.
+     * Reversible mode is stored mode's backward with every reconstructed activation off by its
+     * rounding: its gradient g moves by J·δ, with δ the reconstruction errors and J the Jacobian of g
+     * in the reconstructed activations, and ‖J·δ‖ ≤ ‖J‖₂·‖δ‖₂ ≤ ‖J‖_F·‖δ‖₂.
      *
-     * <p>‖J‖_F is estimated from {@link #SENSITIVITY_PROBES} stored passes on the input plus σ·z,
-     * z standard normal (E‖J·σz‖² = σ²‖J‖_F²), and ‖δ‖₂ is measured, at least one rounding of the
-     * input (eps·‖x‖₂). The estimate returned is the root mean square over probes of stored mode's
-     * worst relative gradient change, times ‖δ‖₂/σ.
+     * <p>‖J‖_F is estimated by injecting a known error: the same blocks under a coupling that adds
+     * σ·z, z standard normal, to every reconstruction, run in reversible
+     * mode ({@link #SENSITIVITY_PROBES} probes, E‖J·σz‖² = σ²‖J‖_F²) and compared with its own run at
+     * σ = 0. ‖δ‖₂ is measured, at least one rounding of the input (eps·‖x‖₂). The estimate returned
+     * is the root mean square over probes of the worst relative gradient change, times ‖δ‖₂/σ.
      *
-     * <p>Why not one probe of random signs ±e (the gate's first model): with dropout and BatchNorm
-     * over a handful of values a gradient can depend on two or three input elements, and a sign
-     * probe then cancels on them with probability up to one half; the gate found a case
-     * (1x2x5x3, k1, dropout 0.4) whose true error was 9.4 times such a probe's estimate.
+     * <p>Why inject into the reconstruction rather than perturb the input of stored mode (the gate's
+     * second model): a perturbed input moves every activation consistently, but reconstruction errs
+     * in one place only. With an affine coupling the backward multiplies the reconstructed x into
+     * the scale's gradient (dL/ds = dy ⊙ x) while the forward's output stays exact; a 2x2x1x2 affine
+     * bottleneck stack whose G gradients were sums cancelling to 1e-8 of their terms then differed by
+     * 1.07e-8 relative against an input-perturbation estimate of 9.5e-12. And why Gaussian probes,
+     * not random signs (the first model): with dropout and BatchNorm over a handful of values a
+     * gradient can depend on two or three elements, and sign probes cancel on them with probability
+     * up to one half (a 1x2x5x3 case erred 9.4 times such an estimate).
      */
-    double reconstructionSensitivity(long rngSeed, Pass stored) {
+    double reconstructionSensitivity(long rngSeed) {
         ReversibleStack.Reconstruction reconstruction = stack.reconstruction(input);
         double eps = config.dtype().epsilon();
         double inputNorm;
@@ -121,27 +191,22 @@ final class Harness implements AutoCloseable {
         }
         double delta = Math.max(reconstruction.normError(), eps * inputNorm);
         double sigma = Math.max(reconstruction.maxAbsError(), eps * Math.max(inputMax, 1e-300));
+        java.util.List<JitteredCoupling> jitters = new ArrayList<>();
+        ReversibleStack jittered = view(f -> f, c -> {
+            JitteredCoupling j = new JitteredCoupling(c);
+            jitters.add(j);
+            return j;
+        });
+        Pass exact = run(jittered, Mode.REVERSIBLE, rngSeed, null);
         double sumOfSquares = 0;
         for (int probe = 0; probe < SENSITIVITY_PROBES; probe++) {
-            double change = Checks.worstGradientError(runWithPerturbedInput(rngSeed, sigma), stored);
+            for (int i = 0; i < jitters.size(); i++) {
+                jitters.get(i).set(sigma, rngSeed + 1000L * probe + i);
+            }
+            double change = Checks.worstGradientError(run(jittered, Mode.REVERSIBLE, rngSeed, null), exact);
             sumOfSquares += change * change;
         }
         return Math.sqrt(sumOfSquares / SENSITIVITY_PROBES) * delta / sigma;
-    }
-
-    /** Stored mode on the input plus σ·z, z standard normal element-wise. */
-    Pass runWithPerturbedInput(long rngSeed, double sigma) {
-        Tensor original = arena.run(() -> input.detach().clone());
-        try (NativeScope scope = NativeScope.open()) {
-            Grad.off(() -> input.add_(torch.randn(Shapes.of(input), new TensorOptions(config.dtype().scalarType())).mul(new Scalar(sigma))));
-        }
-        try {
-            return run(Mode.STORED, rngSeed);
-        } finally {
-            try (NativeScope scope = NativeScope.open()) {
-                Grad.off(() -> input.copy_(original));
-            }
-        }
     }
 
     void resetBuffers() {

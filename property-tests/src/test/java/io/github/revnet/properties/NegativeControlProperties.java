@@ -27,7 +27,7 @@ class NegativeControlProperties {
         try (Harness intact = new Harness(CONFIG, SEED); NativeScope scope = NativeScope.open()) {
             Checks.inverseHolds(intact);
         }
-        try (Harness drifting = new Harness(CONFIG, SEED, () -> BrokenVariants.stackWithF(CONFIG, o -> new BrokenVariants.Drifting(o, 1e-11)));
+        try (Harness drifting = new Harness(CONFIG, SEED, () -> CONFIG.buildWithF(f -> new BrokenVariants.Drifting(f, 1e-11)));
                 NativeScope scope = NativeScope.open()) {
             AssertionError e = assertThrows(AssertionError.class, () -> Checks.inverseHolds(drifting));
             assertTrue(e.getMessage().contains("inverse(forward(x)) differs"), e.getMessage());
@@ -53,7 +53,7 @@ class NegativeControlProperties {
 
     @Example
     void aDroppedParameterGradientIsCaughtByGradientAgreement() {
-        try (Harness dropping = new Harness(CONFIG, SEED, () -> BrokenVariants.stackWithF(CONFIG, BrokenVariants.GradientDropping::new));
+        try (Harness dropping = new Harness(CONFIG, SEED, () -> CONFIG.buildWithF(BrokenVariants.GradientDropping::new));
                 NativeScope scope = NativeScope.open()) {
             AssertionError e = assertThrows(AssertionError.class, () -> Checks.gradientsAgree(dropping, SEED));
             assertTrue(e.getMessage().contains("gradients differ"), e.getMessage());
@@ -82,6 +82,36 @@ class NegativeControlProperties {
             unrestored.stack.safeguards(Safeguards.ON.withoutRandomStateRestore());
             AssertionError e = assertThrows(AssertionError.class, () -> Checks.gradientsAgree(unrestored, SEED));
             assertTrue(e.getMessage().contains("gradients differ"), e.getMessage());
+        }
+    }
+
+    private static final TokenConfig TOKENS = new TokenConfig(2, 7, 2, 4, 2, 2, DType.FLOAT64, false, 0.25, StackConfig.Layout.CONTIGUOUS,
+            true, Coupling.ADDITIVE);
+
+    @Example
+    void anAttentionDropoutThatIsNotReplayedIsCaughtByTheDropoutProperty() {
+        try (Harness intact = new Harness(TOKENS, SEED); NativeScope scope = NativeScope.open()) {
+            Checks.gradientsAgree(intact, SEED);
+        }
+        int out = TOKENS.coupling().functionChannels(TOKENS.width());
+        try (Harness unreplayed = new Harness(TOKENS, SEED, () -> TOKENS.buildWithF(f -> new BrokenVariants.UnreplayedAttention(
+                TOKENS.options(), out))); NativeScope scope = NativeScope.open()) {
+            AssertionError e = assertThrows(AssertionError.class, () -> Checks.gradientsAgree(unreplayed, SEED));
+            assertTrue(e.getMessage().contains("gradients differ"), e.getMessage());
+        }
+    }
+
+    @Example
+    void anAffineInverseOffByATinyTermIsCaughtInATransformerStack() {
+        TokenConfig affine = TOKENS.withDropout(0).withCoupling(Coupling.AFFINE);
+        try (Harness intact = new Harness(affine, SEED); NativeScope scope = NativeScope.open()) {
+            Checks.inverseHolds(intact);
+            Checks.gradientsAgree(intact, SEED);
+        }
+        TokenConfig off = affine.withCoupling(new BrokenVariants.OffAffine(1e-11));
+        try (Harness broken = new Harness(off, SEED); NativeScope scope = NativeScope.open()) {
+            AssertionError e = assertThrows(AssertionError.class, () -> Checks.inverseHolds(broken));
+            assertTrue(e.getMessage().contains("inverse(forward(x)) differs"), e.getMessage());
         }
     }
 }

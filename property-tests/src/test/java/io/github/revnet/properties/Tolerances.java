@@ -27,13 +27,17 @@ final class Tolerances {
     }
 
     /**
-     * Reconstruction perturbs each block's input by at most the reconstruction error measured for
-     * the stack, {@code blocks} times over. So the reversible gradient may differ by up to
-     * 4 · blocks times the first-order bound {@code sensitivity} on stored mode's change under a
-     * perturbation of that size (‖J‖_F·‖δ‖₂, see {@code Harness.reconstructionSensitivity}), and
-     * never less than {@link #gradient(DType)}: ill-conditioned cases (BatchNorm over a handful of
-     * values, cancellation in the reconstruction, gradients that are small sums of large terms) get
-     * the slack their conditioning demands, measured, not guessed.
+     * Reversible mode differs from stored mode in two ways, both measured per case: its
+     * reconstructed activations are off by the reconstruction error (first-order bound ‖J‖_F·‖δ‖₂,
+     * see {@code Harness.reconstructionSensitivity}), and it evaluates the same sums in other
+     * orders (each block's F and G backwards run separately from recomputed, contiguous
+     * activations; bounded by the spread of stored mode over memory layouts, see
+     * {@code Harness.evaluationOrderSpread}). {@code sensitivity} is their sum. Each block
+     * re-associates and re-perturbs up to four sums (two reconstructions, two backwards), and the
+     * blocks' errors add, so the reversible gradient may differ by up to 4 · blocks · sensitivity,
+     * and never less than {@link #gradient(DType)}: ill-conditioned cases (BatchNorm over a handful
+     * of values, gradients that are small sums of large terms) get the slack their conditioning
+     * demands, measured, not guessed.
      */
     static double gradient(DType dtype, int blocks, double sensitivity) {
         return Math.max(gradient(dtype), ROUNDINGS_PER_BLOCK * blocks * sensitivity);
