@@ -53,18 +53,20 @@ public final class BenchmarkRun {
         Files.createDirectories(out);
         ArrayNode jmhJson = new ObjectMapper().createArrayNode();
         List<Result> runs = new ArrayList<>();
-        int steps = sweep.configs().size() * 2 + 2;
+        int steps = sweep.configs().size() * 2 + sweep.passConfigs().size() + 1;
         int step = 0;
         for (Sweep.Config c : sweep.configs()) {
             progress.accept(String.format("[%d/%d] timing %s, batch %d, modes %s", ++step, steps, c.model(), c.batch(), c.modes()));
             runs.addAll(time(c, jmhJson));
         }
-        progress.accept(String.format("[%d/%d] timing forward and backward alone, %s stored", ++step, steps, sweep.passModel()));
-        double[] passes = passes(jmhJson);
-        for (int i = 0; i < runs.size(); i++) {
-            Result r = runs.get(i);
-            if (r.model().equals(sweep.passModel()) && r.mode().equals("stored") && r.batch() == sweep.passBatch()) {
-                runs.set(i, r.withPasses(passes[0], passes[1]));
+        for (Sweep.Config pass : sweep.passConfigs()) {
+            progress.accept(String.format("[%d/%d] timing forward and backward alone, %s stored", ++step, steps, pass.model()));
+            double[] passes = passes(pass, jmhJson);
+            for (int i = 0; i < runs.size(); i++) {
+                Result r = runs.get(i);
+                if (r.model().equals(pass.model()) && r.mode().equals("stored") && r.batch() == pass.batch()) {
+                    runs.set(i, r.withPasses(passes[0], passes[1]));
+                }
             }
         }
         Files.writeString(out.resolve("jmh.json"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(jmhJson));
@@ -108,10 +110,9 @@ public final class BenchmarkRun {
         return results;
     }
 
-    private double[] passes(ArrayNode jmhJson) throws RunnerException, IOException {
-        Sweep.Config c = new Sweep.Config(sweep.passModel(), sweep.passBatch(), 32, "float32", List.of("stored"), 0);
+    private double[] passes(Sweep.Config c, ArrayNode jmhJson) throws RunnerException, IOException {
         Path json = Files.createTempFile("jmh", ".json");
-        var options = jmh(PassBenchmark.class.getName() + ".*", c, out.resolve("jmh-passes.log")).param("mode", "stored")
+        var options = jmh(PassBenchmark.class.getName() + ".*", c, out.resolve("jmh-passes-" + c.model() + ".log")).param("mode", "stored")
                 .result(json.toString()).build();
         double forward = Double.NaN;
         double backward = Double.NaN;

@@ -19,6 +19,9 @@ final class Charts {
     static final String MEMORY = "memory-vs-depth.png";
     static final String TRADEOFF = "tradeoff.png";
     static final String DRIFT = "drift-vs-depth.png";
+    static final String TRANSFORMER_OVERHEAD = "transformer-overhead-vs-depth.png";
+    static final String TRANSFORMER_MEMORY = "transformer-memory-vs-depth.png";
+    static final String TRANSFORMER_TOKENS = "transformer-memory-vs-tokens.png";
 
     private Charts() {
     }
@@ -26,6 +29,9 @@ final class Charts {
     static void writeAll(BenchmarkRun.Outcome o, Summary summary, Path dir) throws IOException {
         System.setProperty("java.awt.headless", "true");
         List<Result> stacks = o.runs().stream().filter(r -> r.model().startsWith("stack-")).toList();
+        if (stacks.isEmpty()) {
+            stacks = List.of();
+        }
 
         XYChart overhead = chart("Step time relative to stored mode (synthetic stacks)", "reversible blocks", "time / stored time");
         for (String mode : List.of("reversible", "checkpoint")) {
@@ -69,6 +75,48 @@ final class Charts {
             addPositive(drift, "max relative gradient error, " + dtype, rows, Drift::maxRelativeGradError);
         }
         save(drift, dir.resolve(DRIFT));
+        transformers(o, summary, dir);
+    }
+
+    /** The RevViT family: synthetic stacks of 4x4-patch tokens, width 64, additive coupling (affine drawn as its own points). */
+    private static void transformers(BenchmarkRun.Outcome o, Summary summary, Path dir) throws IOException {
+        List<Result> depth = o.runs().stream().filter(r -> r.model().matches("revvit-d\\d+-t64")).toList();
+        XYChart overhead = chart("Step time relative to stored mode (RevViT, 64 tokens)", "reversible blocks", "time / stored time");
+        for (String mode : List.of("reversible", "checkpoint")) {
+            series(overhead, mode, depth, mode, r -> ratio(o.runs(), r, x -> x.stepMs().median()));
+            List<Result> affine = o.runs().stream().filter(r -> r.model().matches("revvit-d\\d+-t64-affine")).toList();
+            series(overhead, mode + ", affine coupling", affine, mode, r -> ratio(o.runs(), r, x -> x.stepMs().median()));
+        }
+        for (String model : summary.ks().keySet()) {
+            if (model.startsWith("revvit-") && !depth.isEmpty()) {
+                constant(overhead, String.format("(2+k)/(1+k) = %.3f, k from %s", summary.boundOf(model), model), depth, summary.boundOf(model));
+            }
+        }
+        save(overhead, dir.resolve(TRANSFORMER_OVERHEAD));
+
+        XYChart memory = chart("Peak activation memory (RevViT, 64 tokens, measured)", "reversible blocks", "MiB");
+        for (String mode : List.of("stored", "reversible", "checkpoint")) {
+            series(memory, mode, depth, mode, r -> r.peakActivationBytes() / 1048576.0);
+        }
+        save(memory, dir.resolve(TRANSFORMER_MEMORY));
+
+        List<Result> tokens = o.runs().stream().filter(r -> r.model().matches("revvit-d4-t\\d+")).toList();
+        XYChart perToken = chart("Peak activation memory against sequence length (RevViT, 4 blocks, measured)", "tokens", "MiB");
+        perToken.getStyler().setXAxisLogarithmic(true);
+        for (String mode : List.of("stored", "reversible", "checkpoint")) {
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (Result r : tokens) {
+                if (r.mode().equals(mode) && r.peakActivationBytes() != null) {
+                    xs.add(Double.parseDouble(r.model().replaceAll(".*-t", "")));
+                    ys.add(r.peakActivationBytes() / 1048576.0);
+                }
+            }
+            if (!xs.isEmpty()) {
+                perToken.addSeries(mode, xs, ys);
+            }
+        }
+        save(perToken, dir.resolve(TRANSFORMER_TOKENS));
     }
 
     /** The same model's stored-mode value of {@code f}, as the denominator. */
@@ -126,6 +174,8 @@ final class Charts {
 
     static Map<String, String> titles() {
         return Map.of(OVERHEAD, "Time overhead against depth", MEMORY, "Activation memory against depth", TRADEOFF,
-                "Trade-off: memory saved against time paid", DRIFT, "Numerical drift against depth");
+                "Trade-off: memory saved against time paid", DRIFT, "Numerical drift against depth", TRANSFORMER_OVERHEAD,
+                "RevViT: time overhead against depth", TRANSFORMER_MEMORY, "RevViT: activation memory against depth", TRANSFORMER_TOKENS,
+                "RevViT: activation memory against sequence length");
     }
 }

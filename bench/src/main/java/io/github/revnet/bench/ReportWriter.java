@@ -86,6 +86,11 @@ public final class ReportWriter {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("k_backward_over_forward", finite(s.k()));
         summary.put("overhead_bound", finite(s.bound()));
+        Map<String, Object> bounds = new LinkedHashMap<>();
+        for (var e : s.ks().entrySet()) {
+            bounds.put(e.getKey(), Map.of("k", finite(e.getValue()), "bound", finite(s.boundOf(e.getKey()))));
+        }
+        summary.put("bounds_per_model", bounds);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Summary.Row row : s.rows()) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -136,8 +141,10 @@ public final class ReportWriter {
         md.append("Times are medians of JMH single-shot samples, all modes of a model measured side by side in one JMH run; ratios are"
                 + " the result, absolute times depend on the machine. Memory is the measured peak during forward and backward minus"
                 + " what was resident before (parameters, allocated gradients, input), each configuration in its own process.\n\n");
-        md.append(String.format("Stored mode, %s: k = backward / forward = %.3f, so the FLOP-style bound on reversible overhead is"
-                + " (2 + k) / (1 + k) = %.3f.%n%n", o.sweep().passModel(), s.k(), s.bound()));
+        for (var e : s.ks().entrySet()) {
+            md.append(String.format("Stored mode, %s: k = backward / forward = %.3f, so the FLOP-style bound on its reversible overhead is"
+                    + " (2 + k) / (1 + k) = %.3f.%n%n", e.getKey(), e.getValue(), s.boundOf(e.getKey())));
+        }
         md.append("| model | mode | batch | blocks | step ms (median) | min | max | time / stored | peak activation MiB | estimate MiB |"
                 + " stored / this | measured / estimate |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (int i = 0; i < o.runs().size(); i++) {

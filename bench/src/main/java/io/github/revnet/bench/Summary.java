@@ -3,19 +3,30 @@ package io.github.revnet.bench;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The headline figures derived from a run: ratios of the same model's modes, and the FLOP-style bound. */
-record Summary(double k, double bound, List<Row> rows) {
+/**
+ * The headline figures derived from a run: ratios of the same model's modes, and the FLOP-style
+ * bound (2 + k)/(1 + k) for every model whose forward and backward were timed alone; {@link #k}
+ * and {@link #bound} are the sweep's first such model's.
+ */
+record Summary(double k, double bound, java.util.Map<String, Double> ks, List<Row> rows) {
+    /** (2 + k)/(1 + k) for {@code model}, NaN where its passes were not timed. */
+    double boundOf(String model) {
+        Double value = ks.get(model);
+        return value == null ? Double.NaN : (2 + value) / (1 + value);
+    }
+
     /** One model's comparison with its stored mode. */
     record Row(String model, int batch, String mode, double timeRatio, double memoryRatio, double estimateRatio) {
     }
 
     static Summary of(BenchmarkRun.Outcome o) {
-        double k = Double.NaN;
+        java.util.Map<String, Double> ks = new java.util.LinkedHashMap<>();
         for (Result r : o.runs()) {
             if (r.forwardMs() != null && r.backwardMs() != null) {
-                k = r.backwardMs() / r.forwardMs();
+                ks.put(r.model(), r.backwardMs() / r.forwardMs());
             }
         }
+        double k = ks.getOrDefault(o.sweep().passModel(), Double.NaN);
         double bound = (2 + k) / (1 + k);
         List<Row> rows = new ArrayList<>();
         for (Result r : o.runs()) {
@@ -25,6 +36,6 @@ record Summary(double k, double bound, List<Row> rows) {
                     : (double) r.peakActivationBytes() / r.estimatedActivationBytes();
             rows.add(new Row(r.model(), r.batch(), r.mode(), time, memory, estimate));
         }
-        return new Summary(k, bound, rows);
+        return new Summary(k, bound, ks, rows);
     }
 }

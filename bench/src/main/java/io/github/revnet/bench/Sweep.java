@@ -7,7 +7,12 @@ import java.util.List;
  * cores), {@link #standard()} the default report, sized for a 2-core CPU.
  */
 public record Sweep(String name, List<Config> configs, List<Integer> driftDepths, int driftBatch, int driftImageSize,
-        int warmups, int samples, String passModel, int passBatch) {
+        int warmups, int samples, List<Config> passConfigs) {
+
+    /** The model whose k = backward / forward draws the bound on the convolutional charts. */
+    public String passModel() {
+        return passConfigs.get(0).model();
+    }
 
     /** One model at one batch size, timed and measured in the given modes. */
     public record Config(String model, int batch, int imageSize, String dtype, List<String> modes, int blocks) {
@@ -22,8 +27,12 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 new Config("stack-8", 16, 32, "float32", ALL_MODES, 8),
                 new Config("stack-32", 16, 32, "float32", ALL_MODES, 32),
                 new Config("revnet-38", 32, 32, "float32", ALL_MODES, 9),
-                new Config("resnet-32", 32, 32, "float32", STORED, 15)),
-                List.of(2, 8, 32), 2, 16, 1, 4, "revnet-38", 32);
+                new Config("resnet-32", 32, 32, "float32", STORED, 15),
+                transformer(2, 64, false, 16, ALL_MODES),
+                transformer(8, 64, false, 16, ALL_MODES),
+                transformer(8, 64, true, 16, ALL_MODES),
+                transformer(4, 256, false, 4, ALL_MODES)),
+                List.of(2, 8, 32), 2, 16, 1, 4, List.of(pass("revnet-38", 32, 32), pass("revvit-d8-t64", 16, 32)));
     }
 
     public static Sweep standard() {
@@ -39,7 +48,30 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 new Config("revnet-164", 32, 32, "float32", ALL_MODES, 27),
                 new Config("resnet-32", 32, 32, "float32", STORED, 15),
                 new Config("resnet-110", 32, 32, "float32", STORED, 54),
-                new Config("resnet-164", 32, 32, "float32", STORED, 54)),
-                List.of(2, 4, 8, 16, 32, 64), 2, 16, 2, 5, "revnet-164", 32);
+                new Config("resnet-164", 32, 32, "float32", STORED, 54),
+                // The transformer family: depth at 64 tokens, sequence length at depth 4, affine beside additive, the zoo pair.
+                transformer(2, 64, false, 32, ALL_MODES),
+                transformer(4, 64, false, 32, ALL_MODES),
+                transformer(8, 64, false, 32, ALL_MODES),
+                transformer(16, 64, false, 32, ALL_MODES),
+                transformer(32, 64, false, 32, ALL_MODES),
+                transformer(64, 64, false, 32, ALL_MODES),
+                transformer(8, 64, true, 32, ALL_MODES),
+                transformer(4, 16, false, 8, ALL_MODES),
+                transformer(4, 256, false, 8, ALL_MODES),
+                transformer(4, 1024, false, 8, ALL_MODES),
+                new Config("revvit-tiny", 64, 32, "float32", ALL_MODES, 6),
+                new Config("vit-tiny", 64, 32, "float32", STORED, 6)),
+                List.of(2, 4, 8, 16, 32, 64), 2, 16, 2, 5, List.of(pass("revnet-164", 32, 32), pass("revvit-d8-t64", 32, 32)));
+    }
+
+    /** A synthetic RevViT config (see {@code ModelSpec.syntheticTransformer}). */
+    static Config transformer(int depth, int tokens, boolean affine, int batch, List<String> modes) {
+        return new Config("revvit-d" + depth + "-t" + tokens + (affine ? "-affine" : ""), batch, 4 * (int) Math.round(Math.sqrt(tokens)),
+                "float32", modes, depth);
+    }
+
+    private static Config pass(String model, int batch, int imageSize) {
+        return new Config(model, batch, imageSize, "float32", STORED, 0);
     }
 }

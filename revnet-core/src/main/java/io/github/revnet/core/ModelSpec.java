@@ -21,7 +21,12 @@ public record ModelSpec(String name, Family family, FunctionOptions.Kind kind, i
      * pixels, {@code depth} blocks over tokens of {@code width} features (per stream, for RevViT),
      * {@code heads} attention heads, MLP ratio {@code mlpRatio}; mean pooling and a linear head.
      */
-    public record Transformer(int imageSize, int patch, int width, int depth, int heads, int mlpRatio) {
+    public record Transformer(int imageSize, int patch, int width, int depth, int heads, int mlpRatio, Coupling coupling) {
+        /** A transformer whose coupling comes from the model options. */
+        public Transformer(int imageSize, int patch, int width, int depth, int heads, int mlpRatio) {
+            this(imageSize, patch, width, depth, heads, mlpRatio, null);
+        }
+
         public int tokens() {
             return (imageSize / patch) * (imageSize / patch);
         }
@@ -52,9 +57,9 @@ public record ModelSpec(String name, Family family, FunctionOptions.Kind kind, i
             new ModelSpec("resnet-110", Family.RESNET, FunctionOptions.Kind.BASIC, new int[] {18, 18, 18}, new int[] {16, 16, 32, 64}, false, 1.73),
             new ModelSpec("resnet-164", Family.RESNET, FunctionOptions.Kind.BOTTLENECK, new int[] {18, 18, 18}, new int[] {16, 16, 32, 64}, false, 1.70),
             new ModelSpec("resnet-101", Family.RESNET, FunctionOptions.Kind.BOTTLENECK, new int[] {3, 4, 23, 3}, new int[] {64, 64, 128, 256, 512}, true, 44.5),
-            // Sized to train on 2 CPU cores: 28×28 Fashion-MNIST, 4×4 patches (49 tokens), 6 blocks of width 64.
-            transformer("revvit-tiny", true, new Transformer(28, 4, 64, 6, 4, 2)),
-            transformer("vit-tiny", false, new Transformer(28, 4, 64, 6, 4, 2)),
+            // Sized to train on 2 CPU cores: Fashion-MNIST padded to 32×32 as for the RevNets, 8×8 patches (16 tokens), 6 blocks of width 64.
+            transformer("revvit-tiny", true, new Transformer(32, 8, 64, 6, 4, 2)),
+            transformer("vit-tiny", false, new Transformer(32, 8, 64, 6, 4, 2)),
             // For benchmarks: 32×32 images, 2×2 patches (256 tokens), 12 blocks of width 128.
             transformer("revvit-small", true, new Transformer(32, 2, 128, 12, 4, 4)),
             transformer("vit-small", false, new Transformer(32, 2, 128, 12, 4, 4)));
@@ -81,8 +86,31 @@ public record ModelSpec(String name, Family family, FunctionOptions.Kind kind, i
                 false, Double.NaN);
     }
 
-    /** A zoo model, or {@code stack-N} for a synthetic stack of N blocks at width 32. */
+    private static final java.util.regex.Pattern SYNTHETIC_REVVIT = java.util.regex.Pattern.compile("revvit-d(\\d+)-t(\\d+)(-affine)?");
+
+    /**
+     * A synthetic RevViT for depth and sequence-length sweeps: {@code depth} blocks of width 64, 4
+     * heads, MLP ratio 2, over {@code tokens} tokens (4×4 patches of square images, so the token
+     * count must be a square), with the affine coupling when asked, else the options'.
+     */
+    public static ModelSpec syntheticTransformer(int depth, int tokens, boolean affine) {
+        if (depth < 1) {
+            throw new IllegalArgumentException("depth must be >= 1, got " + depth);
+        }
+        int side = (int) Math.round(Math.sqrt(tokens));
+        if (tokens < 1 || side * side != tokens) {
+            throw new IllegalArgumentException("token count must be a square (patches of a square image), got " + tokens);
+        }
+        return transformer("revvit-d" + depth + "-t" + tokens + (affine ? "-affine" : ""), true,
+                new Transformer(4 * side, 4, 64, depth, 4, 2, affine ? Coupling.AFFINE : null));
+    }
+
+    /** A zoo model, {@code stack-N} for a synthetic stack of N blocks at width 32, or {@code revvit-dD-tT[-affine]}. */
     public static ModelSpec resolve(String name) {
+        java.util.regex.Matcher revvit = SYNTHETIC_REVVIT.matcher(name.toLowerCase());
+        if (revvit.matches()) {
+            return syntheticTransformer(Integer.parseInt(revvit.group(1)), Integer.parseInt(revvit.group(2)), revvit.group(3) != null);
+        }
         if (name.toLowerCase().startsWith("stack-")) {
             try {
                 return synthetic(Integer.parseInt(name.substring(6)), 32);

@@ -49,7 +49,8 @@ public final class VisionTransformer extends Network {
                 torch.randn(1, shape.tokens(), width).mul(new Scalar(0.02)), true));
         TransformerOptions options = shape.options().dropout(o.dropout()).attentionDropout(o.dropout());
         if (reversible) {
-            stack = add("blocks", ReversibleStack.transformer(shape.depth(), options, o.coupling()));
+            Coupling coupling = shape.coupling() != null ? shape.coupling() : o.coupling();
+            stack = add("blocks", ReversibleStack.transformer(shape.depth(), options, coupling));
         } else {
             stack = null;
             for (int i = 0; i < shape.depth(); i++) {
