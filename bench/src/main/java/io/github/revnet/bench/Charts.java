@@ -26,11 +26,14 @@ final class Charts {
     private Charts() {
     }
 
-    static void writeAll(BenchmarkRun.Outcome o, Summary summary, Path dir) throws IOException {
+    /** Draws every chart whose family the run measured; returns the file names written. */
+    static java.util.Set<String> writeAll(BenchmarkRun.Outcome o, Summary summary, Path dir) throws IOException {
         System.setProperty("java.awt.headless", "true");
+        java.util.Set<String> written = new java.util.LinkedHashSet<>();
         List<Result> stacks = o.runs().stream().filter(r -> r.model().startsWith("stack-")).toList();
         if (stacks.isEmpty()) {
-            stacks = List.of();
+            transformers(o, summary, dir, written);
+            return written;
         }
 
         XYChart overhead = chart("Step time relative to stored mode (synthetic stacks)", "reversible blocks", "time / stored time");
@@ -41,13 +44,13 @@ final class Charts {
             constant(overhead, String.format("(2+k)/(1+k) = %.3f, k from %s", summary.bound(), o.sweep().passModel()), stacks, summary.bound());
         }
         constant(overhead, "4/3 (4N vs 3N operations)", stacks, 4.0 / 3.0);
-        save(overhead, dir.resolve(OVERHEAD));
+        save(overhead, dir.resolve(OVERHEAD), written);
 
         XYChart memory = chart("Peak activation memory (synthetic stacks, measured)", "reversible blocks", "MiB");
         for (String mode : List.of("stored", "reversible", "checkpoint")) {
             series(memory, mode, stacks, mode, r -> r.peakActivationBytes() / 1048576.0);
         }
-        save(memory, dir.resolve(MEMORY));
+        save(memory, dir.resolve(MEMORY), written);
 
         XYChart tradeoff = chart("Memory saved against time paid (relative to stored mode)", "step time / stored step time",
                 "activation memory saved");
@@ -65,7 +68,7 @@ final class Charts {
                 tradeoff.addSeries(mode, x, y);
             }
         }
-        save(tradeoff, dir.resolve(TRADEOFF));
+        save(tradeoff, dir.resolve(TRADEOFF), written);
 
         XYChart drift = chart("Reconstruction drift against depth", "reversible blocks", "error (log scale)");
         drift.getStyler().setYAxisLogarithmic(true);
@@ -74,13 +77,17 @@ final class Charts {
             addPositive(drift, "inverse max abs error, " + dtype, rows, Drift::inverseMaxAbsError);
             addPositive(drift, "max relative gradient error, " + dtype, rows, Drift::maxRelativeGradError);
         }
-        save(drift, dir.resolve(DRIFT));
-        transformers(o, summary, dir);
+        save(drift, dir.resolve(DRIFT), written);
+        transformers(o, summary, dir, written);
+        return written;
     }
 
     /** The RevViT family: synthetic stacks of 4x4-patch tokens, width 64, additive coupling (affine drawn as its own points). */
-    private static void transformers(BenchmarkRun.Outcome o, Summary summary, Path dir) throws IOException {
+    private static void transformers(BenchmarkRun.Outcome o, Summary summary, Path dir, java.util.Set<String> written) throws IOException {
         List<Result> depth = o.runs().stream().filter(r -> r.model().matches("revvit-d\\d+-t64")).toList();
+        if (depth.isEmpty()) {
+            return;
+        }
         XYChart overhead = chart("Step time relative to stored mode (RevViT, 64 tokens)", "reversible blocks", "time / stored time");
         for (String mode : List.of("reversible", "checkpoint")) {
             series(overhead, mode, depth, mode, r -> ratio(o.runs(), r, x -> x.stepMs().median()));
@@ -92,13 +99,13 @@ final class Charts {
                 constant(overhead, String.format("(2+k)/(1+k) = %.3f, k from %s", summary.boundOf(model), model), depth, summary.boundOf(model));
             }
         }
-        save(overhead, dir.resolve(TRANSFORMER_OVERHEAD));
+        save(overhead, dir.resolve(TRANSFORMER_OVERHEAD), written);
 
         XYChart memory = chart("Peak activation memory (RevViT, 64 tokens, measured)", "reversible blocks", "MiB");
         for (String mode : List.of("stored", "reversible", "checkpoint")) {
             series(memory, mode, depth, mode, r -> r.peakActivationBytes() / 1048576.0);
         }
-        save(memory, dir.resolve(TRANSFORMER_MEMORY));
+        save(memory, dir.resolve(TRANSFORMER_MEMORY), written);
 
         List<Result> tokens = o.runs().stream().filter(r -> r.model().matches("revvit-d4-t\\d+")).toList();
         XYChart perToken = chart("Peak activation memory against sequence length (RevViT, 4 blocks, measured)", "tokens", "MiB");
@@ -116,7 +123,9 @@ final class Charts {
                 perToken.addSeries(mode, xs, ys);
             }
         }
-        save(perToken, dir.resolve(TRANSFORMER_TOKENS));
+        if (!perToken.getSeriesMap().isEmpty()) {
+            save(perToken, dir.resolve(TRANSFORMER_TOKENS), written);
+        }
     }
 
     /** The same model's stored-mode value of {@code f}, as the denominator. */
@@ -168,8 +177,9 @@ final class Charts {
         }
     }
 
-    private static void save(XYChart chart, Path file) throws IOException {
+    private static void save(XYChart chart, Path file, java.util.Set<String> written) throws IOException {
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        written.add(file.getFileName().toString());
     }
 
     static Map<String, String> titles() {

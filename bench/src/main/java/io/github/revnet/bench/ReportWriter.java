@@ -24,10 +24,10 @@ public final class ReportWriter {
     public static void write(BenchmarkRun.Outcome o, Path dir, String command, TrainingReport.Section training) throws IOException {
         Files.createDirectories(dir);
         Summary summary = Summary.of(o);
-        Charts.writeAll(o, summary, dir);
+        java.util.Set<String> charts = Charts.writeAll(o, summary, dir);
         json(o, summary, dir, command, training);
         csv(o, dir);
-        String markdown = markdown(o, summary, command) + trainingMarkdown(training);
+        String markdown = markdown(o, summary, command, charts) + trainingMarkdown(training);
         if (training != null && training.outcome() != null) {
             TrainingReport.writeCharts(training.outcome(), dir);
         }
@@ -130,7 +130,7 @@ public final class ReportWriter {
         return o == null ? "" : o.toString();
     }
 
-    static String markdown(BenchmarkRun.Outcome o, Summary s, String command) {
+    static String markdown(BenchmarkRun.Outcome o, Summary s, String command, java.util.Set<String> charts) {
         StringBuilder md = new StringBuilder("# revnet-harness benchmark report\n\n");
         Map<String, Object> env = environment();
         md.append("Command: `").append(command).append("` (sweep `").append(o.sweep().name()).append("`, ")
@@ -162,6 +162,9 @@ public final class ReportWriter {
         }
         md.append("\n## Charts\n\n");
         for (Map.Entry<String, String> chart : new java.util.TreeMap<>(Charts.titles()).entrySet()) {
+            if (!charts.contains(chart.getKey())) {
+                continue; // a sweep without that family's runs
+            }
             md.append("### ").append(chart.getValue()).append("\n\n![").append(chart.getValue()).append("](").append(chart.getKey())
                     .append(")\n\n");
         }

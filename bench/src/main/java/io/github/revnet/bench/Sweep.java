@@ -65,6 +65,22 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 List.of(2, 4, 8, 16, 32, 64), 2, 16, 2, 5, List.of(pass("revnet-164", 32, 32), pass("revvit-d8-t64", 32, 32)));
     }
 
+    /** The RevViT family alone, with fewer samples: about 10 minutes on 2 cores. */
+    public static Sweep transformers() {
+        return new Sweep("transformers", List.of(
+                transformer(2, 64, false, 16, ALL_MODES),
+                transformer(8, 64, false, 16, ALL_MODES),
+                transformer(32, 64, false, 16, ALL_MODES),
+                transformer(64, 64, false, 16, ALL_MODES),
+                transformer(8, 64, true, 16, ALL_MODES),
+                transformer(4, 16, false, 4, ALL_MODES),
+                transformer(4, 256, false, 4, ALL_MODES),
+                transformer(4, 1024, false, 4, ALL_MODES),
+                new Config("revvit-tiny", 64, 32, "float32", ALL_MODES, 6),
+                new Config("vit-tiny", 64, 32, "float32", STORED, 6)),
+                List.of(2, 8, 32), 2, 16, 1, 4, List.of(pass("revvit-d8-t64", 16, 32), pass("revvit-tiny", 64, 32)));
+    }
+
     /** A synthetic RevViT config (see {@code ModelSpec.syntheticTransformer}). */
     static Config transformer(int depth, int tokens, boolean affine, int batch, List<String> modes) {
         return new Config("revvit-d" + depth + "-t" + tokens + (affine ? "-affine" : ""), batch, 4 * (int) Math.round(Math.sqrt(tokens)),

@@ -20,6 +20,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "the smoke sweep (about 3 minutes on 2 cores) instead of the standard one")
     boolean quick;
 
+    @Option(names = "--transformers", description = "only the RevViT family: depth 2-64 at 64 tokens, 16-1024 tokens at depth 4, affine"
+            + " beside additive")
+    boolean transformers;
+
     @Option(names = "--out", defaultValue = "report", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
@@ -28,7 +32,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        run(quick ? Sweep.quick() : Sweep.standard(), out, threads, quick ? "./revnet bench --quick" : "./revnet bench", null);
+        if (quick && transformers) {
+            throw new IllegalArgumentException("--quick and --transformers pick different sweeps: give one of them");
+        }
+        Sweep sweep = transformers ? Sweep.transformers() : quick ? Sweep.quick() : Sweep.standard();
+        run(sweep, out, threads, "./revnet bench" + (quick ? " --quick" : transformers ? " --transformers" : ""), null);
         return 0;
     }
 
