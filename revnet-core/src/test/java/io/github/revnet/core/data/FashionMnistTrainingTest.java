@@ -7,17 +7,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.LearningRateSchedule;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class FashionMnistTrainingTest {
-    @Test
-    void onRealImagesTheLossFallsAndBothModesAgreeStepByStep() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"revnet-38", "revvit-tiny"})
+    void onRealImagesTheLossFallsAndBothModesAgreeStepByStep(String model) throws Exception {
         assumeTrue(FashionMnist.isInstalled(FashionMnist.DEBIAN_DIR),
                 "Debian's dataset-fashion-mnist is not installed (.ci/run installs it)");
         FashionMnist data = FashionMnist.load(FashionMnist.DEBIAN_DIR);
         // float64, so agreement can be asserted at the gate's 1e-10 (float64 convolutions are slow on
         // CPU, so the run is short): 20 steps of batch 16 over 320 real images, one epoch.
-        var options = new TrainingComparison.Options("revnet-38", 20, 16, 3, 0.05, LearningRateSchedule.CONSTANT,
+        var options = new TrainingComparison.Options(model, 20, 16, 3, 0.05, LearningRateSchedule.CONSTANT,
                 10, 320, 100, DType.FLOAT64);
         TrainingComparison.Outcome o = TrainingComparison.run(data, options, line -> { });
         List<TrainingComparison.Point> curve = o.curve();
