@@ -28,7 +28,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", description = "folder with the IDX files (default /usr/share/datasets/fashion-mnist)")
     Path data = FashionMnist.DEBIAN_DIR;
 
-    @Option(names = "--model", defaultValue = "revnet-38", description = "a revnet-* model (default ${DEFAULT-VALUE})")
+    @Option(names = "--model", defaultValue = "revnet-38", description = "a revnet-* or revvit-* model (default ${DEFAULT-VALUE})")
     String model;
 
     @Option(names = "--mode", defaultValue = "reversible", description = "stored, reversible or checkpoint (default ${DEFAULT-VALUE})")
