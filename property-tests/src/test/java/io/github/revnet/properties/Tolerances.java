@@ -45,6 +45,53 @@ final class Tolerances {
 
     static final double ROUNDINGS_PER_BLOCK = 4;
 
+    /** The chance, per generated case, that a sensitivity estimate falls short of the true ‖J‖_F: once in a million cases. */
+    static final double PROBE_MISS_PROBABILITY = 1e-6;
+
+    /**
+     * The factor that turns the root-mean-square of {@code probes} Gaussian probes into a one-sided
+     * upper confidence bound on ‖J‖_F at {@link #PROBE_MISS_PROBABILITY}: √(n / q) with q the
+     * chi-square quantile, P(χ²_n &lt; q) = p. The sum of n squared probes of J is ‖J‖_F² times a
+     * weighted sum of chi-squares whose lower tail is heaviest when J has rank one, i.e. χ²_n. For 6
+     * probes and p = 1e-6 the factor is 12.8.
+     */
+    static double probeConfidence(int probes) {
+        double lo = 0;
+        double hi = probes;
+        for (int i = 0; i < 200; i++) {
+            double mid = (lo + hi) / 2;
+            if (chiSquareCdf(mid, probes) < PROBE_MISS_PROBABILITY) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return Math.sqrt(probes / lo);
+    }
+
+    /** P(χ²_n &lt; x): the regularized lower incomplete gamma function P(n/2, x/2), by its power series. */
+    static double chiSquareCdf(double x, int n) {
+        double a = n / 2.0;
+        double z = x / 2;
+        double term = 1 / a;
+        double sum = term;
+        for (int k = 1; term > 1e-18 * sum; k++) {
+            term *= z / (a + k);
+            sum += term;
+        }
+        double logGammaA = n % 2 == 0 ? logFactorial(n / 2 - 1) : logFactorial(n - 1) - logFactorial((n - 1) / 2) - (n - 1) * Math.log(2)
+                + 0.5 * Math.log(Math.PI);
+        return Math.exp(-z + a * Math.log(z) - logGammaA) * sum;
+    }
+
+    private static double logFactorial(int k) {
+        double s = 0;
+        for (int i = 2; i <= k; i++) {
+            s += Math.log(i);
+        }
+        return s;
+    }
+
     /**
      * Max |inverse(forward(x)) − x| for a stack of {@code blocks} blocks over values up to
      * {@code magnitude}, whose coupling's inverse amplifies an error by up to {@code conditioning}
