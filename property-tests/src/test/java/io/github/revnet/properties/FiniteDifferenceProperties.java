@@ -1,5 +1,6 @@
 package io.github.revnet.properties;
 
+import io.github.revnet.gate.*;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,12 +36,9 @@ class FiniteDifferenceProperties {
         return Generators.gateCases().map(GateCase::forFiniteDifferences);
     }
 
-    /** Steps tried: h = eps^(1/3) and three tenfold reductions. */
-    private static final int FD_STEPS = 4;
-
     @Property
     void storedGradientMatchesCentralDifferencesAlongRandomDirections(@ForAll("float64Stacks") GateCase c, @ForAll long seed) {
-        agreesWithCentralDifferences(c, seed, 1.0);
+        FiniteDifferences.agreesWithCentralDifferences(c, seed, 1.0);
     }
 
     @Example
@@ -49,21 +47,21 @@ class FiniteDifferenceProperties {
         // on the shape whose curvature needed Richardson's extrapolation, on an ordinary one, and on the one with a
         // kink within 6e-9 that needed a one-sided difference (it passes undistorted, so the sample is the same), and on a
         // causal transformer stack.
-        StackConfig curved = new StackConfig(1, 10, 1, 2, 3, FunctionOptions.Kind.BASIC, 2, DType.FLOAT64, true, 0.0,
-                StackConfig.Layout.CONTIGUOUS, true, Coupling.AFFINE);
-        StackConfig plain = new StackConfig(2, 8, 4, 4, 3, FunctionOptions.Kind.BASIC, 2, DType.FLOAT64, true, 0.0,
-                StackConfig.Layout.CONTIGUOUS, true);
-        StackConfig kinked = new StackConfig(2, 16, 5, 5, 5, FunctionOptions.Kind.BASIC, 4, DType.FLOAT64, true, 0.0,
-                StackConfig.Layout.CONTIGUOUS, true, Coupling.AFFINE);
-        TokenConfig attention = new TokenConfig(2, 9, 2, 3, 2, 2, DType.FLOAT64, true, 0.0, StackConfig.Layout.CONTIGUOUS, true,
+        ConvCase curved = new ConvCase(1, 10, 1, 2, 3, FunctionOptions.Kind.BASIC, 2, DType.FLOAT64, true, 0.0,
+                InputLayout.CONTIGUOUS, true, Coupling.AFFINE);
+        ConvCase plain = new ConvCase(2, 8, 4, 4, 3, FunctionOptions.Kind.BASIC, 2, DType.FLOAT64, true, 0.0,
+                InputLayout.CONTIGUOUS, true);
+        ConvCase kinked = new ConvCase(2, 16, 5, 5, 5, FunctionOptions.Kind.BASIC, 4, DType.FLOAT64, true, 0.0,
+                InputLayout.CONTIGUOUS, true, Coupling.AFFINE);
+        TransformerCase attention = new TransformerCase(2, 9, 2, 3, 2, 2, DType.FLOAT64, true, 0.0, InputLayout.CONTIGUOUS, true,
                 Coupling.AFFINE);
         long[] seeds = {23, 23, -47, 5};
         GateCase[] configs = {curved, plain, kinked, attention};
         for (int i = 0; i < configs.length; i++) {
             GateCase c = configs[i];
             long seed = seeds[i];
-            agreesWithCentralDifferences(c, seed, 1.0);
-            AssertionError e = assertThrows(AssertionError.class, () -> agreesWithCentralDifferences(c, seed, 1 + 1e-6));
+            FiniteDifferences.agreesWithCentralDifferences(c, seed, 1.0);
+            AssertionError e = assertThrows(AssertionError.class, () -> FiniteDifferences.agreesWithCentralDifferences(c, seed, 1 + 1e-6));
             assertTrue(e.getMessage().contains("disagrees with central differences"), e.getMessage());
         }
     }
@@ -73,105 +71,10 @@ class FiniteDifferenceProperties {
         // Failed the three-step central ladder in the 100,000-case campaign (25.12, 24.83, 21.87 against 20.33): a kink a few
         // 1e-9 from the sample. Only the smallest step resolves it, and there rounding (10·eps·|L|/h) limits the check to about
         // 1e-6 of the result, so its negative control is a distortion of 1e-5.
-        StackConfig campaign = new StackConfig(2, 14, 5, 6, 3, FunctionOptions.Kind.PLAIN, 4, DType.FLOAT64, true, 0.0,
-                StackConfig.Layout.CONTIGUOUS, true);
-        agreesWithCentralDifferences(campaign, 5081406442077L, 1.0);
-        AssertionError e = assertThrows(AssertionError.class, () -> agreesWithCentralDifferences(campaign, 5081406442077L, 1 + 1e-5));
+        ConvCase campaign = new ConvCase(2, 14, 5, 6, 3, FunctionOptions.Kind.PLAIN, 4, DType.FLOAT64, true, 0.0,
+                InputLayout.CONTIGUOUS, true);
+        FiniteDifferences.agreesWithCentralDifferences(campaign, 5081406442077L, 1.0);
+        AssertionError e = assertThrows(AssertionError.class, () -> FiniteDifferences.agreesWithCentralDifferences(campaign, 5081406442077L, 1 + 1e-5));
         assertTrue(e.getMessage().contains("disagrees with central differences"), e.getMessage());
-    }
-
-    /** Checks stored mode's directional derivative, multiplied by {@code distortion} (1 for the real check), against central differences. */
-    private static void agreesWithCentralDifferences(GateCase c, long seed, double distortion) {
-        try (Harness h = new Harness(c, seed); NativeScope scope = NativeScope.open()) {
-            Harness.Pass pass = h.run(Mode.STORED, seed);
-            List<Tensor> variables = new ArrayList<>(h.stack.parameters());
-            variables.add(h.input);
-            Torch.seed(seed + 1);
-            List<Tensor> directions = new ArrayList<>();
-            double analytic = 0;
-            for (int i = 0; i < variables.size(); i++) {
-                Tensor v = torch.randn_like(variables.get(i));
-                directions.add(v);
-                analytic += pass.gradients().get(i).mul(v).sum().item_double();
-            }
-            analytic *= distortion;
-            // ReLU kinks make the loss non-smooth: a central difference whose step straddles one is
-            // off by the slope change, however accurate the gradient (seen: a kink ~1e-6 from the
-            // sample, 1.7% off at h = 6e-6, exact at 1e-7; and an affine stack with kinks within 1e-7,
-            // off by 0.12% down to h = 6e-8, exact at 1e-8). So the step shrinks by 10x down to
-            // 6e-9; each step's allowance is its truncation budget plus its rounding, 10·eps·|L|/h
-            // (at 6e-9 about 3.7e-7·|L|, the order of the truncation budget).
-            // Large curvature (BatchNorm over two values bends the loss on the scale of its eps) leaves
-            // the O(h²) truncation above the budget at every step while the differences converge to
-            // the gradient (seen: off by 3.9, 0.039, 3.9e-4 at h = 6e-6, 6e-7, 6e-8). Richardson's
-            // extrapolation (100·D(h/10) − D(h))/99 cancels the h² term; its rounding is 101/99 of
-            // the smaller step's. A wrong gradient disagrees with both at every step.
-            // A kink spoils one side only: when the central difference straddles one, a one-sided
-            // second-order difference (−3L(0) + 4L(±δ) − L(±2δ)) / (±2δ) from the kink-free side is as
-            // accurate, O(δ²), with rounding (3+4+1)/2·eps·|L|/δ, inside the same allowance (seen: a kink
-            // 1e-9..6e-9 behind the sample of an affine stack; the forward side matched at every step).
-            double scale = Math.max(1, Math.abs(pass.loss()));
-            StringBuilder tried = new StringBuilder();
-            double previous = Double.NaN;
-            double atSample = Double.NaN;
-            for (int k = 0; k < FD_STEPS; k++) {
-                double step = Tolerances.FD_STEP / Math.pow(10, k);
-                double plus = lossAt(h, variables, directions, step, seed);
-                double minus = lossAt(h, variables, directions, -step, seed);
-                double numeric = (plus - minus) / (2 * step);
-                double rounding = 10 * DType.FLOAT64.epsilon() * scale / step;
-                double allowed = Tolerances.FD_RELATIVE * Math.max(1, Math.abs(analytic)) + rounding;
-                tried.append(String.format(" h=%.1e: %.12g (allowed %.1e)", step, numeric, allowed));
-                if (Math.abs(numeric - analytic) <= allowed) {
-                    Statistics.label("finite-difference step needed").collect(k == 0 ? "h" : "h/" + (int) Math.pow(10, k));
-                    return;
-                }
-                if (k > 0) {
-                    double extrapolated = (100 * numeric - previous) / 99;
-                    double allowedExtrapolated = Tolerances.FD_RELATIVE * Math.max(1, Math.abs(analytic)) + rounding * 101 / 99;
-                    tried.append(String.format(" Richardson: %.12g (allowed %.1e)", extrapolated, allowedExtrapolated));
-                    if (Math.abs(extrapolated - analytic) <= allowedExtrapolated) {
-                        Statistics.label("finite-difference step needed").collect("Richardson h/" + (int) Math.pow(10, k));
-                        return;
-                    }
-                }
-                if (Double.isNaN(atSample)) {
-                    atSample = lossAt(h, variables, directions, 0, seed);
-                }
-                double forward = (-3 * atSample + 4 * plus - lossAt(h, variables, directions, 2 * step, seed)) / (2 * step);
-                double backward = (3 * atSample - 4 * minus + lossAt(h, variables, directions, -2 * step, seed)) / (2 * step);
-                tried.append(String.format(" one-sided: %.12g / %.12g", forward, backward));
-                if (Math.abs(forward - analytic) <= allowed || Math.abs(backward - analytic) <= allowed) {
-                    Statistics.label("finite-difference step needed").collect("one-sided h/" + (int) Math.pow(10, k));
-                    return;
-                }
-                previous = numeric;
-            }
-            throw new AssertionError("directional derivative " + analytic + " disagrees with central differences at every step:" + tried
-                    + " for " + c);
-        }
-    }
-
-    private static double lossAt(Harness h, List<Tensor> variables, List<Tensor> directions, double t, long seed) {
-        shift(variables, directions, t);
-        try {
-            return h.run(Mode.STORED, seed).loss();
-        } finally {
-            shift(variables, directions, -t);
-        }
-    }
-
-    private static void shift(List<Tensor> variables, List<Tensor> directions, double t) {
-        if (t == 0) {
-            return;
-        }
-        try (NativeScope scope = NativeScope.open()) {
-            Grad.off(() -> {
-                for (int i = 0; i < variables.size(); i++) {
-                    variables.get(i).add_(directions.get(i).mul(new Scalar(t)));
-                }
-                return null;
-            });
-        }
     }
 }

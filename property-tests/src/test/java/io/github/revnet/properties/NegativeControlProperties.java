@@ -1,5 +1,6 @@
 package io.github.revnet.properties;
 
+import io.github.revnet.gate.*;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,18 +19,18 @@ import net.jqwik.api.Example;
  */
 class NegativeControlProperties {
     private static final long SEED = 20171204L;
-    private static final StackConfig CONFIG = new StackConfig(2, 8, 5, 4, 3, FunctionOptions.Kind.BASIC, 3, DType.FLOAT64, true, 0.0,
-            StackConfig.Layout.CONTIGUOUS, true);
+    private static final ConvCase CONFIG = new ConvCase(2, 8, 5, 4, 3, FunctionOptions.Kind.BASIC, 3, DType.FLOAT64, true, 0.0,
+            InputLayout.CONTIGUOUS, true);
 
     @Example
     void aReconstructionOffByATinyTermIsCaughtByTheInverseProperty() {
         // 1e-11 is ~4.5e4 ulps of 1 in float64 and ~20x the inverse tolerance for this stack; invisible in float32.
         try (Harness intact = new Harness(CONFIG, SEED); NativeScope scope = NativeScope.open()) {
-            Checks.inverseHolds(intact);
+            GateChecks.inverseHolds(intact);
         }
         try (Harness drifting = new Harness(CONFIG, SEED, () -> CONFIG.buildWithF(f -> new BrokenVariants.Drifting(f, 1e-11)));
                 NativeScope scope = NativeScope.open()) {
-            AssertionError e = assertThrows(AssertionError.class, () -> Checks.inverseHolds(drifting));
+            AssertionError e = assertThrows(AssertionError.class, () -> GateChecks.inverseHolds(drifting));
             assertTrue(e.getMessage().contains("inverse(forward(x)) differs"), e.getMessage());
         }
     }
@@ -37,16 +38,16 @@ class NegativeControlProperties {
     @Example
     void anAffineInverseOffByATinyTermIsCaughtByTheInverseProperty() {
         // The forward is exact; only x = (y - t)/s + 1e-11 is wrong: ~4.5e4 ulps of 1, above this stack's affine inverse tolerance (~3e-12).
-        StackConfig affine = new StackConfig(CONFIG.batch(), CONFIG.channels(), CONFIG.height(), CONFIG.width(), CONFIG.kernel(), CONFIG.kind(),
+        ConvCase affine = new ConvCase(CONFIG.batch(), CONFIG.channels(), CONFIG.height(), CONFIG.width(), CONFIG.kernel(), CONFIG.kind(),
                 CONFIG.blocks(), CONFIG.dtype(), CONFIG.batchNorm(), CONFIG.dropout(), CONFIG.layout(), CONFIG.inputRequiresGrad(),
                 Coupling.AFFINE);
         try (Harness intact = new Harness(affine, SEED); NativeScope scope = NativeScope.open()) {
-            Checks.inverseHolds(intact);
-            Checks.gradientsAgree(intact, SEED);
+            GateChecks.inverseHolds(intact);
+            GateChecks.gradientsAgree(intact, SEED);
         }
         try (Harness off = new Harness(affine, SEED, () -> ReversibleStack.of(affine.blocks(), affine.channels(), affine.functions(),
                 new BrokenVariants.OffAffine(1e-11))); NativeScope scope = NativeScope.open()) {
-            AssertionError e = assertThrows(AssertionError.class, () -> Checks.inverseHolds(off));
+            AssertionError e = assertThrows(AssertionError.class, () -> GateChecks.inverseHolds(off));
             assertTrue(e.getMessage().contains("inverse(forward(x)) differs"), e.getMessage());
         }
     }
@@ -55,7 +56,7 @@ class NegativeControlProperties {
     void aDroppedParameterGradientIsCaughtByGradientAgreement() {
         try (Harness dropping = new Harness(CONFIG, SEED, () -> CONFIG.buildWithF(BrokenVariants.GradientDropping::new));
                 NativeScope scope = NativeScope.open()) {
-            AssertionError e = assertThrows(AssertionError.class, () -> Checks.gradientsAgree(dropping, SEED));
+            AssertionError e = assertThrows(AssertionError.class, () -> GateChecks.gradientsAgree(dropping, SEED));
             assertTrue(e.getMessage().contains("gradients differ"), e.getMessage());
         }
     }
@@ -63,54 +64,54 @@ class NegativeControlProperties {
     @Example
     void aBatchNormThatUpdatesTwiceIsCaughtByTheRunningStatisticsProperty() {
         try (Harness intact = new Harness(CONFIG, SEED); NativeScope scope = NativeScope.open()) {
-            Checks.runningStatsAgree(intact, SEED);
+            GateChecks.runningStatsAgree(intact, SEED);
         }
         try (Harness twice = new Harness(CONFIG, SEED); NativeScope scope = NativeScope.open()) {
-            twice.stack.safeguards(Safeguards.ON.withoutRunningStatsFreeze());
-            AssertionError e = assertThrows(AssertionError.class, () -> Checks.runningStatsAgree(twice, SEED));
+            twice.stack().safeguards(Safeguards.ON.withoutRunningStatsFreeze());
+            AssertionError e = assertThrows(AssertionError.class, () -> GateChecks.runningStatsAgree(twice, SEED));
             assertTrue(e.getMessage().contains("running statistics"), e.getMessage());
         }
     }
 
     @Example
     void anRngStateNotRestoredIsCaughtByTheDropoutProperty() {
-        StackConfig dropout = CONFIG.withDropout(0.4);
+        ConvCase dropout = CONFIG.withDropout(0.4);
         try (Harness intact = new Harness(dropout, SEED); NativeScope scope = NativeScope.open()) {
-            Checks.gradientsAgree(intact, SEED);
+            GateChecks.gradientsAgree(intact, SEED);
         }
         try (Harness unrestored = new Harness(dropout, SEED); NativeScope scope = NativeScope.open()) {
-            unrestored.stack.safeguards(Safeguards.ON.withoutRandomStateRestore());
-            AssertionError e = assertThrows(AssertionError.class, () -> Checks.gradientsAgree(unrestored, SEED));
+            unrestored.stack().safeguards(Safeguards.ON.withoutRandomStateRestore());
+            AssertionError e = assertThrows(AssertionError.class, () -> GateChecks.gradientsAgree(unrestored, SEED));
             assertTrue(e.getMessage().contains("gradients differ"), e.getMessage());
         }
     }
 
-    private static final TokenConfig TOKENS = new TokenConfig(2, 7, 2, 4, 2, 2, DType.FLOAT64, false, 0.25, StackConfig.Layout.CONTIGUOUS,
+    private static final TransformerCase TOKENS = new TransformerCase(2, 7, 2, 4, 2, 2, DType.FLOAT64, false, 0.25, InputLayout.CONTIGUOUS,
             true, Coupling.ADDITIVE);
 
     @Example
     void anAttentionDropoutThatIsNotReplayedIsCaughtByTheDropoutProperty() {
         try (Harness intact = new Harness(TOKENS, SEED); NativeScope scope = NativeScope.open()) {
-            Checks.gradientsAgree(intact, SEED);
+            GateChecks.gradientsAgree(intact, SEED);
         }
         int out = TOKENS.coupling().functionChannels(TOKENS.width());
         try (Harness unreplayed = new Harness(TOKENS, SEED, () -> TOKENS.buildWithF(f -> new BrokenVariants.UnreplayedAttention(
                 TOKENS.options(), out))); NativeScope scope = NativeScope.open()) {
-            AssertionError e = assertThrows(AssertionError.class, () -> Checks.gradientsAgree(unreplayed, SEED));
+            AssertionError e = assertThrows(AssertionError.class, () -> GateChecks.gradientsAgree(unreplayed, SEED));
             assertTrue(e.getMessage().contains("gradients differ"), e.getMessage());
         }
     }
 
     @Example
     void anAffineInverseOffByATinyTermIsCaughtInATransformerStack() {
-        TokenConfig affine = TOKENS.withDropout(0).withCoupling(Coupling.AFFINE);
+        TransformerCase affine = TOKENS.withDropout(0).withCoupling(Coupling.AFFINE);
         try (Harness intact = new Harness(affine, SEED); NativeScope scope = NativeScope.open()) {
-            Checks.inverseHolds(intact);
-            Checks.gradientsAgree(intact, SEED);
+            GateChecks.inverseHolds(intact);
+            GateChecks.gradientsAgree(intact, SEED);
         }
-        TokenConfig off = affine.withCoupling(new BrokenVariants.OffAffine(1e-11));
+        TransformerCase off = affine.withCoupling(new BrokenVariants.OffAffine(1e-11));
         try (Harness broken = new Harness(off, SEED); NativeScope scope = NativeScope.open()) {
-            AssertionError e = assertThrows(AssertionError.class, () -> Checks.inverseHolds(broken));
+            AssertionError e = assertThrows(AssertionError.class, () -> GateChecks.inverseHolds(broken));
             assertTrue(e.getMessage().contains("inverse(forward(x)) differs"), e.getMessage());
         }
     }

@@ -1,5 +1,6 @@
 package io.github.revnet.properties;
 
+import io.github.revnet.gate.*;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.Mode;
 import net.jqwik.api.Arbitrary;
@@ -22,7 +23,7 @@ class ReversibilityProperties {
     }
 
     @Provide
-    Arbitrary<StackConfig> convStacks() {
+    Arbitrary<ConvCase> convStacks() {
         return Generators.stacks();
     }
 
@@ -45,10 +46,10 @@ class ReversibilityProperties {
     void inverseOfForwardGivesBackTheInputForStacksAndSingleBlocks(@ForAll("stacks") GateCase c, @ForAll long seed) {
         collect(c);
         try (Harness h = new Harness(c, seed); NativeScope scope = NativeScope.open()) {
-            Checks.inverseHolds(h);
+            GateChecks.inverseHolds(h);
         }
         try (Harness single = new Harness(c.singleBlock(), seed); NativeScope scope = NativeScope.open()) {
-            Checks.inverseHolds(single);
+            GateChecks.inverseHolds(single);
         }
     }
 
@@ -56,7 +57,7 @@ class ReversibilityProperties {
     void reversibleGradientsEqualStoredGradientsForEveryTensor(@ForAll("stacks") GateCase c, @ForAll long seed) {
         collect(c);
         try (Harness h = new Harness(c, seed); NativeScope scope = NativeScope.open()) {
-            double worst = Checks.gradientsAgree(h, seed ^ 0x5DEECE66DL);
+            double worst = GateChecks.gradientsAgree(h, seed ^ 0x5DEECE66DL);
             Statistics.label("worst relative gradient error, " + c.family() + " " + c.dtype().label()).collect(magnitude(worst));
         }
     }
@@ -66,10 +67,10 @@ class ReversibilityProperties {
         // Failed the gate's second tolerance model (1.07e-8 against 1e-10): G's first-layer gradients are sums that cancel
         // to 1e-8 of their terms, and the affine backward multiplies the reconstructed x into them. Injecting the error into
         // the reconstruction itself measures that path (see Harness.reconstructionSensitivity).
-        StackConfig c = new StackConfig(2, 2, 1, 2, 5, io.github.revnet.core.FunctionOptions.Kind.BOTTLENECK, 1,
-                io.github.revnet.core.DType.FLOAT64, true, 0.0, StackConfig.Layout.SLICED, true, io.github.revnet.core.Coupling.AFFINE);
+        ConvCase c = new ConvCase(2, 2, 1, 2, 5, io.github.revnet.core.FunctionOptions.Kind.BOTTLENECK, 1,
+                io.github.revnet.core.DType.FLOAT64, true, 0.0, InputLayout.SLICED, true, io.github.revnet.core.Coupling.AFFINE);
         try (Harness h = new Harness(c, 15124453353855L); NativeScope scope = NativeScope.open()) {
-            Checks.gradientsAgree(h, 15124453353855L ^ 0x5DEECE66DL);
+            GateChecks.gradientsAgree(h, 15124453353855L ^ 0x5DEECE66DL);
         }
     }
 
@@ -77,37 +78,37 @@ class ReversibilityProperties {
     void theCampaignsDropoutCaseWithFewProbesPasses() {
         // Failed the 100,000-case campaign with three probes: 6.5e-10 against 3.1e-10. BatchNorm over 5 values of one channel
         // with dropout makes a gradient depend on one direction, whose three-probe estimate fell short (see Tolerances.probeConfidence).
-        StackConfig c = new StackConfig(1, 2, 1, 5, 5, io.github.revnet.core.FunctionOptions.Kind.BOTTLENECK, 5,
-                io.github.revnet.core.DType.FLOAT64, true, 0.4, StackConfig.Layout.CONTIGUOUS, true);
+        ConvCase c = new ConvCase(1, 2, 1, 5, 5, io.github.revnet.core.FunctionOptions.Kind.BOTTLENECK, 5,
+                io.github.revnet.core.DType.FLOAT64, true, 0.4, InputLayout.CONTIGUOUS, true);
         try (Harness h = new Harness(c, 272346); NativeScope scope = NativeScope.open()) {
-            Checks.gradientsAgree(h, 272346);
+            GateChecks.gradientsAgree(h, 272346);
         }
     }
 
     @Property
     void gradientAngleBetweenModesStaysUnderTheDtypeBound(@ForAll("stacks") GateCase c, @ForAll long seed) {
         try (Harness h = new Harness(c, seed); NativeScope scope = NativeScope.open()) {
-            double angle = Checks.gradientAngleAgrees(h, seed);
+            double angle = GateChecks.gradientAngleAgrees(h, seed);
             Statistics.label("angle (degrees), " + c.dtype().label()).collect(magnitude(angle));
         }
     }
 
     @Property
-    void runningStatisticsAfterOneStepAreTheSameInBothModes(@ForAll("convStacks") StackConfig c, @ForAll long seed) {
+    void runningStatisticsAfterOneStepAreTheSameInBothModes(@ForAll("convStacks") ConvCase c, @ForAll long seed) {
         // Convolutional stacks only: the transformer blocks' LayerNorm keeps no running statistics.
-        StackConfig withNorm = c.withBatchNorm();
+        ConvCase withNorm = c.withBatchNorm();
         if (withNorm.batch() * withNorm.height() * withNorm.width() < 2 || !Generators.wellConditionedInFloat32(withNorm)) {
             return;
         }
         try (Harness h = new Harness(withNorm, seed); NativeScope scope = NativeScope.open()) {
-            Checks.runningStatsAgree(h, seed);
+            GateChecks.runningStatsAgree(h, seed);
         }
     }
 
     @Property
     void recomputationReproducesDropoutMasksExactly(@ForAll("float64Stacks") GateCase c, @ForAll long seed) {
         try (Harness h = new Harness(c.withDropout(0.4), seed); NativeScope scope = NativeScope.open()) {
-            Checks.gradientsAgree(h, seed);
+            GateChecks.gradientsAgree(h, seed);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.github.revnet.properties;
 
+import io.github.revnet.gate.*;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,48 +33,10 @@ class RobustnessProperties {
         return Generators.float64GateCases();
     }
 
-    /** A function that forces garbage collection whenever it runs, i.e. also inside backward's recomputation. */
-    static final class Collecting extends Layer {
-        private final Layer inner;
-
-        Collecting(Layer inner) {
-            this.inner = add("inner", inner);
-        }
-
-        @Override
-        public Tensor forward(Tensor input) {
-            System.gc();
-            return inner.forward(input);
-        }
-
-        @Override
-        public long[] outputShape(long[] inputShape) {
-            return inner.outputShape(inputShape);
-        }
-    }
-
     @Property(tries = 8)
     void garbageCollectionBetweenForwardAndBackwardAndInsideBackwardChangesNothing(@ForAll("float64Stacks") GateCase c,
             @ForAll long seed) {
-        try (Harness plain = new Harness(c, seed);
-                Harness collecting = new Harness(c, seed, () -> c.buildWithF(Collecting::new));
-                NativeScope scope = NativeScope.open()) {
-            Harness.Pass reference = plain.run(Mode.REVERSIBLE, seed);
-            // Reproducibility first: if the same pass repeated is not bitwise equal, what differs is not garbage collection.
-            Harness.Pass repeated = plain.run(Mode.REVERSIBLE, seed);
-            double repeatDiff = Checks.worstGradientError(repeated, reference);
-            assertTrue(repeatDiff == 0, "the same reversible pass repeated changed gradients by " + repeatDiff + " (losses "
-                    + reference.loss() + ", " + repeated.loss() + ") for " + c);
-            Harness.Pass underGc = collecting.run(Mode.REVERSIBLE, seed, () -> {
-                for (int i = 0; i < 3; i++) {
-                    System.gc();
-                }
-            });
-            // Same seed, same initialisation order: the two stacks hold identical weights.
-            double diff = Checks.worstGradientError(underGc, reference);
-            assertTrue(diff == 0, "garbage collection changed gradients by " + diff + " (losses " + reference.loss() + ", "
-                    + underGc.loss() + "; per tensor " + Checks.gradientErrors(underGc, reference) + ") for " + c);
-        }
+        GateChecks.garbageCollectionChangesNothing(c, seed);
     }
 
     @Provide

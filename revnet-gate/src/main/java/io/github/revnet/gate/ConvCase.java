@@ -1,4 +1,4 @@
-package io.github.revnet.properties;
+package io.github.revnet.gate;
 
 import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
@@ -12,21 +12,13 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 /** One generated convolutional reversible-stack configuration: shape, residual function, coupling, depth, dtype, layout. */
-record StackConfig(int batch, int channels, int height, int width, int kernel, FunctionOptions.Kind kind, int blocks, DType dtype,
-        boolean batchNorm, double dropout, Layout layout, boolean inputRequiresGrad, Coupling coupling) implements GateCase {
+public record ConvCase(int batch, int channels, int height, int width, int kernel, FunctionOptions.Kind kind, int blocks, DType dtype,
+        boolean batchNorm, double dropout, InputLayout layout, boolean inputRequiresGrad, Coupling coupling) implements GateCase {
 
     /** An additive-coupling configuration. */
-    StackConfig(int batch, int channels, int height, int width, int kernel, FunctionOptions.Kind kind, int blocks, DType dtype,
-            boolean batchNorm, double dropout, Layout layout, boolean inputRequiresGrad) {
+    public ConvCase(int batch, int channels, int height, int width, int kernel, FunctionOptions.Kind kind, int blocks, DType dtype,
+            boolean batchNorm, double dropout, InputLayout layout, boolean inputRequiresGrad) {
         this(batch, channels, height, width, kernel, kind, blocks, dtype, batchNorm, dropout, layout, inputRequiresGrad, Coupling.ADDITIVE);
-    }
-
-    /**
-     * How the input tensor is laid out in memory: contiguous; channels last (for tokens: features
-     * major, a transposed view); or a slice of a wider tensor along the last dimension.
-     */
-    enum Layout {
-        CONTIGUOUS, CHANNELS_LAST, SLICED
     }
 
     @Override
@@ -56,42 +48,43 @@ record StackConfig(int batch, int channels, int height, int width, int kernel, F
     }
 
     @Override
-    public StackConfig forFiniteDifferences() {
-        return new StackConfig(batch, channels, height, width, kernel, kind, Math.min(blocks, 4), DType.FLOAT64, batchNorm, 0.0, layout, true,
+    public ConvCase forFiniteDifferences() {
+        return new ConvCase(batch, channels, height, width, kernel, kind, Math.min(blocks, 4), DType.FLOAT64, batchNorm, 0.0, layout, true,
                 coupling);
     }
 
-    FunctionOptions functions() {
+    /** The residual functions' options (channels are set per block). */
+    public FunctionOptions functions() {
         return FunctionOptions.of(1, 1).kind(kind).kernel(kernel).batchNorm(batchNorm).dropout(dropout)
                 .width(Math.max(1, channels / 8));
     }
 
     /** One block of the same configuration. */
     @Override
-    public StackConfig singleBlock() {
-        return new StackConfig(batch, channels, height, width, kernel, kind, 1, dtype, batchNorm, dropout, layout, inputRequiresGrad, coupling);
+    public ConvCase singleBlock() {
+        return new ConvCase(batch, channels, height, width, kernel, kind, 1, dtype, batchNorm, dropout, layout, inputRequiresGrad, coupling);
     }
 
     /** The same configuration with BatchNorm on. */
-    StackConfig withBatchNorm() {
-        return new StackConfig(batch, channels, height, width, kernel, kind, blocks, dtype, true, dropout, layout, inputRequiresGrad, coupling);
+    public ConvCase withBatchNorm() {
+        return new ConvCase(batch, channels, height, width, kernel, kind, blocks, dtype, true, dropout, layout, inputRequiresGrad, coupling);
     }
 
     @Override
-    public StackConfig withDtype(DType value) {
-        return new StackConfig(batch, channels, height, width, kernel, kind, blocks, value, batchNorm, dropout, layout, inputRequiresGrad,
+    public ConvCase withDtype(DType value) {
+        return new ConvCase(batch, channels, height, width, kernel, kind, blocks, value, batchNorm, dropout, layout, inputRequiresGrad,
                 coupling);
     }
 
     @Override
-    public StackConfig withCoupling(Coupling value) {
-        return new StackConfig(batch, channels, height, width, kernel, kind, blocks, dtype, batchNorm, dropout, layout, inputRequiresGrad,
+    public ConvCase withCoupling(Coupling value) {
+        return new ConvCase(batch, channels, height, width, kernel, kind, blocks, dtype, batchNorm, dropout, layout, inputRequiresGrad,
                 value);
     }
 
     @Override
-    public StackConfig withDropout(double value) {
-        return new StackConfig(batch, channels, height, width, kernel, kind, blocks, dtype, batchNorm, value, layout, inputRequiresGrad,
+    public ConvCase withDropout(double value) {
+        return new ConvCase(batch, channels, height, width, kernel, kind, blocks, dtype, batchNorm, value, layout, inputRequiresGrad,
                 coupling);
     }
 

@@ -1,4 +1,4 @@
-package io.github.revnet.properties;
+package io.github.revnet.gate;
 
 import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
@@ -8,20 +8,20 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 
 /** Arbitraries named after the domain: block shapes, residual functions, stacks. */
-final class Generators {
-    static final int MIN_FLOAT32_NORM_VALUES = 16;
+public final class Generators {
+    public static final int MIN_FLOAT32_NORM_VALUES = 16;
 
     private Generators() {
     }
 
     /** Small tensors keep float64 convolutions (slow on CPU) inside the CI budget. */
-    record BlockShape(int batch, int channels, int height, int width) {
+    public record BlockShape(int batch, int channels, int height, int width) {
     }
 
-    record Function(FunctionOptions.Kind kind, int kernel, boolean batchNorm, double dropout) {
+    public record Function(FunctionOptions.Kind kind, int kernel, boolean batchNorm, double dropout) {
     }
 
-    static Arbitrary<BlockShape> blockShapes() {
+    public static Arbitrary<BlockShape> blockShapes() {
         return Combinators.combine(
                 Arbitraries.integers().between(1, 3),
                 Arbitraries.integers().between(1, 8).map(half -> 2 * half),
@@ -29,7 +29,7 @@ final class Generators {
                 Arbitraries.integers().between(1, 6)).as(BlockShape::new);
     }
 
-    static Arbitrary<Function> functions() {
+    public static Arbitrary<Function> functions() {
         return Combinators.combine(
                 Arbitraries.of(FunctionOptions.Kind.class),
                 Arbitraries.of(1, 3, 5),
@@ -38,7 +38,7 @@ final class Generators {
     }
 
     /** Depth from 1 to 12, shallow stacks more often. */
-    static Arbitrary<Integer> depths() {
+    public static Arbitrary<Integer> depths() {
         return Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(3, Arbitraries.integers().between(1, 3)),
                 net.jqwik.api.Tuple.of(2, Arbitraries.integers().between(4, 6)),
@@ -46,20 +46,20 @@ final class Generators {
     }
 
     /** Additive (Gomez et al.) and affine couplings, alike often. */
-    static Arbitrary<Coupling> couplings() {
+    public static Arbitrary<Coupling> couplings() {
         return Arbitraries.of(Coupling.ADDITIVE, Coupling.AFFINE);
     }
 
-    static Arbitrary<StackConfig> stacks() {
+    public static Arbitrary<ConvCase> stacks() {
         return Combinators.combine(
                 blockShapes(),
                 functions(),
                 depths(),
                 Arbitraries.of(DType.class),
-                Arbitraries.of(StackConfig.Layout.class),
+                Arbitraries.of(InputLayout.class),
                 Arbitraries.of(true, false),
                 couplings())
-                .as((s, f, blocks, dtype, layout, inputGrad, coupling) -> new StackConfig(s.batch(), s.channels(), s.height(), s.width(),
+                .as((s, f, blocks, dtype, layout, inputGrad, coupling) -> new ConvCase(s.batch(), s.channels(), s.height(), s.width(),
                         f.kernel(), f.kind(), blocks, dtype, f.batchNorm(), f.dropout(), layout, inputGrad, coupling))
                 // BatchNorm in training mode needs more than one value per channel.
                 .filter(c -> !c.batchNorm() || c.batch() * c.height() * c.width() > 1)
@@ -75,21 +75,21 @@ final class Generators {
      * therefore have at least 4 channels, bottlenecks at least 2 channels wide (16 channels), and
      * give BatchNorm at least 16 values per channel; float64 covers every shape, these included.
      */
-    static boolean wellConditionedInFloat32(StackConfig c) {
+    public static boolean wellConditionedInFloat32(ConvCase c) {
         return c.dtype() == DType.FLOAT64
                 || c.channels() >= 4 && (c.kind() != FunctionOptions.Kind.BOTTLENECK || c.channels() >= 16)
                         && (!c.batchNorm() || c.batch() * c.height() * c.width() >= MIN_FLOAT32_NORM_VALUES);
     }
 
-    static Arbitrary<StackConfig> float64Stacks() {
+    public static Arbitrary<ConvCase> float64Stacks() {
         return stacks().map(c -> c.withDtype(DType.FLOAT64));
     }
 
     /** Token shapes: batch 1–3, sequence length 1–33, 1–4 heads of 1–4 features each (so the width is a multiple of the heads). */
-    record TokenShape(int batch, int tokens, int heads, int headWidth) {
+    public record TokenShape(int batch, int tokens, int heads, int headWidth) {
     }
 
-    static Arbitrary<TokenShape> tokenShapes() {
+    public static Arbitrary<TokenShape> tokenShapes() {
         return Combinators.combine(
                 Arbitraries.integers().between(1, 3),
                 Arbitraries.integers().between(1, 33),
@@ -98,10 +98,10 @@ final class Generators {
     }
 
     /** What F and G of a transformer block do besides their shape: MLP ratio, causal mask, dropout. */
-    record TransformerFunctions(int mlpRatio, boolean causal, double dropout) {
+    public record TransformerFunctions(int mlpRatio, boolean causal, double dropout) {
     }
 
-    static Arbitrary<TransformerFunctions> transformerFunctions() {
+    public static Arbitrary<TransformerFunctions> transformerFunctions() {
         return Combinators.combine(
                 Arbitraries.of(1, 2, 4),
                 Arbitraries.of(true, false),
@@ -109,16 +109,16 @@ final class Generators {
     }
 
     /** Reversible transformer stacks: token shapes, functions, depth, dtype, layout, input gradient, coupling. */
-    static Arbitrary<TokenConfig> tokenStacks() {
+    public static Arbitrary<TransformerCase> tokenStacks() {
         return Combinators.combine(
                 tokenShapes(),
                 transformerFunctions(),
                 depths(),
                 Arbitraries.of(DType.class),
-                Arbitraries.of(StackConfig.Layout.class),
+                Arbitraries.of(InputLayout.class),
                 Arbitraries.of(true, false),
                 couplings())
-                .as((s, f, blocks, dtype, layout, inputGrad, coupling) -> new TokenConfig(s.batch(), s.tokens(), s.heads(), s.headWidth(),
+                .as((s, f, blocks, dtype, layout, inputGrad, coupling) -> new TransformerCase(s.batch(), s.tokens(), s.heads(), s.headWidth(),
                         f.mlpRatio(), blocks, dtype, f.causal(), f.dropout(), layout, inputGrad, coupling))
                 .filter(Generators::tokensWellConditionedInFloat32);
     }
@@ -131,18 +131,18 @@ final class Generators {
      * least 4: LayerNorm over two or three values divides by a deviation that rounding dominates, as
      * BatchNorm over a handful of values does.
      */
-    static boolean tokensWellConditionedInFloat32(TokenConfig c) {
+    public static boolean tokensWellConditionedInFloat32(TransformerCase c) {
         return c.width() >= 2 && (c.dtype() == DType.FLOAT64 || c.width() >= 4);
     }
 
     /** Every block family the gate covers: convolutional stacks three times as often as transformer stacks (they have more variety). */
-    static Arbitrary<GateCase> gateCases() {
+    public static Arbitrary<GateCase> gateCases() {
         return Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(3, stacks().map(c -> (GateCase) c)),
                 net.jqwik.api.Tuple.of(1, tokenStacks().map(c -> (GateCase) c)));
     }
 
-    static Arbitrary<GateCase> float64GateCases() {
+    public static Arbitrary<GateCase> float64GateCases() {
         return gateCases().map(c -> c.withDtype(DType.FLOAT64));
     }
 }

@@ -1,4 +1,4 @@
-package io.github.revnet.properties;
+package io.github.revnet.gate;
 
 import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
@@ -7,10 +7,11 @@ import io.github.revnet.core.ReversibleStack;
 import java.util.function.UnaryOperator;
 
 /**
- * One generated case for the gate: a reversible stack of some block family (convolutional
- * {@link StackConfig}, transformer {@link TokenConfig}) with its input's shape, dtype and layout.
+ * One generated case for the gate: a reversible stack of some block family with its input's
+ * shape, dtype and memory layout. The harness's own families are {@link ConvCase} and
+ * {@link TransformerCase}; a user's blocks come in as {@link CustomCase} through {@link BlockGate}.
  */
-sealed interface GateCase permits StackConfig, TokenConfig {
+public interface GateCase {
     /** The stack this case describes; built under the caller's seed. */
     default ReversibleStack build() {
         return buildWithF(f -> f);
@@ -37,20 +38,23 @@ sealed interface GateCase permits StackConfig, TokenConfig {
 
     boolean inputRequiresGrad();
 
-    StackConfig.Layout layout();
+    InputLayout layout();
 
-    /** "conv" or "transformer", for the statistics. */
+    /** "conv", "transformer" or a user's block name, for the statistics. */
     String family();
 
     /** The residual functions' description, for the statistics. */
     String functionLabel();
 
+    /** The same case with one block. */
     GateCase singleBlock();
 
     GateCase withDtype(DType value);
 
+    /** The same case with dropout {@code value} in F and G (for a user's block: requested from its factory). */
     GateCase withDropout(double value);
 
+    /** The same case under another coupling (for a user's block: requested from its factory). */
     GateCase withCoupling(Coupling value);
 
     /** At most 4 blocks, float64, no dropout, input gradient on: the finite-difference property's cases. */

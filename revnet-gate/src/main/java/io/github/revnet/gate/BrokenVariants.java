@@ -1,4 +1,4 @@
-package io.github.revnet.properties;
+package io.github.revnet.gate;
 
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.NativeScope;
@@ -19,18 +19,22 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** Test-only broken residual functions, for the negative controls. */
-final class BrokenVariants {
+/**
+ * Deliberately broken functions and couplings, for negative controls: wrap a block's F in one of
+ * them (or give a stack the broken coupling) and the check that guards against the fault must fail
+ * while the intact block passes. Use them to show that a gate over your own block can fail.
+ */
+public final class BrokenVariants {
     private BrokenVariants() {
     }
 
     /** A function that is not quite deterministic: every call adds {@code drift} times the number of earlier calls. */
-    static final class Drifting extends Layer {
+    public static final class Drifting extends Layer {
         private final Layer inner;
         private final double drift;
         private int calls;
 
-        Drifting(Layer inner, double drift) {
+        public Drifting(Layer inner, double drift) {
             this.inner = add("inner", inner);
             this.drift = drift;
         }
@@ -52,11 +56,11 @@ final class BrokenVariants {
      * recomputation is recognisable by its input: a detached leaf that requires grad (in stored
      * mode F's input is a view with a graph, or needs no gradient at all).
      */
-    static final class GradientDropping extends Layer {
+    public static final class GradientDropping extends Layer {
         private final Layer inner;
         private final Tensor scale;
 
-        GradientDropping(Layer inner) {
+        public GradientDropping(Layer inner) {
             this.inner = add("inner", inner);
             this.scale = module().register_parameter("scale", torch.ones(1));
         }
@@ -74,10 +78,10 @@ final class BrokenVariants {
     }
 
     /** The affine coupling with an inverse that is off by {@code error} everywhere: exact forward, wrong reconstruction. */
-    static final class OffAffine implements Coupling {
+    public static final class OffAffine implements Coupling {
         private final double error;
 
-        OffAffine(double error) {
+        public OffAffine(double error) {
             this.error = error;
         }
 
@@ -117,14 +121,14 @@ final class BrokenVariants {
      * generator instead of the active random stream: its masks are not replayed when backward
      * recomputes it.
      */
-    static final class UnreplayedAttention extends Layer {
+    public static final class UnreplayedAttention extends Layer {
         private final TransformerOptions options;
         private final int out;
         private final LayerNormImpl norm;
         private final LinearImpl qkv;
         private final LinearImpl projection;
 
-        UnreplayedAttention(TransformerOptions options, int out) {
+        public UnreplayedAttention(TransformerOptions options, int out) {
             this.options = options;
             this.out = out;
             norm = addNative("norm", new LayerNormImpl(new LayerNormOptions(new LongVector(new long[] {options.width()}))));
@@ -150,6 +154,31 @@ final class BrokenVariants {
         @Override
         public long[] outputShape(long[] s) {
             return new long[] {s[0], s[1], out};
+        }
+    }
+
+    /**
+     * A function followed by dropout drawn from LibTorch's default generator, as {@code torch.dropout}
+     * or a scripted {@code nn.Dropout} does, instead of from the stack's stream: its masks are not
+     * replayed in backward's recomputation.
+     */
+    public static final class UnreplayedDropout extends Layer {
+        private final Layer inner;
+        private final double p;
+
+        public UnreplayedDropout(Layer inner, double p) {
+            this.inner = add("inner", inner);
+            this.p = p;
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            return NativeScope.call(() -> torch.dropout(inner.forward(input), p, isTraining()));
+        }
+
+        @Override
+        public long[] outputShape(long[] inputShape) {
+            return inner.outputShape(inputShape);
         }
     }
 }

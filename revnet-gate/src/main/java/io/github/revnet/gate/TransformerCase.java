@@ -1,4 +1,4 @@
-package io.github.revnet.properties;
+package io.github.revnet.gate;
 
 import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
@@ -18,14 +18,15 @@ import java.util.function.UnaryOperator;
  * head width (the stream width is their product), MLP ratio, depth, dtype, causal mask, dropout
  * (on attention probabilities and outputs), coupling, layout.
  */
-record TokenConfig(int batch, int tokens, int heads, int headWidth, int mlpRatio, int blocks, DType dtype, boolean causal, double dropout,
-        StackConfig.Layout layout, boolean inputRequiresGrad, Coupling coupling) implements GateCase {
+public record TransformerCase(int batch, int tokens, int heads, int headWidth, int mlpRatio, int blocks, DType dtype, boolean causal, double dropout,
+        InputLayout layout, boolean inputRequiresGrad, Coupling coupling) implements GateCase {
 
-    int width() {
+    /** The width of one stream: heads × head width. */
+    public int width() {
         return heads * headWidth;
     }
 
-    TransformerOptions options() {
+    public TransformerOptions options() {
         return TransformerOptions.of(width()).heads(heads).mlpRatio(mlpRatio).causal(causal).dropout(dropout).attentionDropout(dropout);
     }
 
@@ -56,28 +57,28 @@ record TokenConfig(int batch, int tokens, int heads, int headWidth, int mlpRatio
     }
 
     @Override
-    public TokenConfig singleBlock() {
-        return new TokenConfig(batch, tokens, heads, headWidth, mlpRatio, 1, dtype, causal, dropout, layout, inputRequiresGrad, coupling);
+    public TransformerCase singleBlock() {
+        return new TransformerCase(batch, tokens, heads, headWidth, mlpRatio, 1, dtype, causal, dropout, layout, inputRequiresGrad, coupling);
     }
 
     @Override
-    public TokenConfig withDtype(DType value) {
-        return new TokenConfig(batch, tokens, heads, headWidth, mlpRatio, blocks, value, causal, dropout, layout, inputRequiresGrad, coupling);
+    public TransformerCase withDtype(DType value) {
+        return new TransformerCase(batch, tokens, heads, headWidth, mlpRatio, blocks, value, causal, dropout, layout, inputRequiresGrad, coupling);
     }
 
     @Override
-    public TokenConfig withDropout(double value) {
-        return new TokenConfig(batch, tokens, heads, headWidth, mlpRatio, blocks, dtype, causal, value, layout, inputRequiresGrad, coupling);
+    public TransformerCase withDropout(double value) {
+        return new TransformerCase(batch, tokens, heads, headWidth, mlpRatio, blocks, dtype, causal, value, layout, inputRequiresGrad, coupling);
     }
 
     @Override
-    public TokenConfig withCoupling(Coupling value) {
-        return new TokenConfig(batch, tokens, heads, headWidth, mlpRatio, blocks, dtype, causal, dropout, layout, inputRequiresGrad, value);
+    public TransformerCase withCoupling(Coupling value) {
+        return new TransformerCase(batch, tokens, heads, headWidth, mlpRatio, blocks, dtype, causal, dropout, layout, inputRequiresGrad, value);
     }
 
     @Override
-    public TokenConfig forFiniteDifferences() {
-        return new TokenConfig(batch, tokens, heads, headWidth, mlpRatio, Math.min(blocks, 4), DType.FLOAT64, causal, 0.0, layout, true,
+    public TransformerCase forFiniteDifferences() {
+        return new TransformerCase(batch, tokens, heads, headWidth, mlpRatio, Math.min(blocks, 4), DType.FLOAT64, causal, 0.0, layout, true,
                 coupling);
     }
 

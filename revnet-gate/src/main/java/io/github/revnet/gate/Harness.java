@@ -1,4 +1,4 @@
-package io.github.revnet.properties;
+package io.github.revnet.gate;
 
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.NativeArena;
@@ -15,23 +15,25 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * A generated stack with a fixed input and loss weighting, able to run one forward/backward in
- * either mode from identical state. Everything it creates lives until {@link #close()}.
+ * A case's stack with a fixed input and loss weighting, able to run one forward/backward in any
+ * mode from identical state (same parameters, buffers and random stream). Everything it creates
+ * lives until {@link #close()}.
  */
-final class Harness implements AutoCloseable {
-    final GateCase config;
-    final NativeArena arena = new NativeArena();
-    final ReversibleStack stack;
-    final Tensor input;
-    final Tensor lossWeights;
+public final class Harness implements AutoCloseable {
+    private final GateCase config;
+    private final NativeArena arena = new NativeArena();
+    private final ReversibleStack stack;
+    private final Tensor input;
+    private final Tensor lossWeights;
     private final List<Tensor> initialBuffers;
 
-    Harness(GateCase config, long seed) {
+    /** The case's stack, built and filled with data under {@code seed}. */
+    public Harness(GateCase config, long seed) {
         this(config, seed, config::build);
     }
 
-    /** A harness over a stack built by {@code build} (test-only variants), seeded and converted to the config's dtype. */
-    Harness(GateCase config, long seed, java.util.function.Supplier<ReversibleStack> build) {
+    /** A harness over a stack built by {@code build} (variants for negative controls), seeded and converted to the config's dtype. */
+    public Harness(GateCase config, long seed, java.util.function.Supplier<ReversibleStack> build) {
         this.config = config;
         this.stack = arena.run(() -> {
             Torch.seed(seed);
@@ -61,16 +63,30 @@ final class Harness implements AutoCloseable {
         };
     }
 
+    public GateCase config() {
+        return config;
+    }
+
+    public ReversibleStack stack() {
+        return stack;
+    }
+
+    /** The case's input (the layout the case asks for). */
+    public Tensor input() {
+        return input;
+    }
+
     /** The result of one pass: gradients (parameters, then the input's if it requires one) and buffers after. */
-    record Pass(List<Tensor> gradients, List<Tensor> buffersAfter, double loss) {
+    public record Pass(List<Tensor> gradients, List<Tensor> buffersAfter, double loss) {
     }
 
     /** One forward/backward of sum(w ⊙ stack(x)) from the initial buffers, with the random state seeded by {@code rngSeed}. */
-    Pass run(Mode mode, long rngSeed) {
+    public Pass run(Mode mode, long rngSeed) {
         return run(mode, rngSeed, null);
     }
 
-    Pass run(Mode mode, long rngSeed, Runnable betweenForwardAndBackward) {
+    /** As {@link #run(Mode, long)}, running {@code betweenForwardAndBackward} (if not null) after the forward. */
+    public Pass run(Mode mode, long rngSeed, Runnable betweenForwardAndBackward) {
         return run(stack, mode, rngSeed, betweenForwardAndBackward);
     }
 
@@ -121,7 +137,7 @@ final class Harness implements AutoCloseable {
      * terms: reversible mode differed by 1.07e-8, while injected reconstruction errors of 1e-15
      * moved them by exactly 0 and a re-laid stack input by 6e-12.
      */
-    double evaluationOrderSpread(long rngSeed, Pass stored) {
+    public double evaluationOrderSpread(long rngSeed, Pass stored) {
         int axis = config.shape().length == 4 ? 1 : 2;
         List<java.util.function.UnaryOperator<Tensor>> layouts = List.of(
                 Tensor::contiguous,
@@ -129,17 +145,17 @@ final class Harness implements AutoCloseable {
         double spread = 0;
         for (java.util.function.UnaryOperator<Tensor> layout : layouts) {
             ReversibleStack relaid = view(f -> new Relaid(f, layout), c -> c);
-            spread = Math.max(spread, Checks.worstGradientError(run(relaid, Mode.STORED, rngSeed, null), stored));
+            spread = Math.max(spread, GateChecks.worstGradientError(run(relaid, Mode.STORED, rngSeed, null), stored));
         }
         return spread;
     }
 
     /** A function that sees its input in another memory layout, same values. */
-    static final class Relaid extends io.github.revnet.core.Layer {
+    public static final class Relaid extends io.github.revnet.core.Layer {
         private final io.github.revnet.core.Layer inner;
         private final java.util.function.UnaryOperator<Tensor> layout;
 
-        Relaid(io.github.revnet.core.Layer inner, java.util.function.UnaryOperator<Tensor> layout) {
+        public Relaid(io.github.revnet.core.Layer inner, java.util.function.UnaryOperator<Tensor> layout) {
             this.inner = add("inner", inner);
             this.layout = layout;
         }
@@ -156,7 +172,7 @@ final class Harness implements AutoCloseable {
     }
 
     /** Gaussian probes per sensitivity estimate (see {@link #reconstructionSensitivity}). */
-    static final int SENSITIVITY_PROBES = 6;
+    public static final int SENSITIVITY_PROBES = 6;
 
     /**
      * A first-order bound on how far reconstruction can move the gradients, relative to their size.
@@ -184,7 +200,7 @@ final class Harness implements AutoCloseable {
      * gradient can depend on two or three elements, and sign probes cancel on them with probability
      * up to one half (a 1x2x5x3 case erred 9.4 times such an estimate).
      */
-    double reconstructionSensitivity(long rngSeed) {
+    public double reconstructionSensitivity(long rngSeed) {
         ReversibleStack.Reconstruction reconstruction = stack.reconstruction(input);
         double eps = config.dtype().epsilon();
         double inputNorm;
@@ -207,13 +223,13 @@ final class Harness implements AutoCloseable {
             for (int i = 0; i < jitters.size(); i++) {
                 jitters.get(i).set(sigma, rngSeed + 1000L * probe + i);
             }
-            double change = Checks.worstGradientError(run(jittered, Mode.REVERSIBLE, rngSeed, null), exact);
+            double change = GateChecks.worstGradientError(run(jittered, Mode.REVERSIBLE, rngSeed, null), exact);
             sumOfSquares += change * change;
         }
         return Math.sqrt(sumOfSquares / SENSITIVITY_PROBES) * Tolerances.probeConfidence(SENSITIVITY_PROBES) * delta / sigma;
     }
 
-    void resetBuffers() {
+    public void resetBuffers() {
         try (NativeScope scope = NativeScope.open()) {
             Grad.off(() -> {
                 List<Tensor> buffers = stack.buffers();
@@ -225,7 +241,7 @@ final class Harness implements AutoCloseable {
         }
     }
 
-    double inputMagnitude() {
+    public double inputMagnitude() {
         try (NativeScope scope = NativeScope.open()) {
             return input.abs().max().item_double();
         }

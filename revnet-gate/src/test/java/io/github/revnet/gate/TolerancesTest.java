@@ -1,4 +1,4 @@
-package io.github.revnet.properties;
+package io.github.revnet.gate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

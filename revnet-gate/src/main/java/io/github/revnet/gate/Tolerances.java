@@ -1,4 +1,4 @@
-package io.github.revnet.properties;
+package io.github.revnet.gate;
 
 import io.github.revnet.core.DType;
 
@@ -6,9 +6,9 @@ import io.github.revnet.core.DType;
  * The gate's tolerances, each a function of the dtype's machine epsilon (and depth or magnitude
  * where the error grows with them), never a number tuned until green.
  */
-final class Tolerances {
+public final class Tolerances {
     /** Units in the last place allowed for a gradient: 1e-10 in float64 (the bound), the same ulps in float32. */
-    static final double GRADIENT_ULPS = 1e-10 / DType.FLOAT64.epsilon();
+    public static final double GRADIENT_ULPS = 1e-10 / DType.FLOAT64.epsilon();
 
     /**
      * Units of rounding allowed per block and per unit of magnitude for reconstruction: each block
@@ -16,13 +16,13 @@ final class Tolerances {
      * inputs that differ by that rounding, amplified by their Lipschitz constant; 2^8 covers
      * BatchNorm's amplification on tiny batches.
      */
-    static final double INVERSE_ULPS_PER_BLOCK = 256;
+    public static final double INVERSE_ULPS_PER_BLOCK = 256;
 
     private Tolerances() {
     }
 
     /** Max relative error of a gradient tensor between the two modes, for well-conditioned cases. */
-    static double gradient(DType dtype) {
+    public static double gradient(DType dtype) {
         return GRADIENT_ULPS * dtype.epsilon();
     }
 
@@ -39,14 +39,14 @@ final class Tolerances {
      * of values, gradients that are small sums of large terms) get the slack their conditioning
      * demands, measured, not guessed.
      */
-    static double gradient(DType dtype, int blocks, double sensitivity) {
+    public static double gradient(DType dtype, int blocks, double sensitivity) {
         return Math.max(gradient(dtype), ROUNDINGS_PER_BLOCK * blocks * sensitivity);
     }
 
-    static final double ROUNDINGS_PER_BLOCK = 4;
+    public static final double ROUNDINGS_PER_BLOCK = 4;
 
     /** The chance, per generated case, that a sensitivity estimate falls short of the true ‖J‖_F: once in a million cases. */
-    static final double PROBE_MISS_PROBABILITY = 1e-6;
+    public static final double PROBE_MISS_PROBABILITY = 1e-6;
 
     /**
      * The factor that turns the root-mean-square of {@code probes} Gaussian probes into a one-sided
@@ -55,7 +55,7 @@ final class Tolerances {
      * weighted sum of chi-squares whose lower tail is heaviest when J has rank one, i.e. χ²_n. For 6
      * probes and p = 1e-6 the factor is 12.8.
      */
-    static double probeConfidence(int probes) {
+    public static double probeConfidence(int probes) {
         double lo = 0;
         double hi = probes;
         for (int i = 0; i < 200; i++) {
@@ -70,7 +70,7 @@ final class Tolerances {
     }
 
     /** P(χ²_n &lt; x): the regularized lower incomplete gamma function P(n/2, x/2), by its power series. */
-    static double chiSquareCdf(double x, int n) {
+    public static double chiSquareCdf(double x, int n) {
         double a = n / 2.0;
         double z = x / 2;
         double term = 1 / a;
@@ -97,7 +97,7 @@ final class Tolerances {
      * {@code magnitude}, whose coupling's inverse amplifies an error by up to {@code conditioning}
      * per block (1 additive, 4 affine: two divisions by a scale above 1/2).
      */
-    static double inverse(DType dtype, int blocks, double magnitude, double conditioning) {
+    public static double inverse(DType dtype, int blocks, double magnitude, double conditioning) {
         return INVERSE_ULPS_PER_BLOCK * conditioning * dtype.epsilon() * blocks * (1 + magnitude);
     }
 
@@ -106,6 +106,6 @@ final class Tolerances {
      * O(eps·|L|/h); with h = eps^(1/3) ≈ 6e-6 both are ≈ eps^(2/3) ≈ 4e-11 relative, and 10^4 of
      * that covers curvature and ReLU kinks near the sample.
      */
-    static final double FD_STEP = Math.cbrt(DType.FLOAT64.epsilon());
-    static final double FD_RELATIVE = 1e4 * Math.pow(DType.FLOAT64.epsilon(), 2.0 / 3.0);
+    public static final double FD_STEP = Math.cbrt(DType.FLOAT64.epsilon());
+    public static final double FD_RELATIVE = 1e4 * Math.pow(DType.FLOAT64.epsilon(), 2.0 / 3.0);
 }

@@ -1,4 +1,4 @@
-package io.github.revnet.properties;
+package io.github.revnet.gate;
 
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.Coupling;

@@ -1,0 +1,172 @@
+package io.github.revnet.gate;
+
+import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.core.GradientCheck;
+import io.github.revnet.core.Layer;
+import io.github.revnet.core.Mode;
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The gate's checks as plain functions, shared by the properties, by the negative controls that
+ * prove each one can fail, and by {@code revnet check} on a user's block. Each throws
+ * AssertionError with the measured figures and the case.
+ */
+public final class GateChecks {
+    private GateChecks() {
+    }
+
+    /** Max relative error over gradient tensors; infinite when one side lacks a gradient the other has. */
+    public static double worstGradientError(Harness.Pass a, Harness.Pass b) {
+        double worst = 0;
+        for (int i = 0; i < a.gradients().size(); i++) {
+            worst = Math.max(worst, GradientCheck.relativeError(a.gradients().get(i), b.gradients().get(i)));
+        }
+        return worst;
+    }
+
+    /** The relative error of every gradient tensor, in order, for failure messages. */
+    public static List<Double> gradientErrors(Harness.Pass a, Harness.Pass b) {
+        List<Double> errors = new java.util.ArrayList<>();
+        for (int i = 0; i < a.gradients().size(); i++) {
+            errors.add(GradientCheck.relativeError(a.gradients().get(i), b.gradients().get(i)));
+        }
+        return errors;
+    }
+
+    /** Checks agreement and returns the worst relative error, for the statistics report. */
+    public static double gradientsAgree(Harness h, long rngSeed) {
+        Harness.Pass stored = reproducibleStoredPass(h, rngSeed);
+        Harness.Pass reversible = h.run(Mode.REVERSIBLE, rngSeed);
+        double worst = worstGradientError(reversible, stored);
+        double sensitivity = h.reconstructionSensitivity(rngSeed);
+        double spread = h.evaluationOrderSpread(rngSeed, stored);
+        double tol = Tolerances.gradient(h.config().dtype(), h.config().blocks(), sensitivity + spread);
+        if (!(worst <= tol)) {
+            throw new AssertionError("gradients differ: worst relative error " + worst + " > " + tol + " (first-order bound under the"
+                    + " measured reconstruction error: " + sensitivity + "; spread over evaluation orders: " + spread + ") for " + h.config());
+        }
+        return worst;
+    }
+
+    /**
+     * A stored pass, checked to be bitwise reproducible from the same random state. Reconstruction
+     * needs F and G to be functions of their input and the stack's random stream; a random op that
+     * draws from anywhere else (an attention dropout on the default generator) cannot be replayed,
+     * and would also inflate the measured tolerance, since every probe of stored mode would differ.
+     */
+    public static Harness.Pass reproducibleStoredPass(Harness h, long rngSeed) {
+        Harness.Pass stored = h.run(Mode.STORED, rngSeed);
+        double repeat = worstGradientError(h.run(Mode.STORED, rngSeed), stored);
+        if (repeat != 0) {
+            throw new AssertionError("gradients differ between two stored passes from the same random state (worst relative "
+                    + repeat + "): a function draws random numbers that the stack's stream does not replay, for " + h.config());
+        }
+        return stored;
+    }
+
+    /** The angle between the full gradient vectors of two passes; must stay under the angle that the gradient tolerance allows. */
+    public static double gradientAngleAgrees(Harness h, long rngSeed) {
+        Harness.Pass stored = h.run(Mode.STORED, rngSeed);
+        Harness.Pass reversible = h.run(Mode.REVERSIBLE, rngSeed);
+        double angle = GradientCheck.angleDegrees(reversible.gradients(), stored.gradients());
+        double sensitivity = h.reconstructionSensitivity(rngSeed) + h.evaluationOrderSpread(rngSeed, stored);
+        double bound = Math.toDegrees(Math.asin(Math.min(1, Tolerances.gradient(h.config().dtype(), h.config().blocks(), sensitivity))));
+        if (!(angle <= bound)) {
+            throw new AssertionError("gradient angle " + angle + " > " + bound + " degrees for " + h.config());
+        }
+        return angle;
+    }
+
+    public static void runningStatsAgree(Harness h, long rngSeed) {
+        Harness.Pass stored = h.run(Mode.STORED, rngSeed);
+        Harness.Pass reversible = h.run(Mode.REVERSIBLE, rngSeed);
+        List<Tensor> a = stored.buffersAfter();
+        List<Tensor> b = reversible.buffersAfter();
+        for (int i = 0; i < a.size(); i++) {
+            double diff = GradientCheck.relativeError(b.get(i), a.get(i));
+            if (!(diff <= Tolerances.gradient(h.config().dtype()))) {
+                throw new AssertionError("buffer " + i + " differs after one step (relative " + diff + "): running statistics updated"
+                        + " differently in reversible mode for " + h.config());
+            }
+        }
+    }
+
+    /** inverse(forward(x)) = x within the dtype's and coupling's tolerance; returns the max abs error. */
+    public static double inverseHolds(Harness h) {
+        double error = h.stack().reconstructionError(h.input());
+        double tol = Tolerances.inverse(h.config().dtype(), h.config().blocks(), h.inputMagnitude(), h.config().coupling().inverseConditioning());
+        if (!(error <= tol)) {
+            throw new AssertionError("inverse(forward(x)) differs from x by " + error + " > " + tol + " for " + h.config());
+        }
+        return error;
+    }
+
+    /**
+     * Checkpoint mode recomputes each block's forward from its stored input, so only the order of
+     * evaluation can move its gradients: they must agree with stored mode's within the tolerance
+     * for the measured spread over evaluation orders. Returns the worst relative error.
+     */
+    public static double checkpointAgrees(Harness h, long rngSeed) {
+        Harness.Pass stored = reproducibleStoredPass(h, rngSeed);
+        Harness.Pass checkpoint = h.run(Mode.CHECKPOINT, rngSeed);
+        double worst = worstGradientError(checkpoint, stored);
+        double spread = h.evaluationOrderSpread(rngSeed, stored);
+        double tol = Tolerances.gradient(h.config().dtype(), h.config().blocks(), spread);
+        if (!(worst <= tol)) {
+            throw new AssertionError("checkpoint gradients differ from stored: worst relative error " + worst + " > " + tol
+                    + " (spread over evaluation orders: " + spread + ") for " + h.config());
+        }
+        return worst;
+    }
+
+    /**
+     * Lifetimes: garbage collection between forward and backward, and inside backward's
+     * recomputation (a function that collects whenever it runs), changes no gradient bit. A repeated
+     * plain pass must be bitwise equal first, so non-determinism is told apart from a lifetime bug.
+     */
+    public static void garbageCollectionChangesNothing(GateCase c, long seed) {
+        try (Harness plain = new Harness(c, seed);
+                Harness collecting = new Harness(c, seed, () -> c.buildWithF(Collecting::new));
+                NativeScope scope = NativeScope.open()) {
+            Harness.Pass reference = plain.run(Mode.REVERSIBLE, seed);
+            Harness.Pass repeated = plain.run(Mode.REVERSIBLE, seed);
+            double repeatDiff = worstGradientError(repeated, reference);
+            if (repeatDiff != 0) {
+                throw new AssertionError("the same reversible pass repeated changed gradients by " + repeatDiff + " (losses "
+                        + reference.loss() + ", " + repeated.loss() + ") for " + c);
+            }
+            Harness.Pass underGc = collecting.run(Mode.REVERSIBLE, seed, () -> {
+                for (int i = 0; i < 3; i++) {
+                    System.gc();
+                }
+            });
+            // Same seed, same initialisation order: the two stacks hold identical weights.
+            double diff = worstGradientError(underGc, reference);
+            if (diff != 0) {
+                throw new AssertionError("garbage collection changed gradients by " + diff + " (losses " + reference.loss() + ", "
+                        + underGc.loss() + "; per tensor " + gradientErrors(underGc, reference) + ") for " + c);
+            }
+        }
+    }
+
+    /** A function that forces garbage collection whenever it runs, i.e. also inside backward's recomputation. */
+    static final class Collecting extends Layer {
+        private final Layer inner;
+
+        Collecting(Layer inner) {
+            this.inner = add("inner", inner);
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            System.gc();
+            return inner.forward(input);
+        }
+
+        @Override
+        public long[] outputShape(long[] inputShape) {
+            return inner.outputShape(inputShape);
+        }
+    }
+}

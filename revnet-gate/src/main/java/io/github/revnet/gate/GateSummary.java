@@ -1,0 +1,65 @@
+package io.github.revnet.gate;
+
+import io.github.revnet.core.DType;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What a gate covered and the worst it saw: per check and dtype, the number of cases passed and
+ * the worst measured error (relative gradient error, inverse error, angle in degrees). One summary
+ * per gate name, shared by every container that gates that block.
+ */
+public final class GateSummary {
+    private static final Map<String, GateSummary> BY_NAME = new ConcurrentHashMap<>();
+
+    private final String name;
+    private final Map<String, long[]> counts = new TreeMap<>();
+    private final Map<String, Double> worst = new TreeMap<>();
+
+    private GateSummary(String name) {
+        this.name = name;
+    }
+
+    /** The summary of the gate called {@code name}. */
+    public static GateSummary of(String name) {
+        return BY_NAME.computeIfAbsent(name, GateSummary::new);
+    }
+
+    /** Records a passed case of {@code check} in {@code dtype} with its measured error (NaN when the check measures none). */
+    public synchronized void record(String check, DType dtype, double error) {
+        String key = check + ", " + dtype.label();
+        counts.computeIfAbsent(key, k -> new long[1])[0]++;
+        if (!Double.isNaN(error)) {
+            worst.merge(key, error, Math::max);
+        }
+    }
+
+    /** Cases passed for a check in a dtype. */
+    public synchronized long passed(String check, DType dtype) {
+        long[] n = counts.get(check + ", " + dtype.label());
+        return n == null ? 0 : n[0];
+    }
+
+    /** The worst error recorded for a check in a dtype, or NaN. */
+    public synchronized double worst(String check, DType dtype) {
+        return worst.getOrDefault(check + ", " + dtype.label(), Double.NaN);
+    }
+
+    @Override
+    public synchronized String toString() {
+        StringBuilder out = new StringBuilder("gate summary for " + name + ":\n");
+        counts.forEach((key, n) -> {
+            Double w = worst.get(key);
+            out.append(String.format("  %-40s %6d cases passed%s%n", key, n[0], w == null ? "" : String.format(", worst %.3g", w)));
+        });
+        return out.toString();
+    }
+
+    /** Every summary recorded in this JVM. */
+    public static String all() {
+        StringBuilder out = new StringBuilder();
+        BY_NAME.values().forEach(s -> out.append(s));
+        return out.toString();
+    }
+}

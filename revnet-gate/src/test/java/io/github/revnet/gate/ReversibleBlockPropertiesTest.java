@@ -1,0 +1,62 @@
+package io.github.revnet.gate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.revnet.core.Coupling;
+import io.github.revnet.core.FunctionOptions;
+import io.github.revnet.core.Layer;
+import io.github.revnet.core.ResidualFunction;
+import org.junit.jupiter.api.Test;
+
+/** The library's jqwik container run as a user would run it, on an intact block and on a broken one. */
+class ReversibleBlockPropertiesTest {
+    static Layer residual(BlockSpec spec) {
+        return new ResidualFunction(FunctionOptions.of(1, 1).batchNorm(true).dropout(spec.dropout())
+                .withChannels(spec.halfChannels(), spec.functionChannels(), 1));
+    }
+
+    /** Pre-activation residual functions from the core, both couplings, with dropout that the stack's stream replays. */
+    public static final class IntactBlockProperties extends ReversibleBlockProperties {
+        @Override
+        protected BlockGate gate() {
+            return BlockGate.of("intact-residual", BlockFactory.of(ReversibleBlockPropertiesTest::residual, ReversibleBlockPropertiesTest::residual),
+                    ShapeSpace.images(2, 4, 6).height(1, 4).width(1, 4)).couplings(Coupling.ADDITIVE, Coupling.AFFINE).dropouts(0.0, 0.25)
+                    .depths(1, 3);
+        }
+    }
+
+    /** The same block whose F adds dropout from LibTorch's default generator: recomputation draws other masks. */
+    public static final class UnreplayedDropoutProperties extends ReversibleBlockProperties {
+        @Override
+        protected BlockGate gate() {
+            return BlockGate.of("unreplayed-dropout", BlockFactory.of(spec -> new BrokenVariants.UnreplayedDropout(residual(spec), 0.3),
+                    ReversibleBlockPropertiesTest::residual), ShapeSpace.images(4, 8).height(1, 4).width(1, 4)).depths(1, 3);
+        }
+    }
+
+    @Test
+    void anIntactBlockPassesEveryPropertyAndTheSummaryCountsItsCases() {
+        GateRunner.Result result = GateRunner.run(IntactBlockProperties.class, 12, line -> { });
+        assertTrue(result.passed(), () -> result.failures().toString());
+        assertEquals(7, result.properties());
+        GateSummary summary = GateSummary.of("intact-residual");
+        long float64 = summary.passed("reversible gradients (max rel error)", io.github.revnet.core.DType.FLOAT64);
+        long float32 = summary.passed("reversible gradients (max rel error)", io.github.revnet.core.DType.FLOAT32);
+        assertEquals(12, float64 + float32, summary.toString());
+        assertTrue(summary.worst("random replay (max rel error)", io.github.revnet.core.DType.FLOAT64) < 1e-10, summary.toString());
+    }
+
+    @Test
+    void aBlockWhoseDropoutIsNotReplayedFailsWithAShrunkReproducibleSample() {
+        GateRunner.Result result = GateRunner.run(UnreplayedDropoutProperties.class, 12, line -> { });
+        assertFalse(result.passed(), "the broken block passed every property");
+        GateRunner.Failure failure = result.failures().stream()
+                .filter(f -> f.property().equals("reversibleAndCheckpointGradientsEqualStoredGradientsForEveryTensor")).findFirst()
+                .orElseThrow(() -> new AssertionError("gradient agreement did not fail: " + result.failures()));
+        assertTrue(failure.message().contains("stack's stream does not replay"), failure.message());
+        assertTrue(failure.report().contains("Shrunk Sample"), failure.report());
+        assertTrue(failure.report().contains("seed = "), failure.report());
+    }
+}
