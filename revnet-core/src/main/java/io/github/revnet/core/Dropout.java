@@ -10,11 +10,12 @@ import org.bytedeco.pytorch.Tensor;
  * reversible stack's), so it can be replayed without touching LibTorch's process-wide generator.
  * Autograd saves the boolean mask only, as LibTorch's own dropout does.
  */
-final class Dropout {
+public final class Dropout {
     private Dropout() {
     }
 
-    static Tensor apply(Tensor input, double p, boolean training) {
+    /** Inverted dropout with probability {@code p} when {@code training}; the mask comes from the active stream. */
+    public static Tensor apply(Tensor input, double p, boolean training) {
         if (!training || p == 0) {
             return input;
         }

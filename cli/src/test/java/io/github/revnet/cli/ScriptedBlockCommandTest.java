@@ -1,0 +1,91 @@
+package io.github.revnet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** check --f/--g and fuzz on the committed Python-exported fixtures, and one line with exit code 2 for each bad input. */
+class ScriptedBlockCommandTest {
+    static final String FIXTURES = Path.of("..", "examples", "torchscript").toString();
+
+    @TempDir
+    Path dir;
+
+    private record Outcome(int code, String out, String err) {
+    }
+
+    private static Outcome run(String... args) {
+        CommandLine cli = RevnetCli.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err, true));
+        PrintStream original = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        try {
+            int code = cli.execute(args);
+            return new Outcome(code, out.toString(), err.toString());
+        } finally {
+            System.setOut(original);
+        }
+    }
+
+    private static String fixture(String name) {
+        return Path.of(FIXTURES, name).toString();
+    }
+
+    @Test
+    void checkPassesOnThePythonExportedBlockInEveryCheck() {
+        Outcome o = run("check", "--f", fixture("preact-f.pt"), "--g", fixture("gated-g.pt"), "--shape", "2,8,5,5", "--threads", "1");
+        assertEquals(0, o.code(), o.out() + o.err());
+        for (String check : new String[] {"inverse", "reversible gradients", "checkpoint gradients", "gradient angle", "running statistics",
+                "finite differences"}) {
+            assertTrue(o.out().lines().anyMatch(l -> l.contains(check) && l.contains("PASS")), check + " missing in\n" + o.out());
+        }
+    }
+
+    @Test
+    void fuzzRunsEveryPropertyOnThePythonExportedBlock() {
+        Outcome o = run("fuzz", "--f", fixture("preact-f.pt"), "--g", fixture("gated-g.pt"), "--shape", "2,8,4,4", "--tries", "4",
+                "--threads", "1");
+        assertEquals(0, o.code(), o.out() + o.err());
+        assertTrue(o.out().contains("PASS: 7 properties, 0 failed"), o.out());
+    }
+
+    @Test
+    void everyBadInputIsOneLineAndExitCode2() throws Exception {
+        Path text = Files.writeString(dir.resolve("text.pt"), "not a zip archive");
+        String g = fixture("gated-g.pt");
+        String[][] cases = {
+            {"does not exist", "--f", fixture("missing.pt"), "--g", g, "--shape", "2,8,5,5"},
+            {"could not be loaded", "--f", text.toString(), "--g", g, "--shape", "2,8,5,5"},
+            {"F must keep its input's shape", "--f", fixture("widening.pt"), "--g", g, "--shape", "2,8,5,5"},
+            {"is not deterministic", "--f", fixture("noisy.pt"), "--g", g, "--shape", "2,8,5,5"},
+            {"has no parameters that require a gradient", "--f", fixture("parameterless.pt"), "--g", g, "--shape", "2,8,5,5"},
+            {"missing: --shape", "--f", fixture("preact-f.pt"), "--g", g},
+            {"comma-separated positive integers", "--f", fixture("preact-f.pt"), "--g", g, "--shape", "2,x,5,5"},
+            {"rank 4 (N,C,H,W) or 3", "--f", fixture("preact-f.pt"), "--g", g, "--shape", "2,8"},
+            {"either --model or --f", "--model", "revnet-38", "--f", fixture("preact-f.pt"), "--g", g, "--shape", "2,8,5,5"},
+        };
+        for (String[] c : cases) {
+            String[] args = new String[c.length];
+            args[0] = "check";
+            System.arraycopy(c, 1, args, 1, c.length - 1);
+            Outcome o = run(args);
+            assertEquals(2, o.code(), String.join(" ", args) + "\n" + o.err());
+            assertTrue(o.err().contains(c[0]), "expected '" + c[0] + "' in: " + o.err());
+            assertEquals(1, o.err().strip().lines().count(), "one line: " + o.err());
+        }
+        Outcome fuzz = run("fuzz", "--f", fixture("noisy.pt"), "--g", g, "--shape", "2,8,5,5", "--tries", "3");
+        assertEquals(2, fuzz.code(), fuzz.err());
+        assertTrue(fuzz.err().contains("is not deterministic"), fuzz.err());
+    }
+}
