@@ -2,6 +2,7 @@ package io.github.revnet.bridge;
 
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * A snapshot of one generator's state (see {@link RandomStream#capture}), so a recomputation
@@ -22,6 +23,18 @@ public final class RngState implements AutoCloseable {
         }
     }
 
+    /** {@code last} when the generator is still in the state it holds, else a new snapshot. */
+    static RngState captureUnlessUnchanged(Generator generator, RngState last) {
+        try (NativeScope scope = NativeScope.open()) {
+            Tensor now = scope.adopt(generator.get_state());
+            if (last != null && last.generator == generator && last.state != null && torch.equal(last.state, now)) {
+                NativeScope.release(now);
+                return last;
+            }
+            return new RngState(generator, now);
+        }
+    }
+
     /** Puts the generator back into the captured state (the snapshot stays usable). */
     public void restore() {
         if (state == null) {
@@ -32,6 +45,7 @@ public final class RngState implements AutoCloseable {
         }
     }
 
+    /** Releases the snapshot; closing again (a snapshot shared by several captures) does nothing. */
     @Override
     public void close() {
         NativeScope.release(state);

@@ -57,6 +57,29 @@ class RandomStreamTest {
     }
 
     @Test
+    void aSnapshotIsReusedOnlyWhileTheStreamHasNotMoved() {
+        try (NativeScope scope = NativeScope.open()) {
+            RandomStream s = RandomStream.seeded(11);
+            RandomStream other = RandomStream.seeded(11);
+            RngState first = s.captureUnlessUnchanged(null);
+            long handles = NativeScope.handlesAwaitingCollector();
+            assertSame(first, s.captureUnlessUnchanged(first), "no draw in between: the same snapshot");
+            assertEquals(handles, NativeScope.handlesAwaitingCollector(), "the unneeded new state must be released");
+            RngState foreign = other.captureUnlessUnchanged(first);
+            assertTrue(foreign != first, "another stream's snapshot is never reused, even in an equal state");
+            Tensor expected = draw(s);
+            RngState second = s.captureUnlessUnchanged(first);
+            assertTrue(second != first, "after a draw: a new snapshot");
+            draw(s);
+            first.restore();
+            assertTrue(same(expected, draw(s)), "the reused snapshot still restores the state it was taken in");
+            first.close();
+            second.close();
+            foreign.close();
+        }
+    }
+
+    @Test
     void drawingFromAStreamLeavesTheDefaultGeneratorAlone() {
         try (NativeScope scope = NativeScope.open()) {
             RandomStream s = RandomStream.seeded(1);

@@ -32,7 +32,7 @@ final class CheckpointBackprop extends CustomFunction {
         Tensor x = input;
         for (ReversibleBlock block : blocks) {
             inputs.add(save(x));
-            rng.add(random.capture());
+            rng.add(random.captureUnlessUnchanged(rng.isEmpty() ? null : rng.get(rng.size() - 1)));
             Tensor current = x;
             x = NativeScope.call(() -> block.forward(current));
         }

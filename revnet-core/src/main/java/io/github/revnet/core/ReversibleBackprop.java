@@ -44,9 +44,9 @@ final class ReversibleBackprop extends CustomFunction {
                     Coupling c = block.coupling();
                     Tensor x1 = x.get(0);
                     Tensor x2 = x.get(1);
-                    beforeF.add(random.capture());
+                    beforeF.add(random.captureUnlessUnchanged(beforeG.isEmpty() ? null : beforeG.get(beforeG.size() - 1)));
                     Tensor y1 = NativeScope.call(() -> c.combine(x1, block.f().forward(x2)));
-                    beforeG.add(random.capture());
+                    beforeG.add(random.captureUnlessUnchanged(beforeF.get(beforeF.size() - 1)));
                     Tensor y2 = NativeScope.call(() -> c.combine(x2, block.g().forward(y1)));
                     x.set(scope, y1, y2);
                 }
