@@ -74,6 +74,10 @@ class RandomStreamTest {
             first.restore();
             assertTrue(same(expected, draw(s)), "the reused snapshot still restores the state it was taken in");
             first.close();
+            RngState afterClose = s.captureUnlessUnchanged(first);
+            assertTrue(afterClose != first, "a closed snapshot is never handed out again");
+            afterClose.restore();
+            afterClose.close();
             second.close();
             foreign.close();
         }
