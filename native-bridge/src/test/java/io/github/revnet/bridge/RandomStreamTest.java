@@ -73,10 +73,10 @@ class RandomStreamTest {
             draw(s);
             first.restore();
             assertTrue(same(expected, draw(s)), "the reused snapshot still restores the state it was taken in");
+            first.restore();
             first.close();
             RngState afterClose = s.captureUnlessUnchanged(first);
-            assertTrue(afterClose != first, "a closed snapshot is never handed out again");
-            afterClose.restore();
+            assertTrue(afterClose != first, "a closed snapshot is never handed out again, even with the stream in its state");
             afterClose.close();
             second.close();
             foreign.close();
