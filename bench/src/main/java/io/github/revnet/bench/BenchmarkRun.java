@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.github.revnet.bridge.MemoryMeter;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Torch;
+import io.github.revnet.core.ModelSpec;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.GradientCheck;
 import io.github.revnet.core.Model;
@@ -31,6 +32,17 @@ import org.openjdk.jmh.util.Statistics;
  */
 public final class BenchmarkRun {
     static final String[] NATIVE_FLAGS = {"-Dorg.bytedeco.javacpp.maxBytes=0", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"};
+
+    /** The flags every child JVM gets: the native ones, and the system properties that define {@code scripted-dN} models. */
+    static String[] childFlags() {
+        List<String> flags = new ArrayList<>(List.of(NATIVE_FLAGS));
+        for (String key : List.of(ModelSpec.SCRIPTED_F, ModelSpec.SCRIPTED_G, ModelSpec.SCRIPTED_CHANNELS)) {
+            if (System.getProperty(key) != null) {
+                flags.add("-D" + key + "=" + System.getProperty(key));
+            }
+        }
+        return flags.toArray(String[]::new);
+    }
 
     private final Sweep sweep;
     private final Path out;
@@ -90,7 +102,7 @@ public final class BenchmarkRun {
     private ChainedOptionsBuilder jmh(String include, Sweep.Config c, Path log) {
         return new OptionsBuilder().include(include).param("model", c.model()).param("batch", String.valueOf(c.batch()))
                 .param("dtype", c.dtype()).param("imageSize", String.valueOf(c.imageSize())).param("threads", String.valueOf(threads))
-                .warmupIterations(sweep.warmups()).measurementIterations(sweep.samples()).forks(1).jvmArgsAppend(NATIVE_FLAGS)
+                .warmupIterations(sweep.warmups()).measurementIterations(sweep.samples()).forks(1).jvmArgsAppend(childFlags())
                 .shouldDoGC(false).output(log.toString()).resultFormat(ResultFormatType.JSON);
     }
 
@@ -132,7 +144,7 @@ public final class BenchmarkRun {
     private JsonNode measureMemory(Sweep.Config c, String mode) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-Xmx1g"));
-        command.addAll(List.of(NATIVE_FLAGS));
+        command.addAll(List.of(childFlags()));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), MemoryProbe.class.getName(), c.model(), mode,
                 String.valueOf(c.batch()), c.dtype(), String.valueOf(c.imageSize()), String.valueOf(threads)));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);

@@ -22,6 +22,8 @@ final class Charts {
     static final String TRANSFORMER_OVERHEAD = "transformer-overhead-vs-depth.png";
     static final String TRANSFORMER_MEMORY = "transformer-memory-vs-depth.png";
     static final String TRANSFORMER_TOKENS = "transformer-memory-vs-tokens.png";
+    static final String SCRIPTED_OVERHEAD = "scripted-overhead-vs-depth.png";
+    static final String SCRIPTED_MEMORY = "scripted-memory-vs-depth.png";
 
     private Charts() {
     }
@@ -33,6 +35,7 @@ final class Charts {
         List<Result> stacks = o.runs().stream().filter(r -> r.model().startsWith("stack-")).toList();
         if (stacks.isEmpty()) {
             transformers(o, summary, dir, written);
+            scripted(o, summary, dir, written);
             return written;
         }
 
@@ -128,6 +131,27 @@ final class Charts {
         }
     }
 
+    /** A user's TorchScript block in stacks of growing depth: overhead next to its own bound, and measured memory. */
+    private static void scripted(BenchmarkRun.Outcome o, Summary summary, Path dir, java.util.Set<String> written) throws IOException {
+        List<Result> depth = o.runs().stream().filter(r -> r.model().matches("scripted-d\\d+")).toList();
+        if (depth.isEmpty()) {
+            return;
+        }
+        XYChart overhead = chart("Step time relative to stored mode (your block)", "reversible blocks", "time / stored time");
+        for (String mode : List.of("reversible", "checkpoint")) {
+            series(overhead, mode, depth, mode, r -> ratio(o.runs(), r, x -> x.stepMs().median()));
+        }
+        if (!Double.isNaN(summary.bound())) {
+            constant(overhead, String.format("(2+k)/(1+k) = %.3f, k from %s", summary.bound(), o.sweep().passModel()), depth, summary.bound());
+        }
+        save(overhead, dir.resolve(SCRIPTED_OVERHEAD), written);
+        XYChart memory = chart("Peak activation memory (your block, measured)", "reversible blocks", "MiB");
+        for (String mode : List.of("stored", "reversible", "checkpoint")) {
+            series(memory, mode, depth, mode, r -> r.peakActivationBytes() / 1048576.0);
+        }
+        save(memory, dir.resolve(SCRIPTED_MEMORY), written);
+    }
+
     /** The same model's stored-mode value of {@code f}, as the denominator. */
     static double ratio(List<Result> runs, Result r, ToDoubleFunction<Result> f) {
         Optional<Result> stored = runs.stream().filter(s -> s.model().equals(r.model()) && s.batch() == r.batch() && s.mode().equals("stored"))
@@ -186,6 +210,7 @@ final class Charts {
         return Map.of(OVERHEAD, "Time overhead against depth", MEMORY, "Activation memory against depth", TRADEOFF,
                 "Trade-off: memory saved against time paid", DRIFT, "Numerical drift against depth", TRANSFORMER_OVERHEAD,
                 "RevViT: time overhead against depth", TRANSFORMER_MEMORY, "RevViT: activation memory against depth", TRANSFORMER_TOKENS,
-                "RevViT: activation memory against sequence length");
+                "RevViT: activation memory against sequence length", SCRIPTED_OVERHEAD, "Your block: time overhead against depth",
+                SCRIPTED_MEMORY, "Your block: activation memory against depth");
     }
 }

@@ -81,6 +81,18 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 List.of(2, 8, 32), 2, 16, 1, 4, List.of(pass("revvit-d8-t64", 16, 32), pass("revvit-tiny", 64, 32)));
     }
 
+    /**
+     * A user's TorchScript block (see {@code ModelSpec.scripted}): stacks of 2 to 64 copies on
+     * batch × channels × size × size inputs, every mode; k measured on the 8-block stack.
+     */
+    public static Sweep scripted(int batch, int imageSize) {
+        List<Config> configs = new java.util.ArrayList<>();
+        for (int depth : new int[] {2, 4, 8, 16, 32, 64}) {
+            configs.add(new Config("scripted-d" + depth, batch, imageSize, "float32", ALL_MODES, depth));
+        }
+        return new Sweep("scripted", configs, List.of(), batch, imageSize, 1, 4, List.of(pass("scripted-d8", batch, imageSize)));
+    }
+
     /** A synthetic RevViT config (see {@code ModelSpec.syntheticTransformer}). */
     static Config transformer(int depth, int tokens, boolean affine, int batch, List<String> modes) {
         return new Config("revvit-d" + depth + "-t" + tokens + (affine ? "-affine" : ""), batch, 4 * (int) Math.round(Math.sqrt(tokens)),

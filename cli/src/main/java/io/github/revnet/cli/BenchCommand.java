@@ -3,6 +3,9 @@ package io.github.revnet.cli;
 import io.github.revnet.bench.BenchmarkRun;
 import io.github.revnet.bench.ReportWriter;
 import io.github.revnet.bench.Sweep;
+import io.github.revnet.core.Coupling;
+import io.github.revnet.core.DType;
+import io.github.revnet.core.ModelSpec;
 import io.github.revnet.bench.TrainingReport;
 import io.github.revnet.bridge.Torch;
 import java.nio.file.Path;
@@ -27,13 +30,47 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "report", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
+    @Option(names = "--f", description = "your own block's F, a TorchScript file: the depth sweep (2-64 blocks) of it instead; needs --g, --shape")
+    Path f;
+
+    @Option(names = "--g", description = "your own block's G, a TorchScript file")
+    Path g;
+
+    @Option(names = "--shape", description = "with --f/--g: N,C,H,W with H = W, the batch and image the sweep measures (C: the block's channels)")
+    String shape;
+
     @Mixin
     ThreadsOption threads = new ThreadsOption();
+
+    /** Smallest tensor the process-level memory meter sees: glibc serves smaller ones from its arenas (MALLOC_MMAP_THRESHOLD_ = 64 KB). */
+    static final long MEASURABLE_TENSOR_BYTES = 64 * 1024;
 
     @Override
     public Integer call() throws Exception {
         if (quick && transformers) {
             throw new IllegalArgumentException("--quick and --transformers pick different sweeps: give one of them");
+        }
+        if (f != null || g != null || shape != null) {
+            if (quick || transformers) {
+                throw new IllegalArgumentException("--f/--g run their own sweep: leave out --quick and --transformers");
+            }
+            long[] dims = ScriptedBlockCheck.parseShape(shape == null ? "" : shape);
+            if (dims.length != 4 || dims[2] != dims[3]) {
+                throw new IllegalArgumentException("bench --shape must be N,C,H,W with H = W (square images), got " + shape);
+            }
+            OutputPaths.folder("--out", out);
+            ScriptedBlockCheck.gateOf(f, g, shape, DType.FLOAT32, Coupling.ADDITIVE);
+            long halfBytes = dims[0] * (dims[1] / 2) * dims[2] * dims[3] * 4;
+            if (halfBytes < MEASURABLE_TENSOR_BYTES) {
+                System.out.printf("warning: one half of this input is %d KB in float32, below the memory meter's resolution (tensors under"
+                        + " 64 KB come from malloc's arenas, not mmap); memory figures will read near zero: use a larger --shape%n",
+                        halfBytes / 1024);
+            }
+            System.setProperty(ModelSpec.SCRIPTED_F, f.toAbsolutePath().toString());
+            System.setProperty(ModelSpec.SCRIPTED_G, g.toAbsolutePath().toString());
+            System.setProperty(ModelSpec.SCRIPTED_CHANNELS, String.valueOf(dims[1]));
+            run(Sweep.scripted((int) dims[0], (int) dims[2]), out, threads, "./revnet bench --f " + f + " --g " + g + " --shape " + shape, null);
+            return 0;
         }
         Sweep sweep = transformers ? Sweep.transformers() : quick ? Sweep.quick() : Sweep.standard();
         run(sweep, out, threads, "./revnet bench" + (quick ? " --quick" : transformers ? " --transformers" : ""), null);

@@ -84,6 +84,12 @@ class ScriptedBlockCommandTest {
             assertTrue(o.err().contains(c[0]), "expected '" + c[0] + "' in: " + o.err());
             assertEquals(1, o.err().strip().lines().count(), "one line: " + o.err());
         }
+        Outcome bench = run("bench", "--f", fixture("preact-f.pt"), "--g", g, "--shape", "2,8,5,6", "--out", dir.resolve("r").toString());
+        assertEquals(2, bench.code(), bench.err());
+        assertTrue(bench.err().contains("H = W"), bench.err());
+        Outcome benchNoisy = run("bench", "--f", fixture("noisy.pt"), "--g", g, "--shape", "2,8,5,5", "--out", dir.resolve("r").toString());
+        assertEquals(2, benchNoisy.code(), benchNoisy.err());
+        assertTrue(benchNoisy.err().contains("is not deterministic"), benchNoisy.err());
         Outcome fuzz = run("fuzz", "--f", fixture("noisy.pt"), "--g", g, "--shape", "2,8,5,5", "--tries", "3");
         assertEquals(2, fuzz.code(), fuzz.err());
         assertTrue(fuzz.err().contains("is not deterministic"), fuzz.err());

@@ -44,6 +44,16 @@ public final class Model implements AutoCloseable {
         if (spec.isTransformer()) {
             return new VisionTransformer(spec.transformer(), spec.reversible(), o);
         }
+        if (spec.isScripted()) {
+            int c = spec.widths()[0];
+            java.nio.file.Path f = java.nio.file.Path.of(System.getProperty(ModelSpec.SCRIPTED_F));
+            java.nio.file.Path g = java.nio.file.Path.of(System.getProperty(ModelSpec.SCRIPTED_G));
+            List<ReversibleBlock> blocks = new ArrayList<>();
+            for (int i = 0; i < spec.units()[0]; i++) {
+                blocks.add(new ReversibleBlock(new ScriptedFunction(f), new ScriptedFunction(g), o.coupling()));
+            }
+            return new ConvNetwork(new Conv(o.inputChannels(), c, 3, 1), false, List.of(new ReversibleStack(blocks)), c, o.classes());
+        }
         int channels = spec.widths()[0];
         Conv stem = spec.imagenet() ? new Conv(o.inputChannels(), channels, 7, 2) : new Conv(o.inputChannels(), channels, 3, 1);
         List<Layer> units = new ArrayList<>();

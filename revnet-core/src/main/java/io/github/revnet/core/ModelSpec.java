@@ -105,8 +105,44 @@ public record ModelSpec(String name, Family family, FunctionOptions.Kind kind, i
                 new Transformer(4 * side, 4, 64, depth, 4, 2, affine ? Coupling.AFFINE : null));
     }
 
-    /** A zoo model, {@code stack-N} for a synthetic stack of N blocks at width 32, or {@code revvit-dD-tT[-affine]}. */
+    /** System properties naming a user's TorchScript block for {@code scripted-dN} models (set by {@code ./revnet bench --f --g}). */
+    public static final String SCRIPTED_F = "revnet.scripted.f";
+    public static final String SCRIPTED_G = "revnet.scripted.g";
+    public static final String SCRIPTED_CHANNELS = "revnet.scripted.channels";
+
+    private static final java.util.regex.Pattern SCRIPTED = java.util.regex.Pattern.compile("scripted-d(\\d+)");
+
+    /**
+     * A stack of {@code blocks} copies of the user's TorchScript block (F and G files and the block's
+     * channel count from the {@link #SCRIPTED_F}, {@link #SCRIPTED_G}, {@link #SCRIPTED_CHANNELS}
+     * system properties, so that benchmark forks and memory probes build the same model from its name)
+     * behind a 3×3 stem, with the usual classifier head.
+     */
+    public static ModelSpec scripted(int blocks) {
+        if (blocks < 1) {
+            throw new IllegalArgumentException("blocks must be >= 1, got " + blocks);
+        }
+        String channels = System.getProperty(SCRIPTED_CHANNELS);
+        if (System.getProperty(SCRIPTED_F) == null || System.getProperty(SCRIPTED_G) == null || channels == null) {
+            throw new IllegalArgumentException("scripted-dN models need the system properties " + SCRIPTED_F + ", " + SCRIPTED_G + " and "
+                    + SCRIPTED_CHANNELS + " (./revnet bench --f --g --shape sets them)");
+        }
+        int c = Integer.parseInt(channels);
+        return new ModelSpec("scripted-d" + blocks, Family.REVNET, FunctionOptions.Kind.BASIC, new int[] {blocks}, new int[] {c, c}, false,
+                Double.NaN);
+    }
+
+    /** Whether this is a {@link #scripted} model. */
+    public boolean isScripted() {
+        return SCRIPTED.matcher(name).matches();
+    }
+
+    /** A zoo model, {@code stack-N} for a synthetic stack of N blocks at width 32, {@code revvit-dD-tT[-affine]}, or {@code scripted-dN}. */
     public static ModelSpec resolve(String name) {
+        java.util.regex.Matcher scripted = SCRIPTED.matcher(name.toLowerCase());
+        if (scripted.matches()) {
+            return scripted(Integer.parseInt(scripted.group(1)));
+        }
         java.util.regex.Matcher revvit = SYNTHETIC_REVVIT.matcher(name.toLowerCase());
         if (revvit.matches()) {
             return syntheticTransformer(Integer.parseInt(revvit.group(1)), Integer.parseInt(revvit.group(2)), revvit.group(3) != null);
