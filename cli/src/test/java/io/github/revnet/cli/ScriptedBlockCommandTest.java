@@ -60,6 +60,31 @@ class ScriptedBlockCommandTest {
         assertTrue(o.out().contains("PASS: 7 properties, 0 failed"), o.out());
     }
 
+    /** A scripted 1x1 convolution after tanh over {@code channels} channels, defined and saved from Java. */
+    private Path javaScript(String name, int channels) {
+        io.github.revnet.bridge.Torch.seed(17);
+        try (io.github.revnet.bridge.NativeScope scope = io.github.revnet.bridge.NativeScope.open()) {
+            org.bytedeco.pytorch.JitModule m = new org.bytedeco.pytorch.JitModule(new org.bytedeco.pytorch.QualifiedName(name));
+            m.register_parameter("weight", org.bytedeco.pytorch.global.torch.randn(channels, channels, 1, 1).requires_grad_(true), false);
+            m.define("def forward(self, x):\n    return torch.conv2d(torch.tanh(x), self.weight)\n");
+            Path file = dir.resolve(name + ".pt");
+            m.save(file.toString());
+            return file;
+        }
+    }
+
+    @Test
+    void checkAndFuzzPassOnBlocksScriptedFromJava() {
+        String f = javaScript("F", 3).toString();
+        String g = javaScript("G", 3).toString();
+        Outcome check = run("check", "--f", f, "--g", g, "--shape", "2,6,4,4", "--blocks", "3", "--threads", "1");
+        assertEquals(0, check.code(), check.out() + check.err());
+        assertTrue(check.out().contains("PASS in"), check.out());
+        Outcome fuzz = run("fuzz", "--f", f, "--g", g, "--shape", "3,6,4,4", "--tries", "4", "--threads", "1");
+        assertEquals(0, fuzz.code(), fuzz.out() + fuzz.err());
+        assertTrue(fuzz.out().contains("PASS: 7 properties, 0 failed"), fuzz.out());
+    }
+
     @Test
     void everyBadInputIsOneLineAndExitCode2() throws Exception {
         Path text = Files.writeString(dir.resolve("text.pt"), "not a zip archive");
