@@ -1,29 +1,22 @@
 package io.github.revnet.properties;
 
-import io.github.revnet.gate.*;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.github.revnet.bridge.Grad;
-import io.github.revnet.bridge.NativeScope;
-import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.FunctionOptions;
-import io.github.revnet.core.Mode;
-import java.util.ArrayList;
-import java.util.List;
+import io.github.revnet.gate.ConvCase;
+import io.github.revnet.gate.FiniteDifferences;
+import io.github.revnet.gate.GateCase;
+import io.github.revnet.gate.Generators;
+import io.github.revnet.gate.InputLayout;
+import io.github.revnet.gate.TransformerCase;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
-import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /** Property 3: the reference itself is right. Central differences agree with stored mode's gradient. */
 class FiniteDifferenceProperties {

@@ -1,6 +1,5 @@
 package io.github.revnet.properties;
 
-import io.github.revnet.gate.*;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +9,12 @@ import io.github.revnet.core.DType;
 import io.github.revnet.core.FunctionOptions;
 import io.github.revnet.core.ReversibleStack;
 import io.github.revnet.core.Safeguards;
+import io.github.revnet.gate.BrokenVariants;
+import io.github.revnet.gate.ConvCase;
+import io.github.revnet.gate.GateChecks;
+import io.github.revnet.gate.Harness;
+import io.github.revnet.gate.InputLayout;
+import io.github.revnet.gate.TransformerCase;
 import net.jqwik.api.Example;
 
 /**

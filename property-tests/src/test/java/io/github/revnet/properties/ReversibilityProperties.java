@@ -1,8 +1,12 @@
 package io.github.revnet.properties;
 
-import io.github.revnet.gate.*;
 import io.github.revnet.bridge.NativeScope;
-import io.github.revnet.core.Mode;
+import io.github.revnet.gate.ConvCase;
+import io.github.revnet.gate.GateCase;
+import io.github.revnet.gate.GateChecks;
+import io.github.revnet.gate.Generators;
+import io.github.revnet.gate.Harness;
+import io.github.revnet.gate.InputLayout;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;

@@ -1,6 +1,5 @@
 package io.github.revnet.properties;
 
-import io.github.revnet.gate.*;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,11 +8,13 @@ import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.ActivationMemory;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.FunctionOptions;
-import io.github.revnet.core.Layer;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.ResidualFunction;
 import io.github.revnet.core.ReversibleBlock;
 import io.github.revnet.core.ReversibleStack;
+import io.github.revnet.gate.GateCase;
+import io.github.revnet.gate.GateChecks;
+import io.github.revnet.gate.Generators;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
