@@ -38,8 +38,8 @@ public final class MemoryProbe {
             Torch.seed(2);
             var images = model.randomInput(batch, size);
             var labels = model.randomLabels(batch);
-            // The least of three readings: the process-level meter only ever reads high (a transient allocation of the JVM or
-            // the allocator lands in the peak), by up to 0.8 MB against a 6.6 MB RevViT figure in single readings.
+            // The least of three readings: single readings of a 6.6 MB RevViT figure scattered by up to 0.8 MB, upward (a
+            // transient allocation of the JVM or the allocator lands in the process-level peak).
             long peak = Long.MAX_VALUE;
             for (int reading = 0; reading < 3; reading++) {
                 peak = Math.min(peak, ActivationMemory.ofModel(model, images, labels, mode));
