@@ -51,6 +51,13 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--blocks", defaultValue = "2", description = "with --f/--g: blocks in the stack (default ${DEFAULT-VALUE})")
     int blocks;
 
+    @Option(names = "--layout", defaultValue = "contiguous",
+            description = "with --f/--g: the input's memory layout, contiguous, channels_last or sliced (default ${DEFAULT-VALUE})")
+    String layout;
+
+    @Option(names = "--no-input-grad", description = "with --f/--g: the input requires no gradient (fuzz cases print input-grad when it does)")
+    boolean noInputGrad;
+
     @Option(names = "--batch", defaultValue = "2", description = "batch size (default ${DEFAULT-VALUE})")
     int batch;
 
@@ -92,7 +99,8 @@ final class CheckCommand implements Callable<Integer> {
             if (json != null) {
                 throw new IllegalArgumentException("--json is not supported with --f/--g yet; the result is printed");
             }
-            return new ScriptedBlockCheck(f, g, shape, blocks, DType.parse(dtype), Coupling.parse(coupling), seed, threads).run();
+            return new ScriptedBlockCheck(f, g, shape, blocks, DType.parse(dtype), Coupling.parse(coupling), seed, threads)
+                    .withInput(ScriptedBlockCheck.parseLayout(layout), !noInputGrad).run();
         }
         if (model == null) {
             throw new IllegalArgumentException("missing --model (or --f, --g and --shape for your own block)");

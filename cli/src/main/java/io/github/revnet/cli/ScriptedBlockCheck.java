@@ -6,6 +6,7 @@ import io.github.revnet.core.DType;
 import io.github.revnet.gate.BlockGate;
 import io.github.revnet.gate.GateCase;
 import io.github.revnet.gate.GateSummary;
+import io.github.revnet.gate.InputLayout;
 import io.github.revnet.gate.ShapeSpace;
 import io.github.revnet.gate.TorchScriptBlocks;
 import java.nio.file.Path;
@@ -22,6 +23,8 @@ final class ScriptedBlockCheck {
     private final Coupling coupling;
     private final long seed;
     private final ThreadsOption threads;
+    private InputLayout layout = InputLayout.CONTIGUOUS;
+    private boolean inputRequiresGrad = true;
 
     ScriptedBlockCheck(Path f, Path g, String shape, int blocks, DType dtype, Coupling coupling, long seed, ThreadsOption threads) {
         this.f = f;
@@ -32,6 +35,21 @@ final class ScriptedBlockCheck {
         this.coupling = coupling;
         this.seed = seed;
         this.threads = threads;
+    }
+
+    ScriptedBlockCheck withInput(InputLayout value, boolean requiresGrad) {
+        this.layout = value;
+        this.inputRequiresGrad = requiresGrad;
+        return this;
+    }
+
+    static InputLayout parseLayout(String text) {
+        for (InputLayout l : InputLayout.values()) {
+            if (l.name().equalsIgnoreCase(text.trim().replace('-', '_'))) {
+                return l;
+            }
+        }
+        throw new IllegalArgumentException("--layout must be contiguous, channels_last or sliced, got '" + text + "'");
     }
 
     /** Parses "N,C,H,W" or "B,T,2D"; IllegalArgumentException naming the bad value. */
@@ -79,7 +97,7 @@ final class ScriptedBlockCheck {
         System.out.println(Torch.describe());
         long start = System.nanoTime();
         BlockGate gate = gateOf(f, g, shape, dtype, coupling);
-        GateCase c = gate.caseOf(parseShape(shape), dtype, blocks);
+        GateCase c = gate.caseOf(parseShape(shape), dtype, blocks, layout, inputRequiresGrad);
         System.out.printf("checking %s, seed %d%n", c, seed);
         Map<String, Runnable> checks = new LinkedHashMap<>();
         checks.put("inverse (max abs error)", () -> gate.checkInverse(c, seed));

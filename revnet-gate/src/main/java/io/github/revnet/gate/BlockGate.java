@@ -131,8 +131,13 @@ public final class BlockGate {
 
     /** One case, for a check of a single configuration (the command line's {@code check --f --g}). */
     public GateCase caseOf(long[] shape, DType dtype, int blocks) {
-        return new CustomCase(name, factory, shapes.layout(), shape, dtype, blocks, couplings.get(0), dropouts.get(0), InputLayout.CONTIGUOUS,
-                true);
+        return caseOf(shape, dtype, blocks, InputLayout.CONTIGUOUS, true);
+    }
+
+    /** One case with the given input layout and input gradient: replays a case that a property printed. */
+    public GateCase caseOf(long[] shape, DType dtype, int blocks, InputLayout layout, boolean inputRequiresGrad) {
+        return new CustomCase(name, factory, shapes.layout(), shape, dtype, blocks, couplings.get(0), dropouts.get(0), layout,
+                inputRequiresGrad);
     }
 
     public GateSummary summary() {
