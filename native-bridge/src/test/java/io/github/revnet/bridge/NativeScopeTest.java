@@ -154,6 +154,17 @@ class NativeScopeTest {
     }
 
     @Test
+    void keepOnAClosedScopeSaysTheScopeIsClosedEvenInsideAnOpenOne() {
+        try (NativeScope outer = NativeScope.open()) {
+            NativeScope inner = NativeScope.open();
+            inner.close();
+            Tensor t = torch.ones(1);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> inner.keep(t));
+            assertTrue(e.getMessage().contains("already closed"), e.getMessage());
+        }
+    }
+
+    @Test
     void closeActionsRunOnceInReverseOrderAndRetainedObjectsAreDropped() {
         List<String> order = new ArrayList<>();
         NativeScope scope = NativeScope.open();

@@ -226,7 +226,7 @@ class BackwardMachineryTest {
         try (NativeScope scope = NativeScope.open()) {
             ReversibleBlock block = ReversibleBlock.of(4, FunctionOptions.of(1, 1));
             IllegalArgumentException rank = assertThrows(IllegalArgumentException.class, () -> block.outputShape(new long[] {2, 4, 3}));
-            assertTrue(rank.getMessage().contains("rank 4"), rank.getMessage());
+            assertTrue(rank.getMessage().contains("rank 4") && rank.getMessage().contains("reversible block input"), rank.getMessage());
             IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> block.outputShape(new long[] {0, 4, 3, 3}));
             assertTrue(empty.getMessage().contains("empty dimension"), empty.getMessage());
             ReversibleBlock wideningG = new ReversibleBlock(new ResidualFunction(FunctionOptions.of(2, 2)),

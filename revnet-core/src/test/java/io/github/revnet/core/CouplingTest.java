@@ -122,4 +122,13 @@ class CouplingTest {
             }
         }
     }
+
+    @Test
+    void anAffineFunctionOutputOfTheHalfsOwnShapeIsRejectedByName() {
+        try (NativeScope scope = NativeScope.open()) {
+            Tensor x = torch.randn(2, 3, 4);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Coupling.AFFINE.combine(x, torch.randn(2, 3, 4)));
+            assertTrue(e.getMessage().contains("must output twice the features"), e.getMessage());
+        }
+    }
 }

@@ -70,4 +70,17 @@ class ReversibleBlockTest {
             assertEquals(1, counter);
         }
     }
+
+    @Test
+    void aTransformerBlockSplitsTokenFeaturesAndItsAffineFunctionsOutputScaleAndShift() {
+        try (NativeScope scope = NativeScope.open()) {
+            ReversibleBlock additive = ReversibleBlock.transformer(TransformerOptions.of(8).heads(2), Coupling.ADDITIVE);
+            assertEquals(StreamLayout.TOKENS, additive.layout());
+            assertEquals(java.util.List.of(2L, 5L, 16L), java.util.Arrays.stream(additive.outputShape(new long[] {2, 5, 16})).boxed().toList());
+            ReversibleBlock affine = ReversibleBlock.transformer(TransformerOptions.of(8).heads(2), Coupling.AFFINE);
+            assertEquals(java.util.List.of(2L, 5L, 16L), java.util.Arrays.stream(affine.f().outputShape(new long[] {2, 5, 8})).boxed().toList());
+            Tensor x = torch.randn(2, 5, 16);
+            assertTrue(affine.inverse(affine.forward(x)).sub(x).abs().max().item_double() < 1e-5);
+        }
+    }
 }
