@@ -22,8 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NativeMemorySoakTest {
     private static final double MAX_DRIFT = 0.02;
-    private static final String STEPS = "300";
-    private static final String WARMUP = "60";
+    private static final String STEPS = "400";
+    // The baseline is taken after 300 steps: between steps 270 and 300, runs showed a one-time rise of 7-10 MB (1.3-1.9 %) that
+    // then stayed flat, with no handle left to the collector (a leak is a slope: the negative control climbs 5 MB per 20 steps).
+    // Its timing fits the JIT compiling the step's hot paths; after it, resident memory is what the issue asks to keep flat.
+    private static final String WARMUP = "300";
 
     @TempDir
     Path dir;
@@ -46,8 +49,9 @@ class NativeMemorySoakTest {
         String result = output.lines().filter(l -> l.startsWith("result ")).findFirst().orElseThrow(() -> new AssertionError(output));
         double drift = Double.parseDouble(result.replaceAll(".*drift=([^ ]+).*", "$1"));
         long handles = Long.parseLong(result.replaceAll(".*handles=([^ ]+).*", "$1"));
-        System.out.printf("soak reversible%s%s: RSS drift %+.2f%%, handles awaiting GC %+d%n", forceGc ? ", GC every step" : "",
-                leak ? ", leaking (negative control)" : "", 100 * drift, handles);
+        System.out.printf("soak reversible%s%s: RSS drift %+.2f%%, handles awaiting GC %+d%n%s", forceGc ? ", GC every step" : "",
+                leak ? ", leaking (negative control)" : "", 100 * drift, handles,
+                output.lines().filter(l -> l.startsWith("sample ")).map(l -> "  " + l + "\n").reduce("", String::concat));
         return new Outcome(drift, handles, output);
     }
 
