@@ -6,28 +6,32 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.github.revnet.bridge.MemoryMeter;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Torch;
-import io.github.revnet.core.ModelSpec;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.GradientCheck;
 import io.github.revnet.core.Model;
 import io.github.revnet.core.ModelOptions;
+import io.github.revnet.core.ModelSpec;
+import io.github.revnet.core.profile.Phase;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.util.Statistics;
 
 /**
- * Runs a {@link Sweep}: JMH timings (all modes of a model side by side in one JMH run), memory
+ * Runs a {@link Sweep}: JMH timings (all modes of a model interleaved round by round), memory
  * peaks (each in its own process, with the allocator settings the meter needs), and drift.
  */
 public final class BenchmarkRun {
@@ -65,21 +69,12 @@ public final class BenchmarkRun {
         Files.createDirectories(out);
         ArrayNode jmhJson = new ObjectMapper().createArrayNode();
         List<Result> runs = new ArrayList<>();
-        int steps = sweep.configs().size() * 2 + sweep.passConfigs().size() + 1;
+        int steps = sweep.configs().size() * 2 + 1;
         int step = 0;
         for (Sweep.Config c : sweep.configs()) {
-            progress.accept(String.format("[%d/%d] timing %s, batch %d, modes %s", ++step, steps, c.model(), c.batch(), c.modes()));
+            progress.accept(String.format("[%d/%d] timing %s, batch %d, modes %s interleaved round by round", ++step, steps, c.model(),
+                    c.batch(), c.modes()));
             runs.addAll(time(c, jmhJson));
-        }
-        for (Sweep.Config pass : sweep.passConfigs()) {
-            progress.accept(String.format("[%d/%d] timing forward and backward alone, %s stored", ++step, steps, pass.model()));
-            double[] passes = passes(pass, jmhJson);
-            for (int i = 0; i < runs.size(); i++) {
-                Result r = runs.get(i);
-                if (r.model().equals(pass.model()) && r.mode().equals("stored") && r.batch() == pass.batch()) {
-                    runs.set(i, r.withPasses(passes[0], passes[1]));
-                }
-            }
         }
         Files.writeString(out.resolve("jmh.json"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(jmhJson));
         for (Sweep.Config c : sweep.configs()) {
@@ -99,46 +94,80 @@ public final class BenchmarkRun {
         return new Outcome(sweep, runs, drift, (System.nanoTime() - start) / 1e9);
     }
 
-    private ChainedOptionsBuilder jmh(String include, Sweep.Config c, Path log) {
-        return new OptionsBuilder().include(include).param("model", c.model()).param("batch", String.valueOf(c.batch()))
-                .param("dtype", c.dtype()).param("imageSize", String.valueOf(c.imageSize())).param("threads", String.valueOf(threads))
-                .warmupIterations(sweep.warmups()).measurementIterations(sweep.samples()).forks(1).jvmArgsAppend(childFlags())
-                .shouldDoGC(false).output(log.toString()).resultFormat(ResultFormatType.JSON);
-    }
-
+    /**
+     * Times every mode of {@code c} in interleaved rounds ({@link PairedStepBenchmark}), one JMH
+     * fork of {@link Sweep#rounds()} rounds at a time, adding forks while the widest ratio interval
+     * is above {@link Sweep#targetHalfWidth()} and fewer than {@link Sweep#maxRounds()} rounds are in.
+     */
     private List<Result> time(Sweep.Config c, ArrayNode jmhJson) throws RunnerException, IOException {
-        Path json = Files.createTempFile("jmh", ".json");
-        var options = jmh(TrainingStepBenchmark.class.getName() + ".step", c, out.resolve("jmh.log"))
-                .param("mode", c.modes().toArray(String[]::new)).result(json.toString()).build();
+        int modes = c.modes().size();
+        List<String> ran = new ArrayList<>();
+        List<Double> millis = new ArrayList<>();
+        List<JsonNode> phases = new ArrayList<>();
+        RoundTimes rounds;
+        do {
+            Path json = Files.createTempFile("jmh", ".json");
+            Path phaseLines = Files.createTempFile("phases", ".jsonl");
+            var options = new OptionsBuilder().include(PairedStepBenchmark.class.getName() + ".step").param("model", c.model())
+                    .param("modes", String.join(",", c.modes())).param("batch", String.valueOf(c.batch())).param("dtype", c.dtype())
+                    .param("imageSize", String.valueOf(c.imageSize())).param("threads", String.valueOf(threads))
+                    .param("phasesFile", phaseLines.toString()).warmupIterations(sweep.warmupRounds() * modes)
+                    .measurementIterations(sweep.rounds() * modes).forks(1).jvmArgsAppend(childFlags()).shouldDoGC(false)
+                    .output(out.resolve("jmh.log").toString()).resultFormat(ResultFormatType.JSON).result(json.toString()).build();
+            for (RunResult r : new Runner(options).run()) {
+                for (BenchmarkResult fork : r.getBenchmarkResults()) {
+                    for (IterationResult iteration : fork.getIterationResults()) {
+                        millis.add(iteration.getPrimaryResult().getScore());
+                    }
+                }
+            }
+            for (String line : Files.readAllLines(phaseLines)) {
+                JsonNode node = new ObjectMapper().readTree(line);
+                phases.add(node);
+                ran.add(node.get("mode").asText());
+            }
+            if (ran.size() != millis.size()) {
+                throw new IllegalStateException("JMH reported " + millis.size() + " iterations of " + c.model() + " but its state recorded "
+                        + ran.size() + " phase lines");
+            }
+            jmhJson.addAll((ArrayNode) new ObjectMapper().readTree(json.toFile()));
+            Files.deleteIfExists(json);
+            Files.deleteIfExists(phaseLines);
+            rounds = RoundTimes.of(c.modes(), ran, millis);
+            progress.accept("    " + rounds.describe());
+        } while (rounds.widestHalfWidth() > sweep.targetHalfWidth() && rounds.rounds() + sweep.rounds() <= sweep.maxRounds());
         List<Result> results = new ArrayList<>();
-        for (RunResult r : new Runner(options).run()) {
-            Statistics s = r.getPrimaryResult().getStatistics();
-            results.add(new Result(c.model(), r.getParams().getParam("mode"), c.batch(), c.dtype(), c.blocks(),
-                    new Result.Timing(s.getPercentile(50), s.getMin(), s.getMax(), s.getN()), null, null, null, null, null));
+        for (String mode : c.modes()) {
+            double[] times = rounds.times(mode);
+            MedianInterval step = MedianInterval.of(times, 0.95);
+            Map<String, Double> phaseMedians = new LinkedHashMap<>();
+            List<JsonNode> mine = new ArrayList<>();
+            for (int i = 0; i < ran.size(); i++) {
+                if (ran.get(i).equals(mode)) {
+                    mine.add(phases.get(i));
+                }
+            }
+            for (Phase p : Phase.values()) {
+                phaseMedians.put(p.label(), median(mine.stream().mapToDouble(n -> n.get("phases_ms").get(p.label()).asDouble()).toArray()));
+            }
+            Double forward = null;
+            Double backward = null;
+            if (mode.equals("stored")) {
+                forward = median(mine.stream().mapToDouble(n -> n.get("phases_ms").get(Phase.FORWARD_GRAPH.label()).asDouble()
+                        + n.get("phases_ms").get(Phase.LOSS.label()).asDouble()).toArray());
+                backward = phaseMedians.get(Phase.BACKWARD.label());
+            }
+            Result.Paired paired = mode.equals("stored") || !c.modes().contains("stored") ? null
+                    : new Result.Paired(rounds.ratios(mode), MedianInterval.of(rounds.ratios(mode), 0.95));
+            results.add(new Result(c.model(), mode, c.batch(), c.dtype(), c.blocks(),
+                    new Result.Timing(step.median(), Arrays.stream(times).min().orElse(Double.NaN), Arrays.stream(times).max()
+                            .orElse(Double.NaN), times.length), paired, phaseMedians, forward, backward, null, null, null));
         }
-        jmhJson.addAll((ArrayNode) new ObjectMapper().readTree(json.toFile()));
-        Files.deleteIfExists(json);
-        results.sort((a, b) -> Integer.compare(c.modes().indexOf(a.mode()), c.modes().indexOf(b.mode())));
         return results;
     }
 
-    private double[] passes(Sweep.Config c, ArrayNode jmhJson) throws RunnerException, IOException {
-        Path json = Files.createTempFile("jmh", ".json");
-        var options = jmh(PassBenchmark.class.getName() + ".*", c, out.resolve("jmh-passes-" + c.model() + ".log")).param("mode", "stored")
-                .result(json.toString()).build();
-        double forward = Double.NaN;
-        double backward = Double.NaN;
-        for (RunResult r : new Runner(options).run()) {
-            double median = r.getPrimaryResult().getStatistics().getPercentile(50);
-            if (r.getParams().getBenchmark().endsWith("forward")) {
-                forward = median;
-            } else {
-                backward = median;
-            }
-        }
-        jmhJson.addAll((ArrayNode) new ObjectMapper().readTree(json.toFile()));
-        Files.deleteIfExists(json);
-        return new double[] {forward, backward};
+    static double median(double[] values) {
+        return values.length == 0 ? Double.NaN : MedianInterval.of(values, 0.95).median();
     }
 
     private JsonNode measureMemory(Sweep.Config c, String mode) throws IOException, InterruptedException {

@@ -7,7 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.ToDoubleFunction;
+import io.github.revnet.core.profile.Phase;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -24,6 +27,10 @@ final class Charts {
     static final String TRANSFORMER_TOKENS = "transformer-memory-vs-tokens.png";
     static final String SCRIPTED_OVERHEAD = "scripted-overhead-vs-depth.png";
     static final String SCRIPTED_MEMORY = "scripted-memory-vs-depth.png";
+    static final String PHASES = "phases.png";
+    /** The models whose step is drawn phase by phase, where the sweep has them. */
+    static final List<String> PHASE_MODELS = List.of("stack-8", "stack-16", "revnet-38", "revnet-164", "revvit-d8-t64", "revvit-tiny",
+            "scripted-d8");
 
     private Charts() {
     }
@@ -32,6 +39,7 @@ final class Charts {
     static java.util.Set<String> writeAll(BenchmarkRun.Outcome o, Summary summary, Path dir) throws IOException {
         System.setProperty("java.awt.headless", "true");
         java.util.Set<String> written = new java.util.LinkedHashSet<>();
+        phases(o, dir, written);
         List<Result> stacks = o.runs().stream().filter(r -> r.model().startsWith("stack-")).toList();
         if (stacks.isEmpty()) {
             transformers(o, summary, dir, written);
@@ -39,13 +47,12 @@ final class Charts {
             return written;
         }
 
-        XYChart overhead = chart("Step time relative to stored mode (synthetic stacks)", "reversible blocks", "time / stored time");
+        XYChart overhead = chart("Step time relative to stored mode (synthetic stacks, 95% intervals)", "reversible blocks",
+                "time / stored time");
         for (String mode : List.of("reversible", "checkpoint")) {
-            series(overhead, mode, stacks, mode, r -> ratio(o.runs(), r, x -> x.stepMs().median()));
+            ratioSeries(overhead, mode, stacks, mode, summary);
         }
-        if (!Double.isNaN(summary.bound())) {
-            constant(overhead, String.format("(2+k)/(1+k) = %.3f, k from %s", summary.bound(), o.sweep().passModel()), stacks, summary.bound());
-        }
+        boundSeries(overhead, stacks, summary);
         constant(overhead, "4/3 (4N vs 3N operations)", stacks, 4.0 / 3.0);
         save(overhead, dir.resolve(OVERHEAD), written);
 
@@ -63,7 +70,7 @@ final class Charts {
             List<Double> y = new ArrayList<>();
             for (Result r : o.runs()) {
                 if (r.mode().equals(mode)) {
-                    x.add(ratio(o.runs(), r, t -> t.stepMs().median()));
+                    x.add(summary.row(r).timeRatio());
                     y.add(1 - ratio(o.runs(), r, t -> (double) t.peakActivationBytes()));
                 }
             }
@@ -91,17 +98,14 @@ final class Charts {
         if (depth.isEmpty()) {
             return;
         }
-        XYChart overhead = chart("Step time relative to stored mode (RevViT, 64 tokens)", "reversible blocks", "time / stored time");
+        XYChart overhead = chart("Step time relative to stored mode (RevViT, 64 tokens, 95% intervals)", "reversible blocks",
+                "time / stored time");
         for (String mode : List.of("reversible", "checkpoint")) {
-            series(overhead, mode, depth, mode, r -> ratio(o.runs(), r, x -> x.stepMs().median()));
+            ratioSeries(overhead, mode, depth, mode, summary);
             List<Result> affine = o.runs().stream().filter(r -> r.model().matches("revvit-d\\d+-t64-affine")).toList();
-            series(overhead, mode + ", affine coupling", affine, mode, r -> ratio(o.runs(), r, x -> x.stepMs().median()));
+            ratioSeries(overhead, mode + ", affine coupling", affine, mode, summary);
         }
-        for (String model : summary.ks().keySet()) {
-            if (model.startsWith("revvit-") && !depth.isEmpty()) {
-                constant(overhead, String.format("(2+k)/(1+k) = %.3f, k from %s", summary.boundOf(model), model), depth, summary.boundOf(model));
-            }
-        }
+        boundSeries(overhead, depth, summary);
         save(overhead, dir.resolve(TRANSFORMER_OVERHEAD), written);
 
         XYChart memory = chart("Peak activation memory (RevViT, 64 tokens, measured)", "reversible blocks", "MiB");
@@ -137,19 +141,50 @@ final class Charts {
         if (depth.isEmpty()) {
             return;
         }
-        XYChart overhead = chart("Step time relative to stored mode (your block)", "reversible blocks", "time / stored time");
+        XYChart overhead = chart("Step time relative to stored mode (your block, 95% intervals)", "reversible blocks",
+                "time / stored time");
         for (String mode : List.of("reversible", "checkpoint")) {
-            series(overhead, mode, depth, mode, r -> ratio(o.runs(), r, x -> x.stepMs().median()));
+            ratioSeries(overhead, mode, depth, mode, summary);
         }
-        if (!Double.isNaN(summary.bound())) {
-            constant(overhead, String.format("(2+k)/(1+k) = %.3f, k from %s", summary.bound(), o.sweep().passModel()), depth, summary.bound());
-        }
+        boundSeries(overhead, depth, summary);
         save(overhead, dir.resolve(SCRIPTED_OVERHEAD), written);
         XYChart memory = chart("Peak activation memory (your block, measured)", "reversible blocks", "MiB");
         for (String mode : List.of("stored", "reversible", "checkpoint")) {
             series(memory, mode, depth, mode, r -> r.peakActivationBytes() / 1048576.0);
         }
         save(memory, dir.resolve(SCRIPTED_MEMORY), written);
+    }
+
+    /**
+     * Where a step's time goes, one stacked bar per model and mode, each phase's median in units of
+     * the model's stored step, so a bar's height reads as its time ratio and its segments show what
+     * the extra time is spent on.
+     */
+    private static void phases(BenchmarkRun.Outcome o, Path dir, java.util.Set<String> written) throws IOException {
+        List<Result> rows = o.runs().stream().filter(r -> PHASE_MODELS.contains(r.model()) && r.phasesMs() != null).toList();
+        if (rows.isEmpty()) {
+            return;
+        }
+        CategoryChart chart = new CategoryChartBuilder().width(1100).height(600).title("Where a training step's time goes (median per phase)")
+                .xAxisTitle("model, mode").yAxisTitle("time / the model's stored step time").build();
+        chart.getStyler().setStacked(true);
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+        chart.getStyler().setXAxisLabelRotation(45);
+        List<String> categories = rows.stream().map(r -> r.model() + " " + r.mode()).toList();
+        for (Phase phase : Phase.values()) {
+            List<Double> values = new ArrayList<>();
+            for (Result r : rows) {
+                double stored = o.runs().stream().filter(x -> x.model().equals(r.model()) && x.batch() == r.batch() && x.mode().equals("stored"))
+                        .mapToDouble(x -> x.stepMs().median()).findFirst().orElse(r.stepMs().median());
+                values.add(r.phasesMs().get(phase.label()) / stored);
+            }
+            if (values.stream().anyMatch(v -> v > 0)) {
+                chart.addSeries(phase.label(), categories, values);
+            }
+        }
+        BitmapEncoder.saveBitmap(chart, dir.resolve(PHASES).toString(), BitmapEncoder.BitmapFormat.PNG);
+        written.add(PHASES);
     }
 
     /** The same model's stored-mode value of {@code f}, as the denominator. */
@@ -177,6 +212,43 @@ final class Charts {
         }
         if (!xs.isEmpty()) {
             chart.addSeries(name, xs, ys);
+        }
+    }
+
+    /**
+     * A mode's median ratio to stored mode against depth, its 95% interval as an error bar. XChart
+     * draws symmetric bars: each is the interval's larger side, so the bar never understates it.
+     */
+    private static void ratioSeries(XYChart chart, String name, List<Result> rows, String mode, Summary summary) {
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        List<Double> errors = new ArrayList<>();
+        for (Result r : rows) {
+            if (r.mode().equals(mode)) {
+                Summary.Row row = summary.row(r);
+                xs.add((double) r.blocks());
+                ys.add(row.timeRatio());
+                double error = Math.max(row.timeRatioHigh() - row.timeRatio(), row.timeRatio() - row.timeRatioLow());
+                errors.add(Double.isFinite(error) ? error : 0.0);
+            }
+        }
+        if (!xs.isEmpty()) {
+            chart.addSeries(name, xs, ys, errors);
+        }
+    }
+
+    /** Each model's own (2 + k)/(1 + k), at its depth. */
+    private static void boundSeries(XYChart chart, List<Result> rows, Summary summary) {
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (Result r : rows) {
+            if (r.mode().equals("stored") && Double.isFinite(summary.boundOf(r.model()))) {
+                xs.add((double) r.blocks());
+                ys.add(summary.boundOf(r.model()));
+            }
+        }
+        if (!xs.isEmpty()) {
+            chart.addSeries("(2+k)/(1+k), each model's own k", xs, ys).setMarker(SeriesMarkers.DIAMOND);
         }
     }
 
@@ -211,6 +283,6 @@ final class Charts {
                 "Trade-off: memory saved against time paid", DRIFT, "Numerical drift against depth", TRANSFORMER_OVERHEAD,
                 "RevViT: time overhead against depth", TRANSFORMER_MEMORY, "RevViT: activation memory against depth", TRANSFORMER_TOKENS,
                 "RevViT: activation memory against sequence length", SCRIPTED_OVERHEAD, "Your block: time overhead against depth",
-                SCRIPTED_MEMORY, "Your block: activation memory against depth");
+                SCRIPTED_MEMORY, "Your block: activation memory against depth", PHASES, "Where the time goes: phases of a training step");
     }
 }

@@ -3,6 +3,7 @@ package io.github.revnet.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.revnet.bridge.Torch;
+import io.github.revnet.core.profile.Phase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,6 +75,18 @@ public final class ReportWriter {
             m.put("blocks", r.blocks());
             m.put("step_ms", Map.of("median", r.stepMs().median(), "min", r.stepMs().min(), "max", r.stepMs().max(), "samples",
                     r.stepMs().samples()));
+            if (r.paired() != null) {
+                MedianInterval ratio = r.paired().ratio();
+                Map<String, Object> paired = new LinkedHashMap<>();
+                paired.put("median", ratio.median());
+                paired.put("low", finite(ratio.low()));
+                paired.put("high", finite(ratio.high()));
+                paired.put("coverage", finite(ratio.coverage()));
+                paired.put("relative_half_width", finite(ratio.relativeHalfWidth()));
+                paired.put("rounds", r.paired().roundRatios());
+                m.put("ratio_to_stored", paired);
+            }
+            m.put("phases_ms", r.phasesMs());
             m.put("forward_ms", r.forwardMs());
             m.put("backward_ms", r.backwardMs());
             m.put("peak_activation_bytes", r.peakActivationBytes());
@@ -84,8 +97,6 @@ public final class ReportWriter {
         root.put("runs", runs);
         root.put("drift", o.drift());
         Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("k_backward_over_forward", finite(s.k()));
-        summary.put("overhead_bound", finite(s.bound()));
         Map<String, Object> bounds = new LinkedHashMap<>();
         for (var e : s.ks().entrySet()) {
             bounds.put(e.getKey(), Map.of("k", finite(e.getValue()), "bound", finite(s.boundOf(e.getKey()))));
@@ -97,6 +108,9 @@ public final class ReportWriter {
             m.put("model", row.model());
             m.put("mode", row.mode());
             m.put("time_ratio_to_stored", finite(row.timeRatio()));
+            m.put("time_ratio_low", finite(row.timeRatioLow()));
+            m.put("time_ratio_high", finite(row.timeRatioHigh()));
+            m.put("bound", finite(s.boundOf(row.model())));
             m.put("memory_ratio_to_stored", finite(row.memoryRatio()));
             m.put("measured_over_estimated_memory", finite(row.estimateRatio()));
             rows.add(m);
@@ -138,22 +152,29 @@ public final class ReportWriter {
         md.append("Environment: LibTorch ").append(env.get("libtorch")).append(", JavaCPP ").append(env.get("javacpp")).append(", ")
                 .append(env.get("threads")).append(" threads, ").append(env.get("cpu")).append(", device ").append(env.get("device"))
                 .append(", Java ").append(env.get("java")).append("\n\n");
-        md.append("Times are medians of JMH single-shot samples, all modes of a model measured side by side in one JMH run; ratios are"
-                + " the result, absolute times depend on the machine. Memory is the measured peak during forward and backward minus"
-                + " what was resident before (parameters, allocated gradients, input), each configuration in its own process.\n\n");
-        for (var e : s.ks().entrySet()) {
-            md.append(String.format("Stored mode, %s: k = backward / forward = %.3f, so the FLOP-style bound on its reversible overhead is"
-                    + " (2 + k) / (1 + k) = %.3f.%n%n", e.getKey(), e.getValue(), s.boundOf(e.getKey())));
+        md.append(String.format("Times are JMH single-shot steps. The modes of a model are interleaved: each round times every mode once,"
+                + " back to back, in an order rotated from round to round (%d warm-up rounds, then forks of %d rounds, added while an"
+                + " interval is wider than ±%.0f%%, up to %d rounds). \"time / stored\" is the median of the per-round ratios with a 95%%"
+                + " distribution-free interval from order statistics (the j-th smallest to the j-th largest ratio, j from the"
+                + " binomial(n, 1/2) distribution). k = backward / forward (forward includes the loss) is each model's own, from its"
+                + " stored steps' phases, and (2 + k)/(1 + k) the FLOP-style bound on its reversible overhead. Memory is the measured peak"
+                + " during forward and backward minus what was resident before (parameters, allocated gradients, input), each"
+                + " configuration in its own process.%n%n", o.sweep().warmupRounds(), o.sweep().rounds(), 100 * o.sweep().targetHalfWidth(),
+                o.sweep().maxRounds()));
+        md.append("| model | mode | batch | blocks | step ms (median) | min | max | rounds | time / stored | 95% interval | bound (2+k)/(1+k)"
+                + " | peak activation MiB | estimate MiB | stored / this | measured / estimate |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Result r : o.runs()) {
+            Summary.Row row = s.row(r);
+            String interval = Double.isFinite(row.timeRatioLow()) ? String.format("%.3f–%.3f", row.timeRatioLow(), row.timeRatioHigh()) : "";
+            String bound = r.mode().equals("reversible") && Double.isFinite(s.boundOf(r.model())) ? String.format("%.3f",
+                    s.boundOf(r.model())) : "";
+            md.append(String.format("| %s | %s | %d | %d | %.1f | %.1f | %.1f | %d | %.3f | %s | %s | %.1f | %.1f | %.1f | %.2f |%n", r.model(),
+                    r.mode(), r.batch(), r.blocks(), r.stepMs().median(), r.stepMs().min(), r.stepMs().max(), r.stepMs().samples(),
+                    row.timeRatio(), interval, bound, mib(r.peakActivationBytes()), mib(r.estimatedActivationBytes()), 1 / row.memoryRatio(),
+                    row.estimateRatio()));
         }
-        md.append("| model | mode | batch | blocks | step ms (median) | min | max | time / stored | peak activation MiB | estimate MiB |"
-                + " stored / this | measured / estimate |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-        for (int i = 0; i < o.runs().size(); i++) {
-            Result r = o.runs().get(i);
-            Summary.Row row = s.rows().get(i);
-            md.append(String.format("| %s | %s | %d | %d | %.1f | %.1f | %.1f | %.3f | %.1f | %.1f | %.1f | %.2f |%n", r.model(), r.mode(),
-                    r.batch(), r.blocks(), r.stepMs().median(), r.stepMs().min(), r.stepMs().max(), row.timeRatio(),
-                    mib(r.peakActivationBytes()), mib(r.estimatedActivationBytes()), 1 / row.memoryRatio(), row.estimateRatio()));
-        }
+        md.append(phaseTable(o.runs()));
         md.append("\n## Drift\n\n| blocks | dtype | inverse max abs error | max relative gradient error | gradient angle (degrees) |\n"
                 + "|---|---|---|---|---|\n");
         for (Drift d : o.drift()) {
@@ -167,6 +188,32 @@ public final class ReportWriter {
             }
             md.append("### ").append(chart.getValue()).append("\n\n![").append(chart.getValue()).append("](").append(chart.getKey())
                     .append(")\n\n");
+        }
+        return md.toString();
+    }
+
+    /** The phase breakdown of the models {@link Charts#PHASES} draws: medians in ms, and their sum against the median step. */
+    static String phaseTable(List<Result> runs) {
+        List<Result> rows = runs.stream().filter(r -> Charts.PHASE_MODELS.contains(r.model()) && r.phasesMs() != null).toList();
+        if (rows.isEmpty()) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("\n## Where the time goes\n\nMedian milliseconds per phase of a step (`PhaseClock`, exclusive"
+                + " accounting: time inside a nested phase is charged to it alone). Medians of parts need not add up to the median of"
+                + " the whole; the last column says how close they come.\n\n| model | mode |");
+        for (Phase p : Phase.values()) {
+            md.append(' ').append(p.label()).append(" |");
+        }
+        md.append(" sum | step (median) | sum / step |\n|---|---|").append("---|".repeat(Phase.values().length + 3)).append('\n');
+        for (Result r : rows) {
+            md.append("| ").append(r.model()).append(" | ").append(r.mode()).append(" |");
+            double sum = 0;
+            for (Phase p : Phase.values()) {
+                double v = r.phasesMs().get(p.label());
+                sum += v;
+                md.append(String.format(" %.1f |", v));
+            }
+            md.append(String.format(" %.1f | %.1f | %.3f |%n", sum, r.stepMs().median(), sum / r.stepMs().median()));
         }
         return md.toString();
     }

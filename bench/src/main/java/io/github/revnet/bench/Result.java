@@ -1,18 +1,28 @@
 package io.github.revnet.bench;
 
-/** One measured configuration: a model in one mode. Times in milliseconds, memory in bytes; null where not measured. */
-public record Result(String model, String mode, int batch, String dtype, int blocks, Timing stepMs, Double forwardMs, Double backwardMs,
-        Long peakActivationBytes, Long estimatedActivationBytes, Long params) {
+import java.util.Map;
+
+/**
+ * One measured configuration: a model in one mode. Times in milliseconds, memory in bytes; null
+ * where not measured. {@code paired} is this mode's step time over stored mode's in the same
+ * rounds (null for stored mode itself); {@code phasesMs} the median time per {@code Phase} of a
+ * step; {@code forwardMs} and {@code backwardMs} (stored mode) the medians of forward with loss
+ * and of backward, whose ratio k gives the bound (2 + k)/(1 + k).
+ */
+public record Result(String model, String mode, int batch, String dtype, int blocks, Timing stepMs, Paired paired,
+        Map<String, Double> phasesMs, Double forwardMs, Double backwardMs, Long peakActivationBytes, Long estimatedActivationBytes,
+        Long params) {
 
     /** Distribution of a timed quantity over samples. */
     public record Timing(double median, double min, double max, long samples) {
     }
 
-    Result withMemory(long peak, long estimate, long parameterCount) {
-        return new Result(model, mode, batch, dtype, blocks, stepMs, forwardMs, backwardMs, peak, estimate, parameterCount);
+    /** Per-round ratios to stored mode and their median with its 95% interval. */
+    public record Paired(double[] roundRatios, MedianInterval ratio) {
     }
 
-    Result withPasses(double forward, double backward) {
-        return new Result(model, mode, batch, dtype, blocks, stepMs, forward, backward, peakActivationBytes, estimatedActivationBytes, params);
+    Result withMemory(long peak, long estimate, long parameterCount) {
+        return new Result(model, mode, batch, dtype, blocks, stepMs, paired, phasesMs, forwardMs, backwardMs, peak, estimate,
+                parameterCount);
     }
 }

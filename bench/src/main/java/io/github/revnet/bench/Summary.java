@@ -1,41 +1,49 @@
 package io.github.revnet.bench;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The headline figures derived from a run: ratios of the same model's modes, and the FLOP-style
- * bound (2 + k)/(1 + k) for every model whose forward and backward were timed alone; {@link #k}
- * and {@link #bound} are the sweep's first such model's.
+ * The headline figures derived from a run: each mode's step-time ratio to stored mode (the median
+ * of per-round ratios, with its 95% interval), memory ratios, and for every model timed in stored
+ * mode its own k = backward / forward and FLOP-style bound (2 + k)/(1 + k).
  */
-record Summary(double k, double bound, java.util.Map<String, Double> ks, List<Row> rows) {
-    /** (2 + k)/(1 + k) for {@code model}, NaN where its passes were not timed. */
+record Summary(Map<String, Double> ks, List<Row> rows) {
+    /** (2 + k)/(1 + k) for {@code model}, NaN where its stored mode was not timed. */
     double boundOf(String model) {
         Double value = ks.get(model);
         return value == null ? Double.NaN : (2 + value) / (1 + value);
     }
 
-    /** One model's comparison with its stored mode. */
-    record Row(String model, int batch, String mode, double timeRatio, double memoryRatio, double estimateRatio) {
+    /** One model's comparison with its stored mode; the interval bounds are NaN for stored mode itself. */
+    record Row(String model, int batch, String mode, double timeRatio, double timeRatioLow, double timeRatioHigh, double memoryRatio,
+            double estimateRatio) {
     }
 
     static Summary of(BenchmarkRun.Outcome o) {
-        java.util.Map<String, Double> ks = new java.util.LinkedHashMap<>();
+        Map<String, Double> ks = new LinkedHashMap<>();
         for (Result r : o.runs()) {
             if (r.forwardMs() != null && r.backwardMs() != null) {
                 ks.put(r.model(), r.backwardMs() / r.forwardMs());
             }
         }
-        double k = ks.getOrDefault(o.sweep().passModel(), Double.NaN);
-        double bound = (2 + k) / (1 + k);
         List<Row> rows = new ArrayList<>();
         for (Result r : o.runs()) {
-            double time = Charts.ratio(o.runs(), r, x -> x.stepMs().median());
+            double time = r.paired() != null ? r.paired().ratio().median() : Charts.ratio(o.runs(), r, x -> x.stepMs().median());
+            double low = r.paired() != null ? r.paired().ratio().low() : Double.NaN;
+            double high = r.paired() != null ? r.paired().ratio().high() : Double.NaN;
             double memory = Charts.ratio(o.runs(), r, x -> (double) x.peakActivationBytes());
             double estimate = r.peakActivationBytes() == null || r.estimatedActivationBytes() == null ? Double.NaN
                     : (double) r.peakActivationBytes() / r.estimatedActivationBytes();
-            rows.add(new Row(r.model(), r.batch(), r.mode(), time, memory, estimate));
+            rows.add(new Row(r.model(), r.batch(), r.mode(), time, low, high, memory, estimate));
         }
-        return new Summary(k, bound, ks, rows);
+        return new Summary(ks, rows);
+    }
+
+    Row row(Result r) {
+        return rows.stream().filter(x -> x.model().equals(r.model()) && x.batch() == r.batch() && x.mode().equals(r.mode())).findFirst()
+                .orElseThrow();
     }
 }

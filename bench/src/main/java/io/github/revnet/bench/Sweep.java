@@ -4,14 +4,21 @@ import java.util.List;
 
 /**
  * What a benchmark run measures. {@link #quick()} is the smoke version (about 3 minutes on 2
- * cores), {@link #standard()} the default report, sized for a 2-core CPU.
+ * cores), {@link #standard()} the default report, sized for a 2-core CPU. Every configuration is
+ * timed in forks of {@code warmupRounds} + {@code rounds} interleaved rounds; forks are added
+ * while a ratio's 95% interval is wider than ± {@code targetHalfWidth} and at most
+ * {@code maxRounds} rounds are in.
  */
 public record Sweep(String name, List<Config> configs, List<Integer> driftDepths, int driftBatch, int driftImageSize,
-        int warmups, int samples, List<Config> passConfigs) {
+        int warmupRounds, int rounds, int maxRounds, double targetHalfWidth) {
 
-    /** The model whose k = backward / forward draws the bound on the convolutional charts. */
-    public String passModel() {
-        return passConfigs.get(0).model();
+    public Sweep {
+        if (rounds < 6) {
+            throw new IllegalArgumentException("rounds must be >= 6 (fewer give no 95% interval for a median), got " + rounds);
+        }
+        if (maxRounds < rounds) {
+            throw new IllegalArgumentException("maxRounds must be >= rounds (" + rounds + "), got " + maxRounds);
+        }
     }
 
     /** One model at one batch size, timed and measured in the given modes. */
@@ -32,7 +39,7 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(8, 64, false, 16, ALL_MODES),
                 transformer(8, 64, true, 16, ALL_MODES),
                 transformer(4, 256, false, 4, ALL_MODES)),
-                List.of(2, 8, 32), 2, 16, 1, 4, List.of(pass("revnet-38", 32, 32), pass("revvit-d8-t64", 16, 32)));
+                List.of(2, 8, 32), 2, 16, 1, 6, 6, 1.0);
     }
 
     public static Sweep standard() {
@@ -62,7 +69,7 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(4, 1024, false, 8, ALL_MODES),
                 new Config("revvit-tiny", 64, 32, "float32", ALL_MODES, 6),
                 new Config("vit-tiny", 64, 32, "float32", STORED, 6)),
-                List.of(2, 4, 8, 16, 32, 64), 2, 16, 2, 5, List.of(pass("revnet-164", 32, 32), pass("revvit-d8-t64", 32, 32)));
+                List.of(2, 4, 8, 16, 32, 64), 2, 16, 2, 10, 40, 0.03);
     }
 
     /** The RevViT family alone, with fewer samples: about 10 minutes on 2 cores. */
@@ -78,28 +85,24 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(4, 1024, false, 4, ALL_MODES),
                 new Config("revvit-tiny", 64, 32, "float32", ALL_MODES, 6),
                 new Config("vit-tiny", 64, 32, "float32", STORED, 6)),
-                List.of(2, 8, 32), 2, 16, 1, 4, List.of(pass("revvit-d8-t64", 16, 32), pass("revvit-tiny", 64, 32)));
+                List.of(2, 8, 32), 2, 16, 1, 8, 24, 0.03);
     }
 
     /**
      * A user's TorchScript block (see {@code ModelSpec.scripted}): stacks of 2 to 64 copies on
-     * batch × channels × size × size inputs, every mode; k measured on the 8-block stack.
+     * batch × channels × size × size inputs, every mode, each depth with its own k.
      */
     public static Sweep scripted(int batch, int imageSize) {
         List<Config> configs = new java.util.ArrayList<>();
         for (int depth : new int[] {2, 4, 8, 16, 32, 64}) {
             configs.add(new Config("scripted-d" + depth, batch, imageSize, "float32", ALL_MODES, depth));
         }
-        return new Sweep("scripted", configs, List.of(), batch, imageSize, 1, 4, List.of(pass("scripted-d8", batch, imageSize)));
+        return new Sweep("scripted", configs, List.of(), batch, imageSize, 1, 8, 24, 0.03);
     }
 
     /** A synthetic RevViT config (see {@code ModelSpec.syntheticTransformer}). */
     static Config transformer(int depth, int tokens, boolean affine, int batch, List<String> modes) {
         return new Config("revvit-d" + depth + "-t" + tokens + (affine ? "-affine" : ""), batch, 4 * (int) Math.round(Math.sqrt(tokens)),
                 "float32", modes, depth);
-    }
-
-    private static Config pass(String model, int batch, int imageSize) {
-        return new Config(model, batch, imageSize, "float32", STORED, 0);
     }
 }

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.github.revnet.core.profile.Phase;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,27 +18,41 @@ class ReportWriterTest {
     @TempDir
     Path dir;
 
-    private static Result run(String model, String mode, int blocks, double ms, long peak) {
-        return new Result(model, mode, 8, "float32", blocks, new Result.Timing(ms, ms * 0.9, ms * 1.1, 5), null, null, peak, peak, 1000L);
+    /** A run whose stored step is {@code storedMs}; stored runs carry phases with forward 4 and the given backward. */
+    private static Result run(String model, String mode, int blocks, double ms, double storedMs, long peak, double backwardMs) {
+        Result.Paired paired = null;
+        if (!mode.equals("stored")) {
+            double[] rounds = new double[8];
+            for (int i = 0; i < rounds.length; i++) {
+                rounds[i] = ms / storedMs * (1 + (i - 3.5) / 100); // ±3.5% around the ratio
+            }
+            paired = new Result.Paired(rounds, MedianInterval.of(rounds, 0.95));
+        }
+        Map<String, Double> phases = new LinkedHashMap<>();
+        for (Phase p : Phase.values()) {
+            phases.put(p.label(), ms / Phase.values().length);
+        }
+        Double forward = mode.equals("stored") && backwardMs > 0 ? 4.0 : null;
+        Double backward = mode.equals("stored") && backwardMs > 0 ? backwardMs : null;
+        return new Result(model, mode, 8, "float32", blocks, new Result.Timing(ms, ms * 0.9, ms * 1.1, 5), paired, phases, forward, backward,
+                peak, peak, 1000L);
     }
 
     static BenchmarkRun.Outcome outcome() {
         List<Result> runs = List.of(
-                run("stack-2", "stored", 2, 10, 200).withPasses(4, 6),
-                run("stack-2", "reversible", 2, 14, 100),
-                run("stack-8", "stored", 8, 40, 800),
-                run("stack-8", "reversible", 8, 56, 100),
-                run("revvit-d2-t64", "stored", 2, 10, 300).withPasses(4, 8),
-                run("revvit-d2-t64", "reversible", 2, 15, 120),
-                run("revvit-d8-t64", "stored", 8, 40, 1200),
-                run("revvit-d8-t64", "reversible", 8, 60, 120),
-                run("revvit-d4-t16", "stored", 4, 5, 100),
-                run("revvit-d4-t16", "reversible", 4, 7, 30),
-                run("revvit-d4-t256", "stored", 4, 30, 1600),
-                run("revvit-d4-t256", "reversible", 4, 45, 400));
-        Sweep.Config pass = new Sweep.Config("stack-2", 8, 32, "float32", List.of("stored"), 0);
-        Sweep.Config transformerPass = new Sweep.Config("revvit-d2-t64", 8, 32, "float32", List.of("stored"), 0);
-        Sweep sweep = new Sweep("test", List.of(), List.of(2, 8), 2, 8, 1, 5, List.of(pass, transformerPass));
+                run("stack-2", "stored", 2, 10, 10, 200, 6),
+                run("stack-2", "reversible", 2, 14, 10, 100, 0),
+                run("stack-8", "stored", 8, 40, 40, 800, 0),
+                run("stack-8", "reversible", 8, 56, 40, 100, 0),
+                run("revvit-d2-t64", "stored", 2, 10, 10, 300, 8),
+                run("revvit-d2-t64", "reversible", 2, 15, 10, 120, 0),
+                run("revvit-d8-t64", "stored", 8, 40, 40, 1200, 0),
+                run("revvit-d8-t64", "reversible", 8, 60, 40, 120, 0),
+                run("revvit-d4-t16", "stored", 4, 5, 5, 100, 0),
+                run("revvit-d4-t16", "reversible", 4, 7, 5, 30, 0),
+                run("revvit-d4-t256", "stored", 4, 30, 30, 1600, 0),
+                run("revvit-d4-t256", "reversible", 4, 45, 30, 400, 0));
+        Sweep sweep = new Sweep("test", List.of(), List.of(2, 8), 2, 8, 1, 8, 8, 0.03);
         return new BenchmarkRun.Outcome(sweep, runs, List.of(new Drift(2, "float32", 1e-6, 1e-6, 1e-5), new Drift(8, "float64", 1e-14,
                 1e-14, 1e-13)), 1.0);
     }
@@ -43,12 +60,13 @@ class ReportWriterTest {
     @Test
     void summaryComputesRatiosAgainstTheSameModelsStoredModeAndTheBound() {
         Summary s = Summary.of(outcome());
-        assertEquals(1.5, s.k(), 1e-12);
-        assertEquals(3.5 / 2.5, s.bound(), 1e-12);
+        assertEquals(3.5 / 2.5, s.boundOf("stack-2"), 1e-12, "k = 6 / 4");
         assertEquals(4.0 / 3.0, s.boundOf("revvit-d2-t64"), 1e-12, "each timed model gets its own bound");
         assertTrue(Double.isNaN(s.boundOf("stack-8")));
         Summary.Row rev8 = s.rows().get(3);
-        assertEquals(1.4, rev8.timeRatio(), 1e-12);
+        assertEquals(1.4, rev8.timeRatio(), 1e-12, "the median of the per-round ratios");
+        assertEquals(1.4 * (1 - 3.5 / 100), rev8.timeRatioLow(), 1e-12, "8 rounds: the 95% interval is the smallest to the largest ratio");
+        assertEquals(1.4 * (1 + 3.5 / 100), rev8.timeRatioHigh(), 1e-12);
         assertEquals(0.125, rev8.memoryRatio(), 1e-12);
     }
 
@@ -62,10 +80,16 @@ class ReportWriterTest {
         JsonNode json = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
         assertTrue(json.get("environment").has("libtorch"));
         JsonNode first = json.get("runs").get(0);
-        for (String key : List.of("model", "mode", "batch", "dtype", "blocks", "step_ms", "forward_ms", "backward_ms", "peak_activation_bytes",
-                "estimated_activation_bytes", "params")) {
+        for (String key : List.of("model", "mode", "batch", "dtype", "blocks", "step_ms", "phases_ms", "forward_ms", "backward_ms",
+                "peak_activation_bytes", "estimated_activation_bytes", "params")) {
             assertTrue(first.has(key), "run lacks " + key);
         }
+        JsonNode reversible = json.get("runs").get(1).get("ratio_to_stored");
+        assertEquals(8, reversible.get("rounds").size(), "the per-round ratios");
+        assertTrue(reversible.get("low").asDouble() < reversible.get("median").asDouble());
+        assertTrue(reversible.get("high").asDouble() > reversible.get("median").asDouble());
+        assertTrue(Files.size(dir.resolve(Charts.PHASES)) > 0, "the phase breakdown chart");
+        assertTrue(Files.readString(dir.resolve("report.md")).contains("## Where the time goes"));
         assertEquals(5, first.get("step_ms").get("samples").asInt());
         assertEquals(13, Files.readAllLines(dir.resolve("results.csv")).size(), "header plus twelve runs");
         assertEquals(2.0, json.get("summary").get("bounds_per_model").get("revvit-d2-t64").get("k").asDouble(), 1e-12);

@@ -5,6 +5,13 @@ import io.github.revnet.bridge.LoopCarry;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.RandomStream;
 import io.github.revnet.bridge.RngState;
+import static io.github.revnet.core.profile.Phase.BOOKKEEPING;
+import static io.github.revnet.core.profile.Phase.FORWARD_NO_GRAPH;
+import static io.github.revnet.core.profile.Phase.RANDOM_STATE;
+import static io.github.revnet.core.profile.Phase.RECOMPUTE_BACKWARD;
+import static io.github.revnet.core.profile.Phase.RECOMPUTE_FORWARD;
+import static io.github.revnet.core.profile.PhaseClock.time;
+
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.BoolOptional;
@@ -32,38 +39,38 @@ final class CheckpointBackprop extends CustomFunction {
         Tensor x = input;
         for (ReversibleBlock block : blocks) {
             inputs.add(save(x));
-            rng.add(random.captureUnlessUnchanged(rng.isEmpty() ? null : rng.get(rng.size() - 1)));
+            rng.add(time(RANDOM_STATE, () -> random.captureUnlessUnchanged(rng.isEmpty() ? null : rng.get(rng.size() - 1))));
             Tensor current = x;
-            x = NativeScope.call(() -> block.forward(current));
+            x = NativeScope.call(() -> time(FORWARD_NO_GRAPH, () -> block.forward(current)));
         }
         return x;
     }
 
     @Override
     protected Tensor backward(Tensor output, Tensor gradOutput, boolean needsInputGrad) {
-        return random.activate(() -> recomputingBackward(gradOutput, needsInputGrad));
+        return time(BOOKKEEPING, () -> random.activate(() -> recomputingBackward(gradOutput, needsInputGrad)));
     }
 
     private Tensor recomputingBackward(Tensor gradOutput, boolean needsInputGrad) {
-        try (RngState resume = random.capture(); LoopCarry grad = new LoopCarry()) {
+        try (RngState resume = time(RANDOM_STATE, () -> random.capture()); LoopCarry grad = new LoopCarry()) {
             Tensor dy = gradOutput;
             for (int i = blocks.size() - 1; i >= 0; i--) {
                 final int index = i;
                 try (NativeScope scope = NativeScope.open()) {
                     Tensor x = inputs.get(i).detach();
                     x.requires_grad_(true);
-                    rng.get(i).restore();
+                    time(RANDOM_STATE, rng.get(i)::restore);
                     Tensor upstream = index == blocks.size() - 1 ? dy : grad.get(0);
                     RunningStats.frozen(blocks.get(index), () -> {
-                        Tensor out = blocks.get(index).forward(x);
-                        org.bytedeco.pytorch.global.torch.backward(new TensorVector(out), new TensorVector(upstream), new BoolOptional(),
-                                false, new TensorVector());
+                        Tensor out = time(RECOMPUTE_FORWARD, () -> blocks.get(index).forward(x));
+                        time(RECOMPUTE_BACKWARD, () -> org.bytedeco.pytorch.global.torch.backward(new TensorVector(out),
+                                new TensorVector(upstream), new BoolOptional(), false, new TensorVector()));
                         return out;
                     });
                     grad.set(scope, new Tensor(x.grad())); // grad() is a reference into x: copy the handle
                 }
             }
-            resume.restore();
+            time(RANDOM_STATE, resume::restore);
             return needsInputGrad ? NativeScope.call(() -> grad.get(0).clone()) : null;
         }
     }

@@ -6,6 +6,14 @@ import io.github.revnet.bridge.LoopCarry;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.RandomStream;
 import io.github.revnet.bridge.RngState;
+import static io.github.revnet.core.profile.Phase.BOOKKEEPING;
+import static io.github.revnet.core.profile.Phase.FORWARD_NO_GRAPH;
+import static io.github.revnet.core.profile.Phase.RANDOM_STATE;
+import static io.github.revnet.core.profile.Phase.RECOMPUTE_BACKWARD;
+import static io.github.revnet.core.profile.Phase.RECOMPUTE_FORWARD;
+import static io.github.revnet.core.profile.Phase.RECONSTRUCTION;
+import static io.github.revnet.core.profile.PhaseClock.time;
+
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.BoolOptional;
@@ -44,10 +52,10 @@ final class ReversibleBackprop extends CustomFunction {
                     Coupling c = block.coupling();
                     Tensor x1 = x.get(0);
                     Tensor x2 = x.get(1);
-                    beforeF.add(random.captureUnlessUnchanged(beforeG.isEmpty() ? null : beforeG.get(beforeG.size() - 1)));
-                    Tensor y1 = NativeScope.call(() -> c.combine(x1, block.f().forward(x2)));
-                    beforeG.add(random.captureUnlessUnchanged(beforeF.get(beforeF.size() - 1)));
-                    Tensor y2 = NativeScope.call(() -> c.combine(x2, block.g().forward(y1)));
+                    beforeF.add(time(RANDOM_STATE, () -> random.captureUnlessUnchanged(beforeG.isEmpty() ? null : beforeG.get(beforeG.size() - 1))));
+                    Tensor y1 = NativeScope.call(() -> time(FORWARD_NO_GRAPH, () -> c.combine(x1, block.f().forward(x2))));
+                    beforeG.add(time(RANDOM_STATE, () -> random.captureUnlessUnchanged(beforeF.get(beforeF.size() - 1))));
+                    Tensor y2 = NativeScope.call(() -> time(FORWARD_NO_GRAPH, () -> c.combine(x2, block.g().forward(y1))));
                     x.set(scope, y1, y2);
                 }
             }
@@ -81,11 +89,11 @@ final class ReversibleBackprop extends CustomFunction {
 
     @Override
     protected Tensor backward(Tensor output, Tensor gradOutput, boolean needsInputGrad) {
-        return random.activate(() -> reconstructingBackward(output, gradOutput, needsInputGrad));
+        return time(BOOKKEEPING, () -> random.activate(() -> reconstructingBackward(output, gradOutput, needsInputGrad)));
     }
 
     private Tensor reconstructingBackward(Tensor output, Tensor gradOutput, boolean needsInputGrad) {
-        try (RngState resume = random.capture(); LoopCarry carry = new LoopCarry()) {
+        try (RngState resume = time(RANDOM_STATE, () -> random.capture()); LoopCarry carry = new LoopCarry()) {
             try (NativeScope scope = NativeScope.open()) {
                 Tensor[] y = layout.split(output);
                 Tensor[] dy = layout.split(gradOutput);
@@ -96,7 +104,7 @@ final class ReversibleBackprop extends CustomFunction {
                     carry.set(scope, step(i, carry.get(0), carry.get(1), carry.get(2), carry.get(3)));
                 }
             }
-            resume.restore();
+            time(RANDOM_STATE, resume::restore);
             return needsInputGrad ? layout.join(new Tensor[] {carry.get(2), carry.get(3)}) : null;
         }
     }
@@ -111,12 +119,12 @@ final class ReversibleBackprop extends CustomFunction {
         Tensor z1 = leaf(y1);
         // x2 = c⁻¹(y2, G(z1)); z1.grad = (∂y2/∂z1)ᵀ dy2; G's parameter gradients from dy2
         HalfStep g = recomputeAndBackward(block.g(), block.coupling(), z1, beforeG.get(i), y2, dy2);
-        Tensor dz1 = dy1.add(z1.grad());
+        Tensor dz1 = time(RECONSTRUCTION, () -> dy1.add(z1.grad()));
 
         Tensor x2 = leaf(g.input());
         // x1 = c⁻¹(z1, F(x2)); x2.grad = (∂y1/∂x2)ᵀ dz1; F's parameter gradients from dz1
         HalfStep f = recomputeAndBackward(block.f(), block.coupling(), x2, beforeF.get(i), y1, dz1);
-        Tensor dx2 = g.inputGradient().add(x2.grad());
+        Tensor dx2 = time(RECONSTRUCTION, () -> g.inputGradient().add(x2.grad()));
         return new Tensor[] {f.input(), g.input(), f.inputGradient(), dx2};
     }
 
@@ -133,13 +141,14 @@ final class ReversibleBackprop extends CustomFunction {
      */
     private HalfStep recomputeAndBackward(Layer function, Coupling coupling, Tensor h, RngState rng, Tensor y, Tensor dy) {
         if (safeguards.restoreRandomState()) {
-            rng.restore();
+            time(RANDOM_STATE, rng::restore);
         }
         java.util.function.Supplier<HalfStep> recomputation = () -> {
-            Tensor out = function.forward(h);
-            Tensor x = Grad.off(() -> coupling.uncombine(y, out));
-            backward(coupling.combine(x, out), dy);
-            return new HalfStep(x, Grad.off(() -> coupling.gradientThroughCombine(dy, out)));
+            Tensor out = time(RECOMPUTE_FORWARD, () -> function.forward(h));
+            Tensor x = time(RECONSTRUCTION, () -> Grad.off(() -> coupling.uncombine(y, out)));
+            Tensor combined = time(RECONSTRUCTION, () -> coupling.combine(x, out));
+            time(RECOMPUTE_BACKWARD, () -> backward(combined, dy));
+            return new HalfStep(x, time(RECONSTRUCTION, () -> Grad.off(() -> coupling.gradientThroughCombine(dy, out))));
         };
         return safeguards.freezeRunningStats() ? RunningStats.frozen(function, recomputation) : recomputation.get();
     }

@@ -6,6 +6,8 @@ import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.RandomStream;
 import io.github.revnet.bridge.RngState;
 import io.github.revnet.bridge.Shapes;
+import io.github.revnet.core.profile.Phase;
+import io.github.revnet.core.profile.PhaseClock;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -90,8 +92,9 @@ public final class ReversibleStack extends Layer {
         outputShape(Shapes.of(input));
         return random.activate(() -> switch (mode) {
             case STORED -> stored(input);
-            case REVERSIBLE -> new ReversibleBackprop(blocks, safeguards, random).apply(input);
-            case CHECKPOINT -> new CheckpointBackprop(blocks, random).apply(input);
+            // apply's own work (the graph link and hooks) is bookkeeping; the blocks' forward inside it is charged on its own
+            case REVERSIBLE -> PhaseClock.time(Phase.BOOKKEEPING, () -> new ReversibleBackprop(blocks, safeguards, random).apply(input));
+            case CHECKPOINT -> PhaseClock.time(Phase.BOOKKEEPING, () -> new CheckpointBackprop(blocks, random).apply(input));
         });
     }
 

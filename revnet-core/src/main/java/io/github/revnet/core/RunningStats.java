@@ -2,6 +2,8 @@ package io.github.revnet.core;
 
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.core.profile.Phase;
+import io.github.revnet.core.profile.PhaseClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -22,23 +24,25 @@ final class RunningStats {
             return work.get();
         }
         List<Tensor> snapshot = new ArrayList<>(buffers.size());
-        Grad.off(() -> {
+        PhaseClock.time(Phase.RUNNING_STATS, () -> Grad.off(() -> {
             for (Tensor b : buffers) {
                 snapshot.add(b.clone());
             }
             return null;
-        });
+        }));
         try {
             return work.get();
         } finally {
-            try (NativeScope scope = NativeScope.open()) {
-                Grad.off(() -> {
-                    for (int i = 0; i < buffers.size(); i++) {
-                        buffers.get(i).copy_(snapshot.get(i));
-                    }
-                    return null;
-                });
-            }
+            PhaseClock.time(Phase.RUNNING_STATS, () -> {
+                try (NativeScope scope = NativeScope.open()) {
+                    Grad.off(() -> {
+                        for (int i = 0; i < buffers.size(); i++) {
+                            buffers.get(i).copy_(snapshot.get(i));
+                        }
+                        return null;
+                    });
+                }
+            });
         }
     }
 }

@@ -2,6 +2,8 @@ package io.github.revnet.core;
 
 import io.github.revnet.bridge.NativeArena;
 import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.core.profile.Phase;
+import io.github.revnet.core.profile.PhaseClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -57,11 +59,18 @@ public final class Trainer implements AutoCloseable {
     /** One step: forward, loss, backward, optimizer update. Returns the loss before the update. */
     public double step(Tensor images, Tensor labels, Mode mode) {
         try (NativeScope scope = NativeScope.open()) {
-            optimizer.zero_grad(false);
-            Tensor loss = model.loss(model.forward(images, mode), labels);
-            loss.backward();
-            optimizer.step();
-            return loss.item_double();
+            PhaseClock.time(Phase.OPTIMIZER, () -> {
+                optimizer.zero_grad(false);
+            });
+            Tensor logits = PhaseClock.time(Phase.FORWARD_GRAPH, () -> model.forward(images, mode));
+            Tensor loss = PhaseClock.time(Phase.LOSS, () -> model.loss(logits, labels));
+            PhaseClock.time(Phase.BACKWARD, () -> {
+                loss.backward();
+            });
+            PhaseClock.time(Phase.OPTIMIZER, () -> {
+                optimizer.step();
+            });
+            return PhaseClock.time(Phase.LOSS, () -> loss.item_double());
         }
     }
 

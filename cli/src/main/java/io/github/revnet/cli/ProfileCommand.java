@@ -1,0 +1,61 @@
+package io.github.revnet.cli;
+
+import io.github.revnet.bench.StepProfile;
+import io.github.revnet.bridge.Torch;
+import io.github.revnet.core.DType;
+import io.github.revnet.core.Mode;
+import io.github.revnet.core.ModelSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Prints where one model's training step spends its time, phase by phase, in each mode. */
+@Command(name = "profile", mixinStandardHelpOptions = true,
+        description = {"Where a training step's time goes: forward (with and without graph), recomputation forward, backward through",
+                "the recomputation, reconstruction arithmetic, random state, running statistics, bookkeeping, loss and optimizer, per",
+                "mode, from rounds that interleave the modes; next to the step timed without the clock."})
+final class ProfileCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "a model name (see `./revnet models`)")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "32", description = "batch size (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--image-size", defaultValue = "32", description = "image size (default ${DEFAULT-VALUE}; RevViT: tokens = (size/4)^2)")
+    int imageSize;
+
+    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64 (default ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(names = "--modes", defaultValue = "stored,reversible,checkpoint", split = ",",
+            description = "modes to profile, stored among them (default ${DEFAULT-VALUE})")
+    List<String> modes;
+
+    @Option(names = "--rounds", defaultValue = "10", description = "measured rounds, >= 6 (default ${DEFAULT-VALUE})")
+    int rounds;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "warm-up rounds (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
+
+    @Override
+    public Integer call() {
+        ModelSpec.resolve(model);
+        List<Mode> parsed = new ArrayList<>();
+        for (String m : modes) {
+            parsed.add(Mode.parse(m.strip()));
+        }
+        var options = new StepProfile.Options(model, batch, imageSize, DType.parse(dtype), parsed, warmup, rounds);
+        threads.apply();
+        System.out.println(Torch.describe());
+        System.out.printf("%s, batch %d, %s: %d warm-up and %d measured rounds, modes interleaved%n", model, batch, dtype, warmup, rounds);
+        StepProfile.Outcome o = StepProfile.run(options, line -> System.out.println("  " + line));
+        System.out.print(StepProfile.table(o));
+        return 0;
+    }
+}
