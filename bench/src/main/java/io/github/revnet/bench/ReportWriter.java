@@ -44,6 +44,7 @@ public final class ReportWriter {
         env.put("cpu", Torch.cpuModel());
         env.put("cores", Runtime.getRuntime().availableProcessors());
         env.put("device", Torch.deviceName());
+        env.put("cuda", io.github.revnet.bridge.CudaDevices.query().describe());
         env.put("java", System.getProperty("java.version"));
         return env;
     }
@@ -151,7 +152,7 @@ public final class ReportWriter {
                 .append(String.format("%.0f s", o.seconds())).append(")\n\n");
         md.append("Environment: LibTorch ").append(env.get("libtorch")).append(", JavaCPP ").append(env.get("javacpp")).append(", ")
                 .append(env.get("threads")).append(" threads, ").append(env.get("cpu")).append(", device ").append(env.get("device"))
-                .append(", Java ").append(env.get("java")).append("\n\n");
+                .append(", Java ").append(env.get("java")).append(". ").append(env.get("cuda")).append("\n\n");
         md.append(String.format("Times are JMH single-shot steps. The modes of a model are interleaved: each round times every mode once,"
                 + " back to back, in an order rotated from round to round (%d warm-up rounds, then forks of %d rounds, added while an"
                 + " interval is wider than ±%.0f%%, up to %d rounds). \"time / stored\" is the median of the per-round ratios with a 95%%"

@@ -4,13 +4,21 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code ./revnet} command line. */
-@Command(name = "revnet", mixinStandardHelpOptions = true, version = "revnet-harness 0.1.0",
+@Command(name = "revnet", mixinStandardHelpOptions = true, versionProvider = RevnetCli.Versions.class,
         description = "Reversible Residual Networks on native LibTorch: check that reconstruction-based backprop gives the"
                 + " gradients of ordinary backprop.",
         subcommands = {ReportCommand.class, CheckCommand.class, FuzzCommand.class, BenchCommand.class, TrainCommand.class, SoakCommand.class, ModelsCommand.class, ProfileCommand.class, CommandLine.HelpCommand.class})
 public final class RevnetCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** --version: the harness, LibTorch and the CPU, and what the CUDA runtime says about GPUs. */
+    static final class Versions implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return ("revnet-harness 0.1.0\n" + io.github.revnet.bridge.Torch.describe()).split("\n");
+        }
+    }
 
     @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "on an error, also print the Java stack trace")

@@ -70,8 +70,11 @@ public final class MemoryMeter {
 
     /** Peak bytes allocated on CUDA device 0 by {@code work}, above what was allocated at its start. */
     public static Reading measureCuda(Work work) {
-        if (!Torch.cudaAvailable()) {
-            throw new IllegalStateException("no CUDA device: build with -Pgpu on a machine with a GPU");
+        CudaDevices.Facts facts = CudaDevices.query();
+        if (!facts.available() || !Torch.cudaAvailable()) {
+            throw new IllegalStateException("no CUDA device for the memory meter: " + (facts.available()
+                    ? "the CUDA runtime sees " + facts.devices().size() + " device(s) but this LibTorch build has no CUDA (use the CUDA pytorch jar)"
+                    : facts.problem()));
         }
         try (NativeScope scope = NativeScope.open()) {
             DeviceAllocator allocator = torch_cuda.getDeviceAllocator(torch.DeviceType.CUDA);
@@ -79,8 +82,10 @@ public final class MemoryMeter {
             long baseline = allocator.getDeviceStats((byte) 0).allocated_bytes().current();
             run(work);
             DeviceStats stats = allocator.getDeviceStats((byte) 0);
-            return new Reading(Math.max(0, stats.allocated_bytes().peak() - baseline), baseline,
-                    "cuda: caching allocator peak allocated bytes");
+            long[] freeTotal = CudaDevices.memoryInfo();
+            return new Reading(Math.max(0, stats.allocated_bytes().peak() - baseline), baseline, String.format(
+                    "cuda: caching allocator peak allocated bytes on %s; cudaMemGetInfo after: %.1f of %.1f GiB free",
+                    facts.devices().get(0).name(), freeTotal[0] / 1073741824.0, freeTotal[1] / 1073741824.0));
         }
     }
 

@@ -128,6 +128,6 @@ public final class Torch {
     /** One line describing the runtime, printed by commands and reports. */
     public static String describe() {
         return "LibTorch " + libtorchVersion() + " (JavaCPP " + javacppVersion() + "), device " + deviceName()
-                + ", " + threads() + " intra-op threads, CPU " + cpuModel();
+                + ", " + threads() + " intra-op threads, CPU " + cpuModel() + "\n" + CudaDevices.query().describe();
     }
 }
