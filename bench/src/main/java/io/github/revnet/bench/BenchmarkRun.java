@@ -97,7 +97,7 @@ public final class BenchmarkRun {
     /**
      * Times every mode of {@code c} in interleaved rounds ({@link PairedStepBenchmark}), one JMH
      * fork of {@link Sweep#rounds()} rounds at a time, adding forks while the widest ratio interval
-     * is above {@link Sweep#targetHalfWidth()} and fewer than {@link Sweep#maxRounds()} rounds are in.
+     * is above {@link Sweep#targetHalfWidth()} and {@link Sweep#maxRoundsFor} allows more rounds.
      */
     private List<Result> time(Sweep.Config c, ArrayNode jmhJson) throws RunnerException, IOException {
         int modes = c.modes().size();
@@ -135,7 +135,7 @@ public final class BenchmarkRun {
             Files.deleteIfExists(phaseLines);
             rounds = RoundTimes.of(c.modes(), ran, millis);
             progress.accept("    " + rounds.describe());
-        } while (rounds.widestHalfWidth() > sweep.targetHalfWidth() && rounds.rounds() + sweep.rounds() <= sweep.maxRounds());
+        } while (rounds.widestHalfWidth() > sweep.targetHalfWidth() && rounds.rounds() + sweep.rounds() <= sweep.maxRoundsFor(c.model()));
         List<Result> results = new ArrayList<>();
         for (String mode : c.modes()) {
             double[] times = rounds.times(mode);

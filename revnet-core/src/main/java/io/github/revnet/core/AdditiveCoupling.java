@@ -19,6 +19,12 @@ final class AdditiveCoupling implements Coupling {
         return dy;
     }
 
+    /** ∂(x + h)/∂h is the identity: dL/dy goes to h as it is. */
+    @Override
+    public Tensor[] backwardSeed(Tensor x, Tensor h, Tensor dy) {
+        return new Tensor[] {h, dy};
+    }
+
     @Override
     public int functionChannels(int halfChannels) {
         return halfChannels;

@@ -25,6 +25,16 @@ public interface Coupling {
     /** dL/dx of y = combine(x, h) with h held fixed, given dL/dy. */
     Tensor gradientThroughCombine(Tensor dy, Tensor h);
 
+    /**
+     * What the reversible backward differentiates so that h, and through it the function's
+     * parameters, receive dL/dh for y = combine(x, h) with x held fixed: a tensor and the gradient
+     * to push through it. By default combine(x, h) with dL/dy; a coupling whose Jacobian in h is
+     * the identity may return h itself with dL/dy and spare a recorded operation.
+     */
+    default Tensor[] backwardSeed(Tensor x, Tensor h, Tensor dy) {
+        return new Tensor[] {combine(x, h), dy};
+    }
+
     /** The channels F and G must output for a half of {@code halfChannels} channels. */
     int functionChannels(int halfChannels);
 

@@ -119,12 +119,12 @@ final class ReversibleBackprop extends CustomFunction {
         Tensor z1 = leaf(y1);
         // x2 = c⁻¹(y2, G(z1)); z1.grad = (∂y2/∂z1)ᵀ dy2; G's parameter gradients from dy2
         HalfStep g = recomputeAndBackward(block.g(), block.coupling(), z1, beforeG.get(i), y2, dy2);
-        Tensor dz1 = time(RECONSTRUCTION, () -> dy1.add(z1.grad()));
+        Tensor dz1 = time(RECONSTRUCTION, () -> gradientPlus(z1, dy1));
 
         Tensor x2 = leaf(g.input());
         // x1 = c⁻¹(z1, F(x2)); x2.grad = (∂y1/∂x2)ᵀ dz1; F's parameter gradients from dz1
         HalfStep f = recomputeAndBackward(block.f(), block.coupling(), x2, beforeF.get(i), y1, dz1);
-        Tensor dx2 = time(RECONSTRUCTION, () -> g.inputGradient().add(x2.grad()));
+        Tensor dx2 = time(RECONSTRUCTION, () -> gradientPlus(x2, g.inputGradient()));
         return new Tensor[] {f.input(), g.input(), f.inputGradient(), dx2};
     }
 
@@ -146,11 +146,21 @@ final class ReversibleBackprop extends CustomFunction {
         java.util.function.Supplier<HalfStep> recomputation = () -> {
             Tensor out = time(RECOMPUTE_FORWARD, () -> function.forward(h));
             Tensor x = time(RECONSTRUCTION, () -> Grad.off(() -> coupling.uncombine(y, out)));
-            Tensor combined = time(RECONSTRUCTION, () -> coupling.combine(x, out));
-            time(RECOMPUTE_BACKWARD, () -> backward(combined, dy));
+            Tensor[] seed = time(RECONSTRUCTION, () -> coupling.backwardSeed(x, out, dy));
+            time(RECOMPUTE_BACKWARD, () -> backward(seed[0], seed[1]));
             return new HalfStep(x, time(RECONSTRUCTION, () -> Grad.off(() -> coupling.gradientThroughCombine(dy, out))));
         };
         return safeguards.freezeRunningStats() ? RunningStats.frozen(function, recomputation) : recomputation.get();
+    }
+
+    /**
+     * The leaf's gradient plus {@code other}, added in place: the gradient buffer belongs to this
+     * step's leaf alone, and reusing it spares allocating (and first touching) a new one per half.
+     */
+    private static Tensor gradientPlus(Tensor leaf, Tensor other) {
+        Tensor sum = new Tensor(leaf.grad()); // grad() is a reference into the leaf: an owned handle to the same buffer
+        sum.add_(other);
+        return sum;
     }
 
     private static Tensor leaf(Tensor t) {
