@@ -171,21 +171,30 @@ public final class BenchmarkRun {
     }
 
     private JsonNode measureMemory(Sweep.Config c, String mode) throws IOException, InterruptedException {
+        List<String> lines = probe(MemoryProbe.class, List.of(c.model(), mode, String.valueOf(c.batch()), c.dtype(),
+                String.valueOf(c.imageSize()), String.valueOf(threads)));
+        return new ObjectMapper().readTree(lines.get(lines.size() - 1));
+    }
+
+    /**
+     * Runs {@code main} in a JVM of its own, started with the allocator settings under which the
+     * memory meter is exact, and returns its output lines; a failure carries the output.
+     */
+    static List<String> probe(Class<?> main, List<String> args) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-Xmx1g"));
         command.addAll(List.of(childFlags()));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), MemoryProbe.class.getName(), c.model(), mode,
-                String.valueOf(c.batch()), c.dtype(), String.valueOf(c.imageSize()), String.valueOf(threads)));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put(MemoryMeter.MMAP_THRESHOLD_VARIABLE, "65536");
         pb.environment().put("MALLOC_TRIM_THRESHOLD_", "0");
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
-            throw new IllegalStateException("memory probe for " + c.model() + " " + mode + " failed:\n" + output);
+            throw new IllegalStateException(main.getSimpleName() + " " + String.join(" ", args) + " failed:\n" + output);
         }
-        String[] lines = output.strip().split("\n");
-        return new ObjectMapper().readTree(lines[lines.length - 1]);
+        return List.of(output.strip().split("\n"));
     }
 
     private List<Drift> drift() {

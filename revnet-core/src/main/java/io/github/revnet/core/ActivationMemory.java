@@ -29,9 +29,15 @@ public final class ActivationMemory {
 
     /** Peak bytes of one training-style forward/backward of {@code model}, gradients allocated beforehand. */
     public static long ofModel(Model model, Tensor images, Tensor labels, Mode mode) {
+        model.validateInput(images, mode);
+        return ofModel(model, images, labels, Plan.uniform(mode, model.network().reversibleStacks().size()));
+    }
+
+    /** As {@link #ofModel(Model, Tensor, Tensor, Mode)}, with each reversible stack in its plan's mode. */
+    public static long ofModel(Model model, Tensor images, Tensor labels, Plan plan) {
         Runnable pass = () -> {
             try (NativeScope scope = NativeScope.open()) {
-                model.loss(model.forward(images, mode), labels).backward();
+                model.loss(model.forward(images, plan), labels).backward();
             }
         };
         pass.run();

@@ -42,14 +42,16 @@ public final class ConvNetwork extends Network {
     }
 
     @Override
-    protected Tensor forwardUnits(Tensor input, Mode mode, BiConsumer<ReversibleStack, Tensor> stackInputs) {
+    protected Tensor forwardUnits(Tensor input, Plan plan, BiConsumer<ReversibleStack, Tensor> stackInputs) {
         List<UnaryOperator<Tensor>> steps = new ArrayList<>();
         steps.add(stem::forward);
         if (stemPool) {
             steps.add(x -> torch.max_pool2d(x, new long[] {3, 3}, new long[] {2, 2}, new long[] {1, 1}, new long[] {1, 1}, false));
         }
+        int stackIndex = 0;
         for (Layer unit : units) {
             if (unit instanceof ReversibleStack stack) {
+                Mode mode = plan.modeOf(stackIndex++);
                 steps.add(x -> {
                     if (stackInputs != null) {
                         stackInputs.accept(stack, x);

@@ -137,6 +137,23 @@ public final class Model implements AutoCloseable {
         return torch.randint(options.classes(), new long[] {batch}, new TensorOptions(torch.ScalarType.Long));
     }
 
+    /** Logits with each reversible stack in its {@code plan}'s mode (the hybrid mode); a uniform plan is the plain mode. */
+    public Tensor forward(Tensor input, Plan plan) {
+        validatePlan(plan);
+        validateInput(input, Mode.STORED);
+        return network.forward(input, plan, null);
+    }
+
+    /** Throws IllegalArgumentException unless {@code plan} has one mode per reversible stack of this model. */
+    public void validatePlan(Plan plan) {
+        java.util.Objects.requireNonNull(plan, "plan");
+        int stacks = network.reversibleStacks().size();
+        if (plan.stacks() != stacks) {
+            throw new IllegalArgumentException("plan '" + plan + "' gives " + plan.stacks() + " mode(s), but " + spec.name() + " has "
+                    + stacks + " reversible stack(s)" + (stacks == 0 ? " (it takes the empty plan)" : ""));
+        }
+    }
+
     /** Throws IllegalArgumentException naming the problem unless {@code input} fits this model; runs no computation. */
     public void validateInput(Tensor input, Mode mode) {
         java.util.Objects.requireNonNull(mode, "mode");

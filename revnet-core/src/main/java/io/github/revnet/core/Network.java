@@ -16,8 +16,8 @@ public abstract class Network extends Layer {
     /** The reversible stacks, in order. */
     public abstract List<ReversibleStack> reversibleStacks();
 
-    /** Logits, with every reversible stack in {@code mode}; {@code stackInputs} sees each stack's input. */
-    protected abstract Tensor forwardUnits(Tensor input, Mode mode, BiConsumer<ReversibleStack, Tensor> stackInputs);
+    /** Logits, with reversible stack i in {@code plan.modeOf(i)}; {@code stackInputs} sees each stack's input. */
+    protected abstract Tensor forwardUnits(Tensor input, Plan plan, BiConsumer<ReversibleStack, Tensor> stackInputs);
 
     /**
      * Throws IllegalArgumentException naming the problem unless an input of {@code shape} (rank and
@@ -32,7 +32,16 @@ public abstract class Network extends Layer {
 
     /** Logits for {@code input}; {@code stackInputs}, when given, sees each reversible stack's input. */
     public Tensor forward(Tensor input, Mode mode, BiConsumer<ReversibleStack, Tensor> stackInputs) {
-        return random.activate(() -> forwardUnits(input, mode, stackInputs));
+        return forward(input, Plan.uniform(mode, reversibleStacks().size()), stackInputs);
+    }
+
+    /** Logits for {@code input} with each reversible stack in its plan's mode. */
+    public Tensor forward(Tensor input, Plan plan, BiConsumer<ReversibleStack, Tensor> stackInputs) {
+        if (plan.stacks() != reversibleStacks().size()) {
+            throw new IllegalArgumentException("plan " + plan + " gives " + plan.stacks() + " mode(s), but the network has "
+                    + reversibleStacks().size() + " reversible stack(s)");
+        }
+        return random.activate(() -> forwardUnits(input, plan, stackInputs));
     }
 
     /**

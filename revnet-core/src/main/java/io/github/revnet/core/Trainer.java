@@ -58,11 +58,20 @@ public final class Trainer implements AutoCloseable {
 
     /** One step: forward, loss, backward, optimizer update. Returns the loss before the update. */
     public double step(Tensor images, Tensor labels, Mode mode) {
+        return step(images, labels, () -> model.forward(images, mode));
+    }
+
+    /** One step with each reversible stack in its {@code plan}'s mode (the hybrid mode). */
+    public double step(Tensor images, Tensor labels, Plan plan) {
+        return step(images, labels, () -> model.forward(images, plan));
+    }
+
+    private double step(Tensor images, Tensor labels, java.util.function.Supplier<Tensor> forward) {
         try (NativeScope scope = NativeScope.open()) {
             PhaseClock.time(Phase.OPTIMIZER, () -> {
                 optimizer.zero_grad(false);
             });
-            Tensor logits = PhaseClock.time(Phase.FORWARD_GRAPH, () -> model.forward(images, mode));
+            Tensor logits = PhaseClock.time(Phase.FORWARD_GRAPH, forward);
             Tensor loss = PhaseClock.time(Phase.LOSS, () -> model.loss(logits, labels));
             PhaseClock.time(Phase.BACKWARD, () -> {
                 loss.backward();

@@ -67,7 +67,7 @@ public final class VisionTransformer extends Network {
     }
 
     @Override
-    protected Tensor forwardUnits(Tensor input, Mode mode, BiConsumer<ReversibleStack, Tensor> stackInputs) {
+    protected Tensor forwardUnits(Tensor input, Plan plan, BiConsumer<ReversibleStack, Tensor> stackInputs) {
         List<UnaryOperator<Tensor>> steps = new ArrayList<>();
         steps.add(patches::forward);
         steps.add(x -> x.flatten(2, 3).transpose(1, 2).add(position)); // (B, D, h, w) → (B, T, D)
@@ -77,7 +77,7 @@ public final class VisionTransformer extends Network {
                 if (stackInputs != null) {
                     stackInputs.accept(stack, x);
                 }
-                return stack.forward(x, mode);
+                return stack.forward(x, plan.modeOf(0));
             });
             steps.add(x -> {
                 Tensor[] streams = StreamLayout.TOKENS.split(x);

@@ -1,0 +1,218 @@
+package io.github.revnet.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.revnet.bridge.NativeArena;
+import io.github.revnet.bridge.Torch;
+import io.github.revnet.core.DType;
+import io.github.revnet.core.Model;
+import io.github.revnet.core.ModelOptions;
+import io.github.revnet.core.Plan;
+import io.github.revnet.core.Trainer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.bytedeco.pytorch.Tensor;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Chooses, for every reversible stack of a model, stored, checkpoint or reversible mode so that
+ * the measured step time is least under a memory budget. Every plan (3^stacks) is measured: its
+ * peak activation memory by the meter (all plans in one process with the meter's allocator
+ * settings), its step time in rounds that interleave the plans. The choice is then run once more
+ * in a fresh process, whose measured peak is what the budget is held against.
+ */
+public final class MemoryPlanner {
+    private MemoryPlanner() {
+    }
+
+    /** What to plan for. */
+    public record Options(String model, int batch, int imageSize, DType dtype, long budgetBytes, int rounds, int threads) {
+        public Options {
+            if (budgetBytes <= 0) {
+                throw new IllegalArgumentException("budget must be positive, got " + budgetBytes + " bytes");
+            }
+            if (rounds < 1) {
+                throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
+            }
+            if (batch < 1) {
+                throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+            }
+        }
+    }
+
+    /** One plan's measured cost; {@code paretoOptimal} when no other plan is both faster and lighter. */
+    public record Candidate(Plan plan, double stepMs, long peakBytes, boolean paretoOptimal) {
+    }
+
+    /** Every plan measured, the one chosen, and the chosen plan's peak measured again in a fresh process. */
+    public record Outcome(Options options, List<Candidate> candidates, Candidate chosen, long verifiedPeakBytes) {
+        public boolean meetsBudget() {
+            return verifiedPeakBytes <= options.budgetBytes();
+        }
+    }
+
+    /** Parses "300MiB", "1.5GiB", "512MB", "2000000" (bytes). */
+    public static long parseBytes(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)\\s*([0-9]+(?:\\.[0-9]+)?)\\s*(b|kib|mib|gib|kb|mb|gb)?\\s*")
+                .matcher(text == null ? "" : text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("a budget is a number with an optional unit (B, KiB, MiB, GiB, KB, MB, GB), got '" + text + "'");
+        }
+        double value = Double.parseDouble(m.group(1));
+        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase();
+        double scale = switch (unit) {
+            case "kib" -> 1024;
+            case "mib" -> 1024 * 1024;
+            case "gib" -> 1024.0 * 1024 * 1024;
+            case "kb" -> 1e3;
+            case "mb" -> 1e6;
+            case "gb" -> 1e9;
+            default -> 1;
+        };
+        return (long) (value * scale);
+    }
+
+    public static Outcome run(Options o, Consumer<String> progress) throws IOException, InterruptedException {
+        int stacks;
+        try (Model model = Model.create(o.model(), ModelOptions.defaults().dtype(o.dtype()))) {
+            stacks = model.network().reversibleStacks().size();
+        }
+        if (stacks == 0) {
+            throw new IllegalArgumentException(o.model() + " has no reversible stacks: there is nothing to plan");
+        }
+        List<Plan> plans = Plan.all(stacks);
+        progress.accept(String.format("%s has %d reversible stacks: %d plans; measuring their peak memory (one process)", o.model(), stacks,
+                plans.size()));
+        Map<String, Long> peaks = peaks(o, plans);
+        long least = peaks.values().stream().mapToLong(Long::longValue).min().orElseThrow();
+        if (least > o.budgetBytes()) {
+            Plan lightest = plans.stream().min(Comparator.comparingLong(p -> peaks.get(p.label()))).orElseThrow();
+            throw new IllegalArgumentException(String.format("budget %s is below the lightest plan's measured peak: %s needs at least %s"
+                    + " (plan %s)", mib(o.budgetBytes()), o.model(), mib(least), lightest));
+        }
+        progress.accept(String.format("timing the %d plans in %d interleaved rounds", plans.size(), o.rounds()));
+        Map<String, Double> times = times(o, plans, progress);
+        List<Candidate> candidates = pareto(plans, times, peaks);
+        Candidate chosen = choose(candidates, o.budgetBytes());
+        progress.accept("running the chosen plan " + chosen.plan() + " in a fresh process to measure its peak");
+        long verified = peaks(o, List.of(chosen.plan())).get(chosen.plan().label());
+        return new Outcome(o, candidates, chosen, verified);
+    }
+
+    /** Marks the plans no other plan beats in both time and memory. */
+    static List<Candidate> pareto(List<Plan> plans, Map<String, Double> times, Map<String, Long> peaks) {
+        List<Candidate> out = new ArrayList<>();
+        for (Plan p : plans) {
+            double t = times.get(p.label());
+            long m = peaks.get(p.label());
+            boolean dominated = plans.stream().anyMatch(q -> {
+                double tq = times.get(q.label());
+                long mq = peaks.get(q.label());
+                return tq <= t && mq <= m && (tq < t || mq < m);
+            });
+            out.add(new Candidate(p, t, m, !dominated));
+        }
+        return out;
+    }
+
+    /** The fastest plan whose measured peak fits the budget. */
+    static Candidate choose(List<Candidate> candidates, long budgetBytes) {
+        return candidates.stream().filter(c -> c.peakBytes() <= budgetBytes).min(Comparator.comparingDouble(Candidate::stepMs))
+                .orElseThrow(() -> new IllegalArgumentException("no plan fits " + mib(budgetBytes)));
+    }
+
+    private static Map<String, Long> peaks(Options o, List<Plan> plans) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of(o.model(), String.valueOf(o.batch()), o.dtype().label(), String.valueOf(o.imageSize()),
+                String.valueOf(o.threads())));
+        plans.forEach(p -> args.add(p.label()));
+        Map<String, Long> peaks = new HashMap<>();
+        for (String line : BenchmarkRun.probe(PlanProbe.class, args)) {
+            if (line.startsWith("{")) {
+                JsonNode node = new ObjectMapper().readTree(line);
+                peaks.put(node.get("plan").asText(), node.get("peak_activation_bytes").asLong());
+            }
+        }
+        for (Plan p : plans) {
+            if (!peaks.containsKey(p.label())) {
+                throw new IllegalStateException("PlanProbe reported no peak for plan " + p);
+            }
+        }
+        return peaks;
+    }
+
+    /** Median step time per plan over {@code rounds} rounds, each stepping every plan once in a rotated order, after one warm-up round. */
+    private static Map<String, Double> times(Options o, List<Plan> plans, Consumer<String> progress) {
+        Map<String, List<Double>> samples = new HashMap<>();
+        try (Model model = Model.create(o.model(), ModelOptions.defaults().dtype(o.dtype()).seed(1));
+                Trainer trainer = new Trainer(model, Trainer.Options.defaults()); NativeArena data = new NativeArena()) {
+            Tensor[] batch = data.run(() -> {
+                Torch.seed(2);
+                return new Tensor[] {model.randomInput(o.batch(), o.imageSize()), model.randomLabels(o.batch())};
+            });
+            int n = plans.size();
+            for (int round = 0; round <= o.rounds(); round++) {
+                for (int i = 0; i < n; i++) {
+                    Plan plan = plans.get((i + round) % n);
+                    long start = System.nanoTime();
+                    trainer.step(batch[0], batch[1], plan);
+                    if (round > 0) {
+                        samples.computeIfAbsent(plan.label(), k -> new ArrayList<>()).add((System.nanoTime() - start) / 1e6);
+                    }
+                }
+                progress.accept(round == 0 ? "warm-up round done" : "round " + round + "/" + o.rounds() + " done");
+            }
+        }
+        Map<String, Double> medians = new HashMap<>();
+        samples.forEach((plan, xs) -> medians.put(plan, BenchmarkRun.median(xs.stream().mapToDouble(Double::doubleValue).toArray())));
+        return medians;
+    }
+
+    /** The plans as a table, fastest first, the chosen one and the Pareto front marked. */
+    public static String table(Outcome o) {
+        StringBuilder sb = new StringBuilder(String.format("%-40s %12s %14s  %s%n", "plan (stack modes, in order)", "step ms", "peak MiB", ""));
+        o.candidates().stream().sorted(Comparator.comparingDouble(Candidate::stepMs)).forEach(c -> sb.append(String.format(
+                "%-40s %12.1f %14.1f  %s%n", c.plan(), c.stepMs(), c.peakBytes() / 1048576.0, (c.equals(o.chosen()) ? "chosen " : "")
+                        + (c.paretoOptimal() ? "pareto" : ""))));
+        sb.append(String.format("budget %s: chose %s, %.1f ms per step, peak %s when planned, %s measured again in a fresh process: %s%n",
+                mib(o.options().budgetBytes()), o.chosen().plan(), o.chosen().stepMs(), mib(o.chosen().peakBytes()), mib(o.verifiedPeakBytes()),
+                o.meetsBudget() ? "within the budget" : "OVER the budget"));
+        return sb.toString();
+    }
+
+    /** Time against memory for every plan, the Pareto front joined, the budget and the choice marked. */
+    public static void chart(Outcome o, Path file) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        XYChart chart = new XYChartBuilder().width(800).height(500).title("Plans for " + o.options().model() + ", batch " + o.options().batch()
+                + ": step time against peak activation memory").xAxisTitle("peak activation memory (MiB, measured)").yAxisTitle(
+                        "step time (ms, median)").build();
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        List<Candidate> all = o.candidates();
+        chart.addSeries("every plan", all.stream().map(c -> c.peakBytes() / 1048576.0).toList(), all.stream().map(Candidate::stepMs).toList())
+                .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        List<Candidate> front = all.stream().filter(Candidate::paretoOptimal).sorted(Comparator.comparingLong(Candidate::peakBytes)).toList();
+        chart.addSeries("Pareto front", front.stream().map(c -> c.peakBytes() / 1048576.0).toList(), front.stream().map(Candidate::stepMs)
+                .toList());
+        double lo = all.stream().mapToDouble(Candidate::stepMs).min().orElse(0);
+        double hi = all.stream().mapToDouble(Candidate::stepMs).max().orElse(1);
+        chart.addSeries("budget", new double[] {o.options().budgetBytes() / 1048576.0, o.options().budgetBytes() / 1048576.0},
+                new double[] {lo, hi}).setMarker(SeriesMarkers.NONE);
+        chart.addSeries("chosen: " + o.chosen().plan(), new double[] {o.chosen().peakBytes() / 1048576.0}, new double[] {o.chosen().stepMs()})
+                .setMarker(SeriesMarkers.DIAMOND);
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    static String mib(long bytes) {
+        return String.format("%.1f MiB", bytes / 1048576.0);
+    }
+}

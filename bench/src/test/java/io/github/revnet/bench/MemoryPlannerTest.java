@@ -1,0 +1,38 @@
+package io.github.revnet.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.revnet.core.DType;
+import io.github.revnet.core.Plan;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MemoryPlannerTest {
+    @Test
+    void budgetsAreReadWithTheirUnits() {
+        assertEquals(300L * 1024 * 1024, MemoryPlanner.parseBytes("300MiB"));
+        assertEquals((long) (1.5 * 1024 * 1024 * 1024), MemoryPlanner.parseBytes("1.5 GiB"));
+        assertEquals(500_000_000L, MemoryPlanner.parseBytes("500mb"));
+        assertEquals(2048L, MemoryPlanner.parseBytes("2048"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> MemoryPlanner.parseBytes("lots")).getMessage().contains("lots"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new MemoryPlanner.Options("revnet-38", 8, 32, DType.FLOAT32, 0, 3, 2))
+                .getMessage().contains("budget"));
+    }
+
+    @Test
+    void theFrontHoldsThePlansNoOtherBeatsInBothAndTheChoiceIsTheFastestWithinBudget() {
+        List<Plan> plans = List.of(Plan.parse("stored"), Plan.parse("checkpoint"), Plan.parse("reversible"));
+        Map<String, Double> times = Map.of("stored", 100.0, "checkpoint", 150.0, "reversible", 140.0);
+        Map<String, Long> peaks = Map.of("stored", 300L, "checkpoint", 120L, "reversible", 50L);
+        List<MemoryPlanner.Candidate> c = MemoryPlanner.pareto(plans, times, peaks);
+        assertTrue(c.get(0).paretoOptimal(), "stored: fastest");
+        assertTrue(!c.get(1).paretoOptimal(), "checkpoint: slower and heavier than reversible");
+        assertTrue(c.get(2).paretoOptimal(), "reversible: lightest");
+        assertEquals("stored", MemoryPlanner.choose(c, 400).plan().label());
+        assertEquals("reversible", MemoryPlanner.choose(c, 200).plan().label());
+        assertThrows(IllegalArgumentException.class, () -> MemoryPlanner.choose(c, 10));
+    }
+}
