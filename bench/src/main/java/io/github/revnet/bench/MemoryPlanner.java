@@ -27,8 +27,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * Chooses, for every reversible stack of a model, stored, checkpoint or reversible mode so that
  * the measured step time is least under a memory budget. Every plan (3^stacks) is measured: its
- * peak activation memory by the meter (all plans in one process with the meter's allocator
- * settings), its step time in rounds that interleave the plans. The choice is then run once more
+ * peak activation memory by the meter (each plan in a process of its own, with the meter's
+ * allocator settings), its step time in rounds that interleave the plans. The choice is then run once more
  * in a fresh process, whose measured peak is what the budget is held against.
  */
 public final class MemoryPlanner {
@@ -91,7 +91,7 @@ public final class MemoryPlanner {
             throw new IllegalArgumentException(o.model() + " has no reversible stacks: there is nothing to plan");
         }
         List<Plan> plans = Plan.all(stacks);
-        progress.accept(String.format("%s has %d reversible stacks: %d plans; measuring their peak memory (one process)", o.model(), stacks,
+        progress.accept(String.format("%s has %d reversible stacks: %d plans; measuring their peak memory (a process each)", o.model(), stacks,
                 plans.size()));
         Map<String, Long> peaks = peaks(o, plans);
         long least = peaks.values().stream().mapToLong(Long::longValue).min().orElseThrow();
@@ -103,10 +103,27 @@ public final class MemoryPlanner {
         progress.accept(String.format("timing the %d plans in %d interleaved rounds", plans.size(), o.rounds()));
         Map<String, Double> times = times(o, plans, progress);
         List<Candidate> candidates = pareto(plans, times, peaks);
-        Candidate chosen = choose(candidates, o.budgetBytes());
-        progress.accept("running the chosen plan " + chosen.plan() + " in a fresh process to measure its peak");
-        long verified = peaks(o, List.of(chosen.plan())).get(chosen.plan().label());
+        // The budget is held against a fresh process's reading; a plan planned just under the budget can read over it there
+        // (the meter's resolution is a few pages), so the next fastest plan that fits is tried, up to three times.
+        List<Candidate> fitting = candidates.stream().filter(c -> c.peakBytes() <= o.budgetBytes())
+                .sorted(Comparator.comparingDouble(Candidate::stepMs)).toList();
+        Candidate chosen = fitting.get(0);
+        long verified = 0;
+        for (int attempt = 0; attempt < Math.min(3, fitting.size()); attempt++) {
+            chosen = fitting.get(attempt);
+            progress.accept("running plan " + chosen.plan() + " in a fresh process to measure its peak against the budget");
+            verified = measuredPeak(o, chosen.plan());
+            if (verified <= o.budgetBytes()) {
+                break;
+            }
+            progress.accept(String.format("  %s read %s there, over the budget: trying the next fastest plan", chosen.plan(), mib(verified)));
+        }
         return new Outcome(o, candidates, chosen, verified);
+    }
+
+    /** {@code plan}'s peak activation memory, measured in a fresh process. */
+    static long measuredPeak(Options o, Plan plan) throws IOException, InterruptedException {
+        return peaks(o, List.of(plan)).get(plan.label());
     }
 
     /** Marks the plans no other plan beats in both time and memory. */
@@ -131,15 +148,21 @@ public final class MemoryPlanner {
                 .orElseThrow(() -> new IllegalArgumentException("no plan fits " + mib(budgetBytes)));
     }
 
+    /**
+     * Each plan's peak in a process of its own: measured one after another in one process, later
+     * plans read against a baseline the earlier ones had raised (a test saw the lightest plan's
+     * reading halve between runs), so the process-per-measurement rule of the report holds here too.
+     */
     private static Map<String, Long> peaks(Options o, List<Plan> plans) throws IOException, InterruptedException {
-        List<String> args = new ArrayList<>(List.of(o.model(), String.valueOf(o.batch()), o.dtype().label(), String.valueOf(o.imageSize()),
-                String.valueOf(o.threads())));
-        plans.forEach(p -> args.add(p.label()));
         Map<String, Long> peaks = new HashMap<>();
-        for (String line : BenchmarkRun.probe(PlanProbe.class, args)) {
-            if (line.startsWith("{")) {
-                JsonNode node = new ObjectMapper().readTree(line);
-                peaks.put(node.get("plan").asText(), node.get("peak_activation_bytes").asLong());
+        for (Plan plan : plans) {
+            List<String> args = List.of(o.model(), String.valueOf(o.batch()), o.dtype().label(), String.valueOf(o.imageSize()),
+                    String.valueOf(o.threads()), plan.label());
+            for (String line : BenchmarkRun.probe(PlanProbe.class, args)) {
+                if (line.startsWith("{")) {
+                    JsonNode node = new ObjectMapper().readTree(line);
+                    peaks.put(node.get("plan").asText(), node.get("peak_activation_bytes").asLong());
+                }
             }
         }
         for (Plan p : plans) {
