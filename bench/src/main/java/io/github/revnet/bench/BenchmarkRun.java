@@ -48,6 +48,8 @@ public final class BenchmarkRun {
         return flags.toArray(String[]::new);
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final Sweep sweep;
     private final Path out;
     private final int threads;
@@ -122,7 +124,7 @@ public final class BenchmarkRun {
                 }
             }
             for (String line : Files.readAllLines(phaseLines)) {
-                JsonNode node = new ObjectMapper().readTree(line);
+                JsonNode node = JSON.readTree(line);
                 phases.add(node);
                 ran.add(node.get("mode").asText());
             }
@@ -130,7 +132,7 @@ public final class BenchmarkRun {
                 throw new IllegalStateException("JMH reported " + millis.size() + " iterations of " + c.model() + " but its state recorded "
                         + ran.size() + " phase lines");
             }
-            jmhJson.addAll((ArrayNode) new ObjectMapper().readTree(json.toFile()));
+            jmhJson.addAll((ArrayNode) JSON.readTree(json.toFile()));
             Files.deleteIfExists(json);
             Files.deleteIfExists(phaseLines);
             rounds = RoundTimes.of(c.modes(), ran, millis);
@@ -148,12 +150,12 @@ public final class BenchmarkRun {
                 }
             }
             for (Phase p : Phase.values()) {
-                phaseMedians.put(p.label(), median(mine.stream().mapToDouble(n -> n.get("phases_ms").get(p.label()).asDouble()).toArray()));
+                phaseMedians.put(p.label(), MedianInterval.median(mine.stream().mapToDouble(n -> n.get("phases_ms").get(p.label()).asDouble()).toArray()));
             }
             Double forward = null;
             Double backward = null;
             if (mode.equals("stored")) {
-                forward = median(mine.stream().mapToDouble(n -> n.get("phases_ms").get(Phase.FORWARD_GRAPH.label()).asDouble()
+                forward = MedianInterval.median(mine.stream().mapToDouble(n -> n.get("phases_ms").get(Phase.FORWARD_GRAPH.label()).asDouble()
                         + n.get("phases_ms").get(Phase.LOSS.label()).asDouble()).toArray());
                 backward = phaseMedians.get(Phase.BACKWARD.label());
             }
@@ -166,14 +168,10 @@ public final class BenchmarkRun {
         return results;
     }
 
-    static double median(double[] values) {
-        return values.length == 0 ? Double.NaN : MedianInterval.of(values, 0.95).median();
-    }
-
     private JsonNode measureMemory(Sweep.Config c, String mode) throws IOException, InterruptedException {
         List<String> lines = probe(MemoryProbe.class, List.of(c.model(), mode, String.valueOf(c.batch()), c.dtype(),
                 String.valueOf(c.imageSize()), String.valueOf(threads)));
-        return new ObjectMapper().readTree(lines.get(lines.size() - 1));
+        return JSON.readTree(lines.get(lines.size() - 1));
     }
 
     /**

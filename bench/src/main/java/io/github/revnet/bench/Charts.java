@@ -1,5 +1,6 @@
 package io.github.revnet.bench;
 
+import io.github.revnet.core.profile.Phase;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -7,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.ToDoubleFunction;
-import io.github.revnet.core.profile.Phase;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -175,8 +175,7 @@ final class Charts {
         for (Phase phase : Phase.values()) {
             List<Double> values = new ArrayList<>();
             for (Result r : rows) {
-                double stored = o.runs().stream().filter(x -> x.model().equals(r.model()) && x.batch() == r.batch() && x.mode().equals("stored"))
-                        .mapToDouble(x -> x.stepMs().median()).findFirst().orElse(r.stepMs().median());
+                double stored = storedOf(o.runs(), r).orElse(r).stepMs().median();
                 values.add(r.phasesMs().get(phase.label()) / stored);
             }
             if (values.stream().anyMatch(v -> v > 0)) {
@@ -189,9 +188,12 @@ final class Charts {
 
     /** The same model's stored-mode value of {@code f}, as the denominator. */
     static double ratio(List<Result> runs, Result r, ToDoubleFunction<Result> f) {
-        Optional<Result> stored = runs.stream().filter(s -> s.model().equals(r.model()) && s.batch() == r.batch() && s.mode().equals("stored"))
-                .findFirst();
-        return stored.map(s -> f.applyAsDouble(r) / f.applyAsDouble(s)).orElse(Double.NaN);
+        return storedOf(runs, r).map(s -> f.applyAsDouble(r) / f.applyAsDouble(s)).orElse(Double.NaN);
+    }
+
+    /** The stored-mode run of {@code r}'s model and batch. */
+    static Optional<Result> storedOf(List<Result> runs, Result r) {
+        return runs.stream().filter(s -> s.model().equals(r.model()) && s.batch() == r.batch() && s.mode().equals("stored")).findFirst();
     }
 
     private static XYChart chart(String title, String x, String y) {

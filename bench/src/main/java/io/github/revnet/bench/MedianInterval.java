@@ -22,7 +22,7 @@ public record MedianInterval(double median, double low, double high, int n, doub
         double[] x = values.clone();
         Arrays.sort(x);
         int n = x.length;
-        double median = n % 2 == 1 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+        double median = sortedMedian(x);
         int rank = 0;
         double coverage = Double.NaN;
         double tail = 0; // P(B <= j - 1)
@@ -39,6 +39,21 @@ public record MedianInterval(double median, double low, double high, int n, doub
             return new MedianInterval(median, Double.NaN, Double.NaN, n, Double.NaN);
         }
         return new MedianInterval(median, x[rank - 1], x[n - rank], n, coverage);
+    }
+
+    /** The median alone; NaN for no values. */
+    public static double median(double[] values) {
+        if (values.length == 0) {
+            return Double.NaN;
+        }
+        double[] x = values.clone();
+        Arrays.sort(x);
+        return sortedMedian(x);
+    }
+
+    private static double sortedMedian(double[] x) {
+        int n = x.length;
+        return n % 2 == 1 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
     }
 
     /** The interval's larger distance from the median, relative to it: "± 3%" reads 0.03. */

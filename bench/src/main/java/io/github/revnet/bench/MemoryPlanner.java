@@ -1,14 +1,10 @@
 package io.github.revnet.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.revnet.bridge.NativeArena;
-import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Model;
 import io.github.revnet.core.ModelOptions;
 import io.github.revnet.core.Plan;
-import io.github.revnet.core.Trainer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.bytedeco.pytorch.Tensor;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -27,9 +22,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * Chooses, for every reversible stack of a model, stored, checkpoint or reversible mode so that
  * the measured step time is least under a memory budget. Every plan (3^stacks) is measured: its
- * peak activation memory by the meter (each plan in a process of its own, with the meter's
- * allocator settings), its step time in rounds that interleave the plans. The choice is then run once more
- * in a fresh process, whose measured peak is what the budget is held against.
+ * peak activation memory by the meter ({@link MemoryProbe}, each plan in a process of its own),
+ * its step time in rounds that interleave the plans. The choice is then run once more in a fresh
+ * process, whose measured peak is what the budget is held against.
  */
 public final class MemoryPlanner {
     private MemoryPlanner() {
@@ -156,19 +151,9 @@ public final class MemoryPlanner {
     private static Map<String, Long> peaks(Options o, List<Plan> plans) throws IOException, InterruptedException {
         Map<String, Long> peaks = new HashMap<>();
         for (Plan plan : plans) {
-            List<String> args = List.of(o.model(), String.valueOf(o.batch()), o.dtype().label(), String.valueOf(o.imageSize()),
-                    String.valueOf(o.threads()), plan.label());
-            for (String line : BenchmarkRun.probe(PlanProbe.class, args)) {
-                if (line.startsWith("{")) {
-                    JsonNode node = new ObjectMapper().readTree(line);
-                    peaks.put(node.get("plan").asText(), node.get("peak_activation_bytes").asLong());
-                }
-            }
-        }
-        for (Plan p : plans) {
-            if (!peaks.containsKey(p.label())) {
-                throw new IllegalStateException("PlanProbe reported no peak for plan " + p);
-            }
+            List<String> lines = BenchmarkRun.probe(MemoryProbe.class, List.of(o.model(), plan.label(), String.valueOf(o.batch()),
+                    o.dtype().label(), String.valueOf(o.imageSize()), String.valueOf(o.threads())));
+            peaks.put(plan.label(), new ObjectMapper().readTree(lines.get(lines.size() - 1)).get("peak_activation_bytes").asLong());
         }
         return peaks;
     }
@@ -176,18 +161,13 @@ public final class MemoryPlanner {
     /** Median step time per plan over {@code rounds} rounds, each stepping every plan once in a rotated order, after one warm-up round. */
     private static Map<String, Double> times(Options o, List<Plan> plans, Consumer<String> progress) {
         Map<String, List<Double>> samples = new HashMap<>();
-        try (Model model = Model.create(o.model(), ModelOptions.defaults().dtype(o.dtype()).seed(1));
-                Trainer trainer = new Trainer(model, Trainer.Options.defaults()); NativeArena data = new NativeArena()) {
-            Tensor[] batch = data.run(() -> {
-                Torch.seed(2);
-                return new Tensor[] {model.randomInput(o.batch(), o.imageSize()), model.randomLabels(o.batch())};
-            });
+        try (StepRig rig = new StepRig(o.model(), o.dtype(), o.batch(), o.imageSize())) {
             int n = plans.size();
             for (int round = 0; round <= o.rounds(); round++) {
                 for (int i = 0; i < n; i++) {
-                    Plan plan = plans.get((i + round) % n);
+                    Plan plan = plans.get(RoundState.modeAt(round * n + i, n));
                     long start = System.nanoTime();
-                    trainer.step(batch[0], batch[1], plan);
+                    rig.trainer.step(rig.images, rig.labels, plan);
                     if (round > 0) {
                         samples.computeIfAbsent(plan.label(), k -> new ArrayList<>()).add((System.nanoTime() - start) / 1e6);
                     }
@@ -196,7 +176,7 @@ public final class MemoryPlanner {
             }
         }
         Map<String, Double> medians = new HashMap<>();
-        samples.forEach((plan, xs) -> medians.put(plan, BenchmarkRun.median(xs.stream().mapToDouble(Double::doubleValue).toArray())));
+        samples.forEach((plan, xs) -> medians.put(plan, MedianInterval.median(xs.stream().mapToDouble(Double::doubleValue).toArray())));
         return medians;
     }
 

@@ -11,13 +11,16 @@ import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.Model;
 import io.github.revnet.core.ModelOptions;
+import io.github.revnet.core.Plan;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Measures one configuration's peak activation memory in a process of its own, started with the
  * allocator settings under which the meter is exact (they would slow timing runs down). Prints
- * one JSON object on its last line. Usage: MemoryProbe MODEL MODE BATCH DTYPE IMAGE_SIZE THREADS
+ * one JSON object on its last line. MODE is a mode for every reversible stack, or a plan (one mode
+ * per stack, separated by commas; no analytical estimate then).
+ * Usage: MemoryProbe MODEL MODE|PLAN BATCH DTYPE IMAGE_SIZE THREADS
  */
 public final class MemoryProbe {
     private MemoryProbe() {
@@ -25,10 +28,10 @@ public final class MemoryProbe {
 
     public static void main(String[] args) throws Exception {
         if (args.length != 6) {
-            throw new IllegalArgumentException("usage: MemoryProbe MODEL MODE BATCH DTYPE IMAGE_SIZE THREADS");
+            throw new IllegalArgumentException("usage: MemoryProbe MODEL MODE|PLAN BATCH DTYPE IMAGE_SIZE THREADS");
         }
         MemoryMeter.requireCpuSettings();
-        Mode mode = Mode.parse(args[1]);
+        Mode mode = args[1].contains(",") ? null : Mode.parse(args[1]);
         int batch = Integer.parseInt(args[2]);
         DType dtype = DType.parse(args[3]);
         int size = Integer.parseInt(args[4]);
@@ -40,12 +43,16 @@ public final class MemoryProbe {
             var labels = model.randomLabels(batch);
             // The least of three readings: single readings of a 6.6 MB RevViT figure scattered by up to 0.8 MB, upward (a
             // transient allocation of the JVM or the allocator lands in the process-level peak).
+            Plan plan = mode == null ? Plan.parse(args[1]) : null;
             long peak = Long.MAX_VALUE;
             for (int reading = 0; reading < 3; reading++) {
-                peak = Math.min(peak, ActivationMemory.ofModel(model, images, labels, mode));
+                peak = Math.min(peak, plan == null ? ActivationMemory.ofModel(model, images, labels, mode)
+                        : ActivationMemory.ofModel(model, images, labels, plan));
             }
             out.put("peak_activation_bytes", peak);
-            out.put("estimated_activation_bytes", ActivationEstimate.bytes(model, Shapes.of(images), mode));
+            if (plan == null) {
+                out.put("estimated_activation_bytes", ActivationEstimate.bytes(model, Shapes.of(images), mode));
+            }
             out.put("params", model.parameterCount());
         }
         System.out.println(new ObjectMapper().writeValueAsString(out));

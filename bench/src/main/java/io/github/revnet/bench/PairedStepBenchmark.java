@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 public class PairedStepBenchmark {
     @Benchmark
     public PhaseClock.Breakdown step(RoundState state) {
-        state.lastBreakdown = PhaseClock.measure(() -> state.trainer.step(state.images, state.labels, state.current));
+        state.lastBreakdown = PhaseClock.measure(() -> state.rig.trainer.step(state.rig.images, state.rig.labels, state.current));
         return state.lastBreakdown;
     }
 }

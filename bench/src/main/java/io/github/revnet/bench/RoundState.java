@@ -1,13 +1,9 @@
 package io.github.revnet.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.revnet.bridge.NativeArena;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
-import io.github.revnet.core.Model;
-import io.github.revnet.core.ModelOptions;
-import io.github.revnet.core.Trainer;
 import io.github.revnet.core.profile.Phase;
 import io.github.revnet.core.profile.PhaseClock;
 import java.io.IOException;
@@ -19,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.pytorch.Tensor;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -59,13 +54,9 @@ public class RoundState {
     @Param({""})
     public String phasesFile;
 
-    Model net;
-    Trainer trainer;
-    Tensor images;
-    Tensor labels;
+    StepRig rig;
     Mode current;
     PhaseClock.Breakdown lastBreakdown;
-    private final NativeArena data = new NativeArena();
     private List<Mode> schedule;
     private int warmups;
     private int measured;
@@ -83,13 +74,7 @@ public class RoundState {
         for (String m : modes.split(",")) {
             schedule.add(Mode.parse(m.strip()));
         }
-        net = Model.create(model, ModelOptions.defaults().dtype(DType.parse(dtype)).seed(1));
-        trainer = new Trainer(net, Trainer.Options.defaults());
-        data.run(() -> {
-            Torch.seed(2);
-            images = net.randomInput(batch, imageSize);
-            labels = net.randomLabels(batch);
-        });
+        rig = new StepRig(model, DType.parse(dtype), batch, imageSize);
     }
 
     @Setup(Level.Iteration)
@@ -124,8 +109,6 @@ public class RoundState {
         if (!phasesFile.isEmpty()) {
             Files.write(Path.of(phasesFile), lines, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
-        data.close();
-        trainer.close();
-        net.close();
+        rig.close();
     }
 }

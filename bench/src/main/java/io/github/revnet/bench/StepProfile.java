@@ -1,12 +1,7 @@
 package io.github.revnet.bench;
 
-import io.github.revnet.bridge.NativeArena;
-import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
-import io.github.revnet.core.Model;
-import io.github.revnet.core.ModelOptions;
-import io.github.revnet.core.Trainer;
 import io.github.revnet.core.profile.Phase;
 import io.github.revnet.core.profile.PhaseClock;
 import java.util.ArrayList;
@@ -14,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.bytedeco.pytorch.Tensor;
 
 /**
  * One model's training step, phase by phase, in each mode: rounds that interleave the modes as
@@ -59,56 +53,46 @@ public final class StepProfile {
     }
 
     public static Outcome run(Options options, Consumer<String> progress) {
-        Map<Mode, List<Double>> plain = new LinkedHashMap<>();
+        List<String> modes = options.modes().stream().map(Mode::label).toList();
+        List<String> ran = new ArrayList<>();
+        List<Double> plain = new ArrayList<>();
         Map<Mode, List<PhaseClock.Breakdown>> clocked = new LinkedHashMap<>();
-        List<Map<Mode, Double>> rounds = new ArrayList<>();
-        for (Mode m : options.modes()) {
-            plain.put(m, new ArrayList<>());
-            clocked.put(m, new ArrayList<>());
-        }
-        try (Model model = Model.create(options.model(), ModelOptions.defaults().dtype(options.dtype()).seed(1));
-                Trainer trainer = new Trainer(model, Trainer.Options.defaults()); NativeArena data = new NativeArena()) {
-            Tensor[] batch = data.run(() -> {
-                Torch.seed(2);
-                return new Tensor[] {model.randomInput(options.batch(), options.imageSize()), model.randomLabels(options.batch())};
-            });
+        options.modes().forEach(m -> clocked.put(m, new ArrayList<>()));
+        try (StepRig rig = new StepRig(options.model(), options.dtype(), options.batch(), options.imageSize())) {
             int m = options.modes().size();
             for (int round = 0; round < options.warmupRounds() + options.rounds(); round++) {
                 boolean warm = round >= options.warmupRounds();
-                Map<Mode, Double> times = new LinkedHashMap<>();
+                StringBuilder line = new StringBuilder();
                 for (int position = 0; position < m; position++) {
                     Mode mode = options.modes().get(RoundState.modeAt(round * m + position, m));
                     long start = System.nanoTime();
-                    trainer.step(batch[0], batch[1], mode);
+                    rig.trainer.step(rig.images, rig.labels, mode);
                     double ms = (System.nanoTime() - start) / 1e6;
-                    PhaseClock.Breakdown b = PhaseClock.measure(() -> trainer.step(batch[0], batch[1], mode));
+                    PhaseClock.Breakdown b = PhaseClock.measure(() -> rig.trainer.step(rig.images, rig.labels, mode));
                     if (warm) {
-                        plain.get(mode).add(ms);
+                        ran.add(mode.label());
+                        plain.add(ms);
                         clocked.get(mode).add(b);
-                        times.put(mode, ms);
+                        line.append(line.length() == 0 ? ": " : ", ").append(String.format("%s %.1f ms", mode.label(), ms));
                     }
                 }
-                if (warm) {
-                    rounds.add(times);
-                }
                 progress.accept(String.format("%s round %d/%d%s", warm ? "measured" : "warm-up", warm ? round - options.warmupRounds() + 1
-                        : round + 1, warm ? options.rounds() : options.warmupRounds(), warm ? ": " + times.entrySet().stream().map(e -> String
-                        .format("%s %.1f ms", e.getKey().label(), e.getValue())).reduce((a, b) -> a + ", " + b).orElse("") : ""));
+                        : round + 1, warm ? options.rounds() : options.warmupRounds(), line));
             }
         }
+        RoundTimes rounds = RoundTimes.of(modes, ran, plain);
         List<ModeProfile> profiles = new ArrayList<>();
         for (Mode mode : options.modes()) {
             List<PhaseClock.Breakdown> bs = clocked.get(mode);
             Map<Phase, Double> phases = new LinkedHashMap<>();
             for (Phase p : Phase.values()) {
-                phases.put(p, BenchmarkRun.median(bs.stream().mapToDouble(b -> b.millis(p)).toArray()));
+                phases.put(p, MedianInterval.median(bs.stream().mapToDouble(b -> b.millis(p)).toArray()));
             }
-            double[] ratios = rounds.stream().mapToDouble(r -> r.get(mode) / r.get(Mode.STORED)).toArray();
-            profiles.add(new ModeProfile(mode, MedianInterval.of(plain.get(mode).stream().mapToDouble(Double::doubleValue).toArray(), 0.95),
-                    MedianInterval.of(ratios, 0.95), BenchmarkRun.median(bs.stream().mapToDouble(PhaseClock.Breakdown::totalMillis).toArray()),
+            profiles.add(new ModeProfile(mode, MedianInterval.of(rounds.times(mode.label()), 0.95), MedianInterval.of(rounds.ratios(
+                    mode.label()), 0.95), MedianInterval.median(bs.stream().mapToDouble(PhaseClock.Breakdown::totalMillis).toArray()),
                     phases));
         }
-        double k = BenchmarkRun.median(clocked.get(Mode.STORED).stream().mapToDouble(PhaseClock.Breakdown::backwardOverForward).toArray());
+        double k = MedianInterval.median(clocked.get(Mode.STORED).stream().mapToDouble(PhaseClock.Breakdown::backwardOverForward).toArray());
         return new Outcome(options, profiles, k);
     }
 
