@@ -35,4 +35,24 @@ class MemoryPlannerTest {
         assertEquals("reversible", MemoryPlanner.choose(c, 200).plan().label());
         assertThrows(IllegalArgumentException.class, () -> MemoryPlanner.choose(c, 10));
     }
+
+    @Test
+    void aBudgetBetweenTheLightestAndTheHeaviestPlanIsMetInAFreshProcessAndOneBelowTheLightestIsRefused() throws Exception {
+        // one stack (3 plans) at batch 8, 32x32: half-tensors of 512 KB, well above the meter's 64 KB resolution
+        var roomy = new MemoryPlanner.Options("stack-4", 8, 32, DType.FLOAT32, MemoryPlanner.parseBytes("4GiB"), 1, 2);
+        MemoryPlanner.Outcome free = MemoryPlanner.run(roomy, line -> { });
+        assertEquals(3, free.candidates().size());
+        long lightest = free.candidates().stream().mapToLong(MemoryPlanner.Candidate::peakBytes).min().orElseThrow();
+        long heaviest = free.candidates().stream().mapToLong(MemoryPlanner.Candidate::peakBytes).max().orElseThrow();
+        assertTrue(heaviest > 1.5 * lightest, "plans differ in memory: " + lightest + " vs " + heaviest);
+
+        var middle = new MemoryPlanner.Options("stack-4", 8, 32, DType.FLOAT32, (lightest + heaviest) / 2, 1, 2);
+        MemoryPlanner.Outcome planned = MemoryPlanner.run(middle, line -> { });
+        assertTrue(planned.meetsBudget(), MemoryPlanner.table(planned));
+        assertTrue(planned.chosen().peakBytes() < heaviest, "the heaviest plan is over this budget: " + MemoryPlanner.table(planned));
+
+        var tight = new MemoryPlanner.Options("stack-4", 8, 32, DType.FLOAT32, lightest / 2, 1, 2);
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> MemoryPlanner.run(tight, line -> { }));
+        assertTrue(refused.getMessage().contains("needs at least"), refused.getMessage());
+    }
 }

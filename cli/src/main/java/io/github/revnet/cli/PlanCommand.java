@@ -44,10 +44,11 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelSpec.resolve(model);
+        long budgetBytes = MemoryPlanner.parseBytes(budget);
+        DType type = DType.parse(dtype);
         OutputPaths.folder("--out", out);
         threads.apply();
-        var options = new MemoryPlanner.Options(model, batch, imageSize, DType.parse(dtype), MemoryPlanner.parseBytes(budget), rounds,
-                Torch.threads());
+        var options = new MemoryPlanner.Options(model, batch, imageSize, type, budgetBytes, rounds, Torch.threads());
         System.out.println(Torch.describe());
         MemoryPlanner.Outcome o = MemoryPlanner.run(options, line -> System.out.println("  " + line));
         System.out.print(MemoryPlanner.table(o));
