@@ -98,23 +98,29 @@ public final class BenchmarkRun {
 
     /**
      * Times every mode of {@code c} in interleaved rounds ({@link PairedStepBenchmark}), one JMH
-     * fork of {@link Sweep#rounds()} rounds at a time, adding forks while the widest ratio interval
-     * is above {@link Sweep#targetHalfWidth()} and {@link Sweep#maxRoundsFor} allows more rounds.
+     * fork of {@link Sweep#rounds()} rounds; for a model in {@link Sweep#precise()}, adds forks of
+     * {@link Sweep#extraRounds()} rounds that time stored and reversible mode alone while the
+     * reversible ratio's interval is wider than {@link Sweep#targetHalfWidth()} and
+     * {@link Sweep#maxRoundsFor} allows more rounds.
      */
     private List<Result> time(Sweep.Config c, ArrayNode jmhJson) throws RunnerException, IOException {
-        int modes = c.modes().size();
         List<String> ran = new ArrayList<>();
-        List<Double> millis = new ArrayList<>();
         List<JsonNode> phases = new ArrayList<>();
-        RoundTimes rounds;
+        List<String> narrowed = List.of("stored", "reversible");
+        boolean precise = c.modes().containsAll(narrowed);
+        RoundTimes rounds = null;
         do {
+            List<String> modes = rounds == null ? c.modes() : narrowed;
+            int count = rounds == null ? sweep.rounds() : sweep.extraRounds();
+            List<Double> millis = new ArrayList<>();
+            List<String> forkRan = new ArrayList<>();
             Path json = Files.createTempFile("jmh", ".json");
             Path phaseLines = Files.createTempFile("phases", ".jsonl");
             var options = new OptionsBuilder().include(PairedStepBenchmark.class.getName() + ".step").param("model", c.model())
-                    .param("modes", String.join(",", c.modes())).param("batch", String.valueOf(c.batch())).param("dtype", c.dtype())
+                    .param("modes", String.join(",", modes)).param("batch", String.valueOf(c.batch())).param("dtype", c.dtype())
                     .param("imageSize", String.valueOf(c.imageSize())).param("threads", String.valueOf(threads))
-                    .param("phasesFile", phaseLines.toString()).warmupIterations(sweep.warmupRounds() * modes)
-                    .measurementIterations(sweep.rounds() * modes).forks(1).jvmArgsAppend(childFlags()).shouldDoGC(false)
+                    .param("phasesFile", phaseLines.toString()).warmupIterations(sweep.warmupRounds() * modes.size())
+                    .measurementIterations(count * modes.size()).forks(1).jvmArgsAppend(childFlags()).shouldDoGC(false)
                     .output(out.resolve("jmh.log").toString()).resultFormat(ResultFormatType.JSON).result(json.toString()).build();
             for (RunResult r : new Runner(options).run()) {
                 for (BenchmarkResult fork : r.getBenchmarkResults()) {
@@ -126,18 +132,21 @@ public final class BenchmarkRun {
             for (String line : Files.readAllLines(phaseLines)) {
                 JsonNode node = JSON.readTree(line);
                 phases.add(node);
-                ran.add(node.get("mode").asText());
+                forkRan.add(node.get("mode").asText());
             }
-            if (ran.size() != millis.size()) {
+            if (forkRan.size() != millis.size()) {
                 throw new IllegalStateException("JMH reported " + millis.size() + " iterations of " + c.model() + " but its state recorded "
-                        + ran.size() + " phase lines");
+                        + forkRan.size() + " phase lines");
             }
+            ran.addAll(forkRan);
             jmhJson.addAll((ArrayNode) JSON.readTree(json.toFile()));
             Files.deleteIfExists(json);
             Files.deleteIfExists(phaseLines);
-            rounds = RoundTimes.of(c.modes(), ran, millis);
+            RoundTimes fork = RoundTimes.of(modes, forkRan, millis);
+            rounds = rounds == null ? fork : rounds.plus(fork);
             progress.accept("    " + rounds.describe());
-        } while (rounds.widestHalfWidth() > sweep.targetHalfWidth() && rounds.rounds() + sweep.rounds() <= sweep.maxRoundsFor(c.model()));
+        } while (precise && sweep.precise().contains(c.model()) && rounds.halfWidth("reversible") > sweep.targetHalfWidth()
+                && rounds.rounds("reversible") + sweep.extraRounds() <= sweep.maxRoundsFor(c.model()));
         List<Result> results = new ArrayList<>();
         for (String mode : c.modes()) {
             double[] times = rounds.times(mode);

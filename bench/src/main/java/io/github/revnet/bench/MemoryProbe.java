@@ -41,14 +41,12 @@ public final class MemoryProbe {
             Torch.seed(2);
             var images = model.randomInput(batch, size);
             var labels = model.randomLabels(batch);
-            // The least of three readings: single readings of a 6.6 MB RevViT figure scattered by up to 0.8 MB, upward (a
-            // transient allocation of the JVM or the allocator lands in the process-level peak).
-            Plan plan = mode == null ? Plan.parse(args[1]) : null;
-            long peak = Long.MAX_VALUE;
-            for (int reading = 0; reading < 3; reading++) {
-                peak = Math.min(peak, plan == null ? ActivationMemory.ofModel(model, images, labels, mode)
-                        : ActivationMemory.ofModel(model, images, labels, plan));
+            // The least of three readings: single readings of a 6.6 MB RevViT figure scattered by up to 0.8 MB, upward.
+            Plan plan = mode == null ? Plan.parse(args[1]) : Plan.uniform(mode, model.network().reversibleStacks().size());
+            if (mode != null) {
+                model.validateInput(images, mode);
             }
+            long peak = ActivationMemory.leastOfModel(model, images, labels, plan, 3);
             out.put("peak_activation_bytes", peak);
             if (plan == null) {
                 out.put("estimated_activation_bytes", ActivationEstimate.bytes(model, Shapes.of(images), mode));

@@ -154,14 +154,15 @@ public final class ReportWriter {
                 .append(env.get("threads")).append(" threads, ").append(env.get("cpu")).append(", device ").append(env.get("device"))
                 .append(", Java ").append(env.get("java")).append(". ").append(env.get("cuda")).append("\n\n");
         md.append(String.format("Times are JMH single-shot steps. The modes of a model are interleaved: each round times every mode once,"
-                + " back to back, in an order rotated from round to round (%d warm-up rounds, then %d rounds; for %s, forks of as many"
-                + " rounds are added while an interval is wider than ±%.0f%%, up to %d rounds). \"time / stored\" is the median of the per-round ratios with a 95%%"
+                + " back to back, in an order rotated from round to round (%d warm-up rounds, then %d rounds; for %s, forks of %d rounds"
+                + " of stored and reversible mode alone are added while the reversible interval is wider than ±%.0f%%, up to %d"
+                + " reversible rounds). \"time / stored\" is the median of the per-round ratios with a 95%%"
                 + " distribution-free interval from order statistics (the j-th smallest to the j-th largest ratio, j from the"
                 + " binomial(n, 1/2) distribution). k = backward / forward (forward includes the loss) is each model's own, from its"
                 + " stored steps' phases, and (2 + k)/(1 + k) the FLOP-style bound on its reversible overhead. Memory is the measured peak"
                 + " during forward and backward minus what was resident before (parameters, allocated gradients, input), each"
                 + " configuration in its own process.%n%n", o.sweep().warmupRounds(), o.sweep().rounds(), o.sweep().precise().isEmpty() ? "no model"
-                : String.join(", ", o.sweep().precise()), 100 * o.sweep().targetHalfWidth(),
+                : String.join(", ", o.sweep().precise()), o.sweep().extraRounds(), 100 * o.sweep().targetHalfWidth(),
                 o.sweep().maxRounds()));
         md.append("| model | mode | batch | blocks | step ms (median) | min | max | rounds | time / stored | 95% interval | bound (2+k)/(1+k)"
                 + " | peak activation MiB | estimate MiB | stored / this | measured / estimate |\n"

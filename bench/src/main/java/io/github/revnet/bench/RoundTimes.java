@@ -6,9 +6,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Step times grouped into rounds: each round is one consecutive run of every mode, in the order
- * {@link RoundState} rotated it to. A mode's ratio is taken within each round, against the stored
- * step of that same round, so drifts of the machine's speed that last longer than a round cancel.
+ * Step times grouped into rounds: each round is one consecutive run of every mode it times, in the
+ * order {@link RoundState} rotated it to. A mode's ratio is taken within each round, against the
+ * stored step of that same round, so drifts of the machine's speed that last longer than a round
+ * cancel. Rounds may time different sets of modes ({@link #plus}): a precise model's extra rounds
+ * time only stored mode and the mode whose interval is being narrowed.
  */
 record RoundTimes(List<String> modes, List<Map<String, Double>> perRound) {
 
@@ -35,17 +37,39 @@ record RoundTimes(List<String> modes, List<Map<String, Double>> perRound) {
         return new RoundTimes(List.copyOf(modes), rounds);
     }
 
+    /** These rounds followed by {@code later}'s; the modes are this one's (a superset of later's). */
+    RoundTimes plus(RoundTimes later) {
+        if (!modes.containsAll(later.modes)) {
+            throw new IllegalArgumentException("later rounds time " + later.modes + ", not a subset of " + modes);
+        }
+        List<Map<String, Double>> all = new ArrayList<>(perRound);
+        all.addAll(later.perRound);
+        return new RoundTimes(modes, all);
+    }
+
     int rounds() {
         return perRound.size();
     }
 
-    double[] times(String mode) {
-        return perRound.stream().mapToDouble(r -> r.get(mode)).toArray();
+    /** The rounds that timed {@code mode}. */
+    int rounds(String mode) {
+        return (int) perRound.stream().filter(r -> r.containsKey(mode)).count();
     }
 
-    /** {@code mode}'s step over stored mode's step, one value per round. */
+    double[] times(String mode) {
+        return perRound.stream().filter(r -> r.containsKey(mode)).mapToDouble(r -> r.get(mode)).toArray();
+    }
+
+    /** {@code mode}'s step over stored mode's step, one value per round that timed both. */
     double[] ratios(String mode) {
-        return perRound.stream().mapToDouble(r -> r.get(mode) / r.get("stored")).toArray();
+        return perRound.stream().filter(r -> r.containsKey(mode) && r.containsKey("stored")).mapToDouble(r -> r.get(mode) / r.get("stored"))
+                .toArray();
+    }
+
+    /** The relative half-width of {@code mode}'s ratio interval; infinite while there are too few rounds for one. */
+    double halfWidth(String mode) {
+        double h = MedianInterval.of(ratios(mode), 0.95).relativeHalfWidth();
+        return Double.isNaN(h) ? Double.POSITIVE_INFINITY : h;
     }
 
     /** The widest relative half-width among the modes' ratio intervals; infinite while there are too few rounds for one. */
@@ -53,8 +77,7 @@ record RoundTimes(List<String> modes, List<Map<String, Double>> perRound) {
         double widest = 0;
         for (String mode : modes) {
             if (!mode.equals("stored") && modes.contains("stored")) {
-                double h = MedianInterval.of(ratios(mode), 0.95).relativeHalfWidth();
-                widest = Math.max(widest, Double.isNaN(h) ? Double.POSITIVE_INFINITY : h);
+                widest = Math.max(widest, halfWidth(mode));
             }
         }
         return widest;
@@ -66,8 +89,8 @@ record RoundTimes(List<String> modes, List<Map<String, Double>> perRound) {
         for (String mode : modes) {
             if (!mode.equals("stored")) {
                 MedianInterval m = MedianInterval.of(ratios(mode), 0.95);
-                sb.append(String.format(", %s/stored %.3f [%.3f, %.3f] (±%.1f%%)", mode, m.median(), m.low(), m.high(),
-                        100 * m.relativeHalfWidth()));
+                sb.append(String.format(", %s/stored %.3f [%.3f, %.3f] (±%.1f%%, %d rounds)", mode, m.median(), m.low(), m.high(),
+                        100 * m.relativeHalfWidth(), rounds(mode)));
             }
         }
         return sb.toString();

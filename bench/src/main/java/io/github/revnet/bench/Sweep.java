@@ -6,12 +6,13 @@ import java.util.List;
  * What a benchmark run measures. {@link #quick()} is the smoke version (about 3 minutes on 2
  * cores), {@link #standard()} the default report, sized for a 2-core CPU. Every configuration is
  * timed in a fork of {@code warmupRounds} + {@code rounds} interleaved rounds; for the models in
- * {@code precise}, forks are added while a ratio's 95% interval is wider than
- * ± {@code targetHalfWidth} and at most {@code maxRounds} rounds are in (the report's time budget
- * does not allow that for every model).
+ * {@code precise}, forks of {@code extraRounds} rounds of stored and reversible mode alone are added
+ * while the reversible ratio's 95% interval is wider than ± {@code targetHalfWidth}, up to
+ * {@code maxRounds} reversible rounds (the report's time budget does not allow that for every
+ * model).
  */
 public record Sweep(String name, List<Config> configs, List<Integer> driftDepths, int driftBatch, int driftImageSize,
-        int warmupRounds, int rounds, int maxRounds, double targetHalfWidth, List<String> precise) {
+        int warmupRounds, int rounds, int extraRounds, int maxRounds, double targetHalfWidth, List<String> precise) {
 
     /** The most rounds {@code model} may get. */
     public int maxRoundsFor(String model) {
@@ -21,6 +22,9 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
     public Sweep {
         if (rounds < 6) {
             throw new IllegalArgumentException("rounds must be >= 6 (fewer give no 95% interval for a median), got " + rounds);
+        }
+        if (extraRounds < 1) {
+            throw new IllegalArgumentException("extraRounds must be >= 1, got " + extraRounds);
         }
         if (maxRounds < rounds) {
             throw new IllegalArgumentException("maxRounds must be >= rounds (" + rounds + "), got " + maxRounds);
@@ -45,7 +49,7 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(8, 64, false, 16, ALL_MODES),
                 transformer(8, 64, true, 16, ALL_MODES),
                 transformer(4, 256, false, 4, ALL_MODES)),
-                List.of(2, 8, 32), 2, 16, 1, 6, 6, 1.0, List.of());
+                List.of(2, 8, 32), 2, 16, 1, 6, 6, 6, 1.0, List.of());
     }
 
     public static Sweep standard() {
@@ -75,7 +79,7 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(4, 1024, false, 8, ALL_MODES),
                 new Config("revvit-tiny", 64, 32, "float32", ALL_MODES, 6),
                 new Config("vit-tiny", 64, 32, "float32", STORED, 6)),
-                List.of(2, 4, 8, 16, 32, 64), 2, 16, 2, 10, 40, 0.03, List.of("stack-16", "revnet-164"));
+                List.of(2, 4, 8, 16, 32, 64), 2, 16, 2, 10, 20, 110, 0.03, List.of("revnet-164"));
     }
 
     /** The RevViT family alone, with fewer samples: about 10 minutes on 2 cores. */
@@ -91,7 +95,7 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(4, 1024, false, 4, ALL_MODES),
                 new Config("revvit-tiny", 64, 32, "float32", ALL_MODES, 6),
                 new Config("vit-tiny", 64, 32, "float32", STORED, 6)),
-                List.of(2, 8, 32), 2, 16, 1, 8, 24, 0.03, List.of("revvit-tiny"));
+                List.of(2, 8, 32), 2, 16, 1, 8, 16, 24, 0.03, List.of("revvit-tiny"));
     }
 
     /**
@@ -103,7 +107,7 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
         for (int depth : new int[] {2, 4, 8, 16, 32, 64}) {
             configs.add(new Config("scripted-d" + depth, batch, imageSize, "float32", ALL_MODES, depth));
         }
-        return new Sweep("scripted", configs, List.of(), batch, imageSize, 1, 8, 24, 0.03, List.of("scripted-d8"));
+        return new Sweep("scripted", configs, List.of(), batch, imageSize, 1, 8, 16, 24, 0.03, List.of("scripted-d8"));
     }
 
     /** A synthetic RevViT config (see {@code ModelSpec.syntheticTransformer}). */

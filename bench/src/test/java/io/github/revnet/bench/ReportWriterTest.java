@@ -52,7 +52,7 @@ class ReportWriterTest {
                 run("revvit-d4-t16", "reversible", 4, 7, 5, 30, 0),
                 run("revvit-d4-t256", "stored", 4, 30, 30, 1600, 0),
                 run("revvit-d4-t256", "reversible", 4, 45, 30, 400, 0));
-        Sweep sweep = new Sweep("test", List.of(), List.of(2, 8), 2, 8, 1, 8, 8, 0.03, List.of());
+        Sweep sweep = new Sweep("test", List.of(), List.of(2, 8), 2, 8, 1, 8, 8, 8, 0.03, List.of());
         return new BenchmarkRun.Outcome(sweep, runs, List.of(new Drift(2, "float32", 1e-6, 1e-6, 1e-5), new Drift(8, "float64", 1e-14,
                 1e-14, 1e-13)), 1.0);
     }

@@ -46,4 +46,19 @@ class RoundTimesTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> RoundTimes.of(MODES, List.of("stored", "reversible"), List.of(1.0,
                 2.0))).getMessage().contains("whole rounds"));
     }
+
+    @Test
+    void extraRoundsOfTwoModesNarrowOnlyTheirRatio() {
+        RoundTimes all = RoundTimes.of(MODES, List.of("stored", "reversible", "checkpoint", "reversible", "checkpoint", "stored"),
+                List.of(100.0, 150.0, 170.0, 300.0, 340.0, 200.0));
+        RoundTimes pair = RoundTimes.of(List.of("stored", "reversible"), List.of("stored", "reversible", "reversible", "stored"),
+                List.of(10.0, 14.0, 26.0, 20.0));
+        RoundTimes both = all.plus(pair);
+        assertEquals(4, both.rounds("reversible"));
+        assertEquals(2, both.rounds("checkpoint"));
+        assertArrayEquals(new double[] {1.5, 1.5, 1.4, 1.3}, both.ratios("reversible"), 1e-12);
+        assertArrayEquals(new double[] {1.7, 1.7}, both.ratios("checkpoint"), 1e-12);
+        assertArrayEquals(new double[] {100, 200, 10, 20}, both.times("stored"), 1e-12);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> pair.plus(all)).getMessage().contains("not a subset"));
+    }
 }
