@@ -63,7 +63,7 @@ public final class BenchmarkRun {
     }
 
     /** Everything a report needs. */
-    public record Outcome(Sweep sweep, List<Result> runs, List<Drift> drift, double seconds) {
+    public record Outcome(Sweep sweep, List<Result> runs, List<Drift> drift, MemoryPlanner.Front front, double seconds) {
     }
 
     public Outcome run() throws IOException, RunnerException, InterruptedException {
@@ -71,7 +71,7 @@ public final class BenchmarkRun {
         Files.createDirectories(out);
         ArrayNode jmhJson = new ObjectMapper().createArrayNode();
         List<Result> runs = new ArrayList<>();
-        int steps = sweep.configs().size() * 2 + 1;
+        int steps = sweep.configs().size() * 2 + 1 + (sweep.front() == null ? 0 : 1);
         int step = 0;
         for (Sweep.Config c : sweep.configs()) {
             progress.accept(String.format("[%d/%d] timing %s, batch %d, modes %s interleaved round by round", ++step, steps, c.model(),
@@ -93,7 +93,15 @@ public final class BenchmarkRun {
         }
         progress.accept(String.format("[%d/%d] drift: reconstruction error and gradient angle against depth", ++step, steps));
         List<Drift> drift = drift();
-        return new Outcome(sweep, runs, drift, (System.nanoTime() - start) / 1e9);
+        MemoryPlanner.Front front = null;
+        if (sweep.front() != null) {
+            Sweep.Front f = sweep.front();
+            progress.accept(String.format("[%d/%d] Pareto front: every per-stack plan of %s at batch %d", ++step, steps, f.model(), f.batch()));
+            // No budget: the front is the question, not a choice on it.
+            var options = new MemoryPlanner.Options(f.model(), f.batch(), f.imageSize(), DType.FLOAT32, Long.MAX_VALUE, f.rounds(), threads);
+            front = new MemoryPlanner.Front(options, MemoryPlanner.measure(options, line -> progress.accept("    " + line)));
+        }
+        return new Outcome(sweep, runs, drift, front, (System.nanoTime() - start) / 1e9);
     }
 
     /**

@@ -49,6 +49,10 @@ public final class MemoryPlanner {
     public record Candidate(Plan plan, double stepMs, long peakBytes, boolean paretoOptimal) {
     }
 
+    /** Every plan of a model measured, without a budget: the report's Pareto front. */
+    public record Front(Options options, List<Candidate> candidates) {
+    }
+
     /** Every plan measured, the one chosen, and the chosen plan's peak measured again in a fresh process. */
     public record Outcome(Options options, List<Candidate> candidates, Candidate chosen, long verifiedPeakBytes) {
         public boolean meetsBudget() {
@@ -77,7 +81,11 @@ public final class MemoryPlanner {
         return (long) (value * scale);
     }
 
-    public static Outcome run(Options o, Consumer<String> progress) throws IOException, InterruptedException {
+    /**
+     * Every plan of {@code o.model()} with its measured peak and step time, the Pareto front marked;
+     * refuses a budget below the lightest plan's peak before timing anything.
+     */
+    public static List<Candidate> measure(Options o, Consumer<String> progress) throws IOException, InterruptedException {
         int stacks;
         try (Model model = Model.create(o.model(), ModelOptions.defaults().dtype(o.dtype()))) {
             stacks = model.network().reversibleStacks().size();
@@ -96,8 +104,11 @@ public final class MemoryPlanner {
                     + " (plan %s)", mib(o.budgetBytes()), o.model(), mib(least), lightest));
         }
         progress.accept(String.format("timing the %d plans in %d interleaved rounds", plans.size(), o.rounds()));
-        Map<String, Double> times = times(o, plans, progress);
-        List<Candidate> candidates = pareto(plans, times, peaks);
+        return pareto(plans, times(o, plans, progress), peaks);
+    }
+
+    public static Outcome run(Options o, Consumer<String> progress) throws IOException, InterruptedException {
+        List<Candidate> candidates = measure(o, progress);
         // The budget is held against a fresh process's reading; a plan planned just under the budget can read over it there
         // (the meter's resolution is a few pages), so the next fastest plan that fits is tried, up to three times.
         List<Candidate> fitting = candidates.stream().filter(c -> c.peakBytes() <= o.budgetBytes())
@@ -194,24 +205,30 @@ public final class MemoryPlanner {
 
     /** Time against memory for every plan, the Pareto front joined, the budget and the choice marked. */
     public static void chart(Outcome o, Path file) throws IOException {
+        chart(o.options(), o.candidates(), o.chosen(), file);
+    }
+
+    /** Time against memory for every plan, the Pareto front joined; the budget and {@code chosen} marked unless it is null. */
+    public static void chart(Options o, List<Candidate> all, Candidate chosen, Path file) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        XYChart chart = new XYChartBuilder().width(800).height(500).title("Plans for " + o.options().model() + ", batch " + o.options().batch()
+        XYChart chart = new XYChartBuilder().width(800).height(500).title("Plans for " + o.model() + ", batch " + o.batch()
                 + ": step time against peak activation memory").xAxisTitle("peak activation memory (MiB, measured)").yAxisTitle(
                         "step time (ms, median)").build();
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
-        List<Candidate> all = o.candidates();
         chart.addSeries("every plan", all.stream().map(c -> c.peakBytes() / 1048576.0).toList(), all.stream().map(Candidate::stepMs).toList())
                 .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         List<Candidate> front = all.stream().filter(Candidate::paretoOptimal).sorted(Comparator.comparingLong(Candidate::peakBytes)).toList();
         chart.addSeries("Pareto front", front.stream().map(c -> c.peakBytes() / 1048576.0).toList(), front.stream().map(Candidate::stepMs)
                 .toList());
-        double lo = all.stream().mapToDouble(Candidate::stepMs).min().orElse(0);
-        double hi = all.stream().mapToDouble(Candidate::stepMs).max().orElse(1);
-        chart.addSeries("budget", new double[] {o.options().budgetBytes() / 1048576.0, o.options().budgetBytes() / 1048576.0},
-                new double[] {lo, hi}).setMarker(SeriesMarkers.NONE);
-        chart.addSeries("chosen: " + o.chosen().plan(), new double[] {o.chosen().peakBytes() / 1048576.0}, new double[] {o.chosen().stepMs()})
-                .setMarker(SeriesMarkers.DIAMOND);
+        if (chosen != null) {
+            double lo = all.stream().mapToDouble(Candidate::stepMs).min().orElse(0);
+            double hi = all.stream().mapToDouble(Candidate::stepMs).max().orElse(1);
+            chart.addSeries("budget", new double[] {o.budgetBytes() / 1048576.0, o.budgetBytes() / 1048576.0}, new double[] {lo, hi})
+                    .setMarker(SeriesMarkers.NONE);
+            chart.addSeries("chosen: " + chosen.plan(), new double[] {chosen.peakBytes() / 1048576.0}, new double[] {chosen.stepMs()})
+                    .setMarker(SeriesMarkers.DIAMOND);
+        }
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 

@@ -28,7 +28,10 @@ public final class ReportWriter {
         java.util.Set<String> charts = Charts.writeAll(o, summary, dir);
         json(o, summary, dir, command, training);
         csv(o, dir);
-        String markdown = markdown(o, summary, command, charts) + trainingMarkdown(training);
+        String markdown = markdown(o, summary, command, charts) + frontMarkdown(o.front()) + trainingMarkdown(training);
+        if (o.front() != null) {
+            MemoryPlanner.chart(o.front().options(), o.front().candidates(), null, dir.resolve(PARETO_CHART));
+        }
         if (training != null && training.outcome() != null) {
             TrainingReport.writeCharts(training.outcome(), dir);
         }
@@ -47,6 +50,27 @@ public final class ReportWriter {
         env.put("cuda", io.github.revnet.bridge.CudaDevices.query().describe());
         env.put("java", System.getProperty("java.version"));
         return env;
+    }
+
+    static final String PARETO_CHART = "pareto.png";
+
+    /** The planner's plans for one model, fastest first, the Pareto front marked, and its chart. */
+    static String frontMarkdown(MemoryPlanner.Front front) {
+        if (front == null) {
+            return "";
+        }
+        MemoryPlanner.Options o = front.options();
+        StringBuilder md = new StringBuilder(String.format("## Memory-budget planner: the Pareto front of %s at batch %d%n%n", o.model(),
+                o.batch()));
+        md.append(String.format("Every per-stack plan (`./revnet plan --model %s --batch %d` chooses among them for a budget): peak"
+                + " activation memory measured in a process of its own per plan, step time the median of %d rounds that interleave"
+                + " the plans. A plan is on the front when no other plan is both faster and lighter.%n%n", o.model(), o.batch(),
+                o.rounds()));
+        md.append("| plan (stack modes, in order) | step ms | peak activation MiB | on the front |\n|---|---|---|---|\n");
+        front.candidates().stream().sorted(java.util.Comparator.comparingDouble(MemoryPlanner.Candidate::stepMs)).forEach(c -> md.append(
+                String.format("| %s | %.1f | %.1f | %s |%n", c.plan(), c.stepMs(), c.peakBytes() / 1048576.0, c.paretoOptimal() ? "yes" : "")));
+        md.append("\n![Pareto front](").append(PARETO_CHART).append(")\n\n");
+        return md.toString();
     }
 
     private static String trainingMarkdown(TrainingReport.Section training) {
@@ -118,6 +142,23 @@ public final class ReportWriter {
         }
         summary.put("ratios", rows);
         root.put("summary", summary);
+        if (o.front() != null) {
+            Map<String, Object> front = new LinkedHashMap<>();
+            front.put("model", o.front().options().model());
+            front.put("batch", o.front().options().batch());
+            front.put("rounds", o.front().options().rounds());
+            List<Map<String, Object>> plans = new ArrayList<>();
+            for (MemoryPlanner.Candidate c : o.front().candidates()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("plan", c.plan().label());
+                m.put("step_ms", c.stepMs());
+                m.put("peak_activation_bytes", c.peakBytes());
+                m.put("pareto_optimal", c.paretoOptimal());
+                plans.add(m);
+            }
+            front.put("plans", plans);
+            root.put("pareto_front", front);
+        }
         if (training != null) {
             root.put("training", training.outcome() == null ? Map.of("skipped", training.skippedBecause())
                     : TrainingReport.json(training.outcome()));

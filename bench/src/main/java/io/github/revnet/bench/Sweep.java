@@ -9,10 +9,11 @@ import java.util.List;
  * {@code precise}, forks of {@code extraRounds} rounds of stored and reversible mode alone are added
  * while the reversible ratio's 95% interval is wider than ± {@code targetHalfWidth}, up to
  * {@code maxRounds} reversible rounds (the report's time budget does not allow that for every
- * model).
+ * model). {@code front}, when not null, names the model whose memory-budget plans the report
+ * measures and draws as a Pareto front.
  */
 public record Sweep(String name, List<Config> configs, List<Integer> driftDepths, int driftBatch, int driftImageSize,
-        int warmupRounds, int rounds, int extraRounds, int maxRounds, double targetHalfWidth, List<String> precise) {
+        int warmupRounds, int rounds, int extraRounds, int maxRounds, double targetHalfWidth, List<String> precise, Front front) {
 
     /** The most rounds {@code model} may get. */
     public int maxRoundsFor(String model) {
@@ -29,6 +30,10 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
         if (maxRounds < rounds) {
             throw new IllegalArgumentException("maxRounds must be >= rounds (" + rounds + "), got " + maxRounds);
         }
+    }
+
+    /** Every per-stack plan of {@code model} at {@code batch}: peaks in processes of their own, times in {@code rounds} interleaved rounds. */
+    public record Front(String model, int batch, int imageSize, int rounds) {
     }
 
     /** One model at one batch size, timed and measured in the given modes. */
@@ -49,7 +54,7 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(8, 64, false, 16, ALL_MODES),
                 transformer(8, 64, true, 16, ALL_MODES),
                 transformer(4, 256, false, 4, ALL_MODES)),
-                List.of(2, 8, 32), 2, 16, 1, 6, 6, 6, 1.0, List.of());
+                List.of(2, 8, 32), 2, 16, 1, 6, 6, 6, 1.0, List.of(), new Front("revnet-38", 4, 32, 2));
     }
 
     public static Sweep standard() {
@@ -79,7 +84,8 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(4, 1024, false, 8, ALL_MODES),
                 new Config("revvit-tiny", 64, 32, "float32", ALL_MODES, 6),
                 new Config("vit-tiny", 64, 32, "float32", STORED, 6)),
-                List.of(2, 4, 8, 16, 32, 64), 2, 16, 2, 10, 20, 110, 0.03, List.of("revnet-164"));
+                List.of(2, 4, 8, 16, 32, 64), 2, 16, 2, 10, 20, 110, 0.03, List.of("revnet-164"),
+                new Front("revnet-38", 8, 32, 6));
     }
 
     /** The RevViT family alone, with fewer samples: about 10 minutes on 2 cores. */
@@ -95,7 +101,7 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(4, 1024, false, 4, ALL_MODES),
                 new Config("revvit-tiny", 64, 32, "float32", ALL_MODES, 6),
                 new Config("vit-tiny", 64, 32, "float32", STORED, 6)),
-                List.of(2, 8, 32), 2, 16, 1, 8, 16, 24, 0.03, List.of("revvit-tiny"));
+                List.of(2, 8, 32), 2, 16, 1, 8, 16, 24, 0.03, List.of("revvit-tiny"), null);
     }
 
     /**
@@ -107,7 +113,7 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
         for (int depth : new int[] {2, 4, 8, 16, 32, 64}) {
             configs.add(new Config("scripted-d" + depth, batch, imageSize, "float32", ALL_MODES, depth));
         }
-        return new Sweep("scripted", configs, List.of(), batch, imageSize, 1, 8, 16, 24, 0.03, List.of("scripted-d8"));
+        return new Sweep("scripted", configs, List.of(), batch, imageSize, 1, 8, 16, 24, 0.03, List.of("scripted-d8"), null);
     }
 
     /** A synthetic RevViT config (see {@code ModelSpec.syntheticTransformer}). */

@@ -52,9 +52,9 @@ class ReportWriterTest {
                 run("revvit-d4-t16", "reversible", 4, 7, 5, 30, 0),
                 run("revvit-d4-t256", "stored", 4, 30, 30, 1600, 0),
                 run("revvit-d4-t256", "reversible", 4, 45, 30, 400, 0));
-        Sweep sweep = new Sweep("test", List.of(), List.of(2, 8), 2, 8, 1, 8, 8, 8, 0.03, List.of());
+        Sweep sweep = new Sweep("test", List.of(), List.of(2, 8), 2, 8, 1, 8, 8, 8, 0.03, List.of(), null);
         return new BenchmarkRun.Outcome(sweep, runs, List.of(new Drift(2, "float32", 1e-6, 1e-6, 1e-5), new Drift(8, "float64", 1e-14,
-                1e-14, 1e-13)), 1.0);
+                1e-14, 1e-13)), null, 1.0);
     }
 
     @Test
@@ -96,5 +96,26 @@ class ReportWriterTest {
         String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("<img src=\"" + Charts.MEMORY + "\""), "the HTML report shows the charts");
         assertTrue(html.contains("<table>"));
+    }
+
+    @Test
+    void aSweepWithAFrontGetsTheParetoSectionChartAndJson() throws Exception {
+        BenchmarkRun.Outcome o = outcome();
+        var options = new MemoryPlanner.Options("revnet-38", 8, 32, io.github.revnet.core.DType.FLOAT32, Long.MAX_VALUE, 6, 2);
+        List<io.github.revnet.core.Plan> plans = List.of(io.github.revnet.core.Plan.parse("stored"), io.github.revnet.core.Plan.parse(
+                "reversible"), io.github.revnet.core.Plan.parse("checkpoint"));
+        // checkpoint is slower and heavier than reversible here: off the front
+        var candidates = MemoryPlanner.pareto(plans, Map.of("stored", 10.0, "reversible", 14.0, "checkpoint", 15.0), Map.of("stored", 300L,
+                "reversible", 100L, "checkpoint", 150L));
+        ReportWriter.write(new BenchmarkRun.Outcome(o.sweep(), o.runs(), o.drift(), new MemoryPlanner.Front(options, candidates), 1.0), dir,
+                "test");
+        assertTrue(Files.size(dir.resolve(ReportWriter.PARETO_CHART)) > 0);
+        String md = Files.readString(dir.resolve("report.md"));
+        assertTrue(md.contains("## Memory-budget planner: the Pareto front of revnet-38 at batch 8"));
+        assertTrue(md.contains("| checkpoint | 15.0 | 0.0 |  |"), md);
+        JsonNode plansJson = new ObjectMapper().readTree(dir.resolve("results.json").toFile()).get("pareto_front").get("plans");
+        assertEquals(3, plansJson.size());
+        assertEquals(List.of(true, true, false), List.of(plansJson.get(0).get("pareto_optimal").asBoolean(), plansJson.get(1).get(
+                "pareto_optimal").asBoolean(), plansJson.get(2).get("pareto_optimal").asBoolean()));
     }
 }

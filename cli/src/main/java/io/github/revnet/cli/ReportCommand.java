@@ -48,6 +48,7 @@ final class ReportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--training-json " + trainingJson + " is not a file");
         }
         OutputPaths.folder("--out", out);
+        long start = System.nanoTime();
         int check = new CommandLine(new CheckCommand()).execute("--model", "revnet-38", "--quiet", "--threads", String.valueOf(threads.threads),
                 "--json", out.resolve("check.json").toString());
         if (check != 0) {
@@ -57,6 +58,7 @@ final class ReportCommand implements Callable<Integer> {
         TrainingReport.Section training = training();
         BenchCommand.run(quick ? Sweep.quick() : Sweep.standard(), out, threads, quick ? "./revnet report --quick" : "./revnet report",
                 training);
+        System.out.printf("report finished in %.0f s (check, training comparison, benchmarks)%n", (System.nanoTime() - start) / 1e9);
         return 0;
     }
 
