@@ -14,8 +14,9 @@ whose F and G are pre-activation basic functions (BN, ReLU, 3x3 conv, twice) on 
 then BN, ReLU, global average pooling and a linear classifier; SGD lr 0.1, momentum 0.9, weight
 decay 1e-4; cross-entropy on a fixed random batch.
 
-Usage: stack_side_by_side.py [--blocks 16] [--batch 32] [--rounds 15] [--warmup 2] [--threads 2]
-Prints one JSON object: per-mode step medians (ms) and per-round ratios to stored with the
+Usage: stack_side_by_side.py [--blocks 16] [--batch 32] [--rounds 15] [--warmup 2] [--threads 2] [--check]
+--check first compares the three modes' float64 gradients (so the reference is known to compute
+what the harness computes, not less). Prints one JSON object: per-mode step medians (ms) and per-round ratios to stored with the
 median and its 95% order-statistics interval (the same statistic as the harness's).
 """
 import argparse
@@ -145,6 +146,24 @@ def median_interval(values, confidence=0.95):
     return [s[low - 1], s[n - low]]
 
 
+def check_gradients(blocks):
+    """The largest relative difference between stored mode's parameter gradients and each other
+    mode's, in float64, for a fresh stack-`blocks` on a batch of 4."""
+    torch.manual_seed(1)
+    model = Stack(blocks).double()
+    images = torch.randn(4, 3, 32, 32, dtype=torch.float64)
+    labels = torch.randint(0, 10, (4,))
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    grads = {}
+    for mode in ["stored", "reversible", "checkpoint"]:
+        model.load_state_dict(state)
+        model.zero_grad(set_to_none=True)
+        functional.cross_entropy(model(images, mode), labels).backward()
+        grads[mode] = [p.grad.clone() for p in model.parameters()]
+    return {mode: max(((a - b).norm() / b.norm()).item() for a, b in zip(grads[mode], grads["stored"]))
+            for mode in ["reversible", "checkpoint"]}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--blocks", type=int, default=16)
@@ -152,8 +171,15 @@ def main():
     p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--check", action="store_true")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    check = None
+    if a.check:
+        check = check_gradients(min(a.blocks, 4))
+        print(f"float64 gradients against stored mode: {check}", file=sys.stderr)
+        if max(check.values()) > 1e-10:
+            sys.exit(f"the reference's gradients differ from stored mode's: {check}")
     torch.manual_seed(1)
     model = Stack(a.blocks)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
@@ -182,7 +208,7 @@ def main():
                 times[mode].append(ms)
         print(f"round {r + 1}/{a.warmup + a.rounds}" + (" (warm-up)" if r < a.warmup else ""), file=sys.stderr)
     out = {"torch": torch.__version__, "threads": a.threads, "blocks": a.blocks, "batch": a.batch, "rounds": a.rounds,
-           "step_ms": {m: median(times[m]) for m in modes}}
+           "step_ms": {m: median(times[m]) for m in modes}, "gradient_check": check}
     for m in modes[1:]:
         ratios = [t / s for t, s in zip(times[m], times["stored"])]
         out[m + "_ratio"] = {"median": median(ratios), "interval95": median_interval(ratios)}

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.openblas.global.openblas;
 import org.bytedeco.pytorch.global.torch;
 
 /** The LibTorch runtime: loads the natives once, sets threads, and reports versions and device. */
@@ -22,6 +23,10 @@ public final class Torch {
                 if (!loaded) {
                     extractNatives();
                     Loader.load(torch.class);
+                    // LibTorch's intra-op threads parallelize; OpenBLAS's own pool (pthreads) would run beside them and busy-wait
+                    // between calls, so every small GEMM fought the intra-op threads for the cores: with both at 2 threads on 2
+                    // cores a RevViT step (revvit-d8-t64, batch 8) took 730-820 ms, with OpenBLAS at 1 thread 51 ms.
+                    openblas.blas_set_num_threads(1);
                     loaded = true;
                 }
             }
@@ -128,6 +133,13 @@ public final class Torch {
     /** One line describing the runtime, printed by commands and reports. */
     public static String describe() {
         return "LibTorch " + libtorchVersion() + " (JavaCPP " + javacppVersion() + "), device " + deviceName()
-                + ", " + threads() + " intra-op threads, CPU " + cpuModel() + "\n" + CudaDevices.query().describe();
+                + ", " + threads() + " intra-op threads (OpenBLAS " + blasThreads() + "), CPU " + cpuModel() + "\n"
+                + CudaDevices.query().describe();
+    }
+
+    /** OpenBLAS's own thread count: 1 once LibTorch is loaded (see {@link #ensureLoaded()}). */
+    public static int blasThreads() {
+        ensureLoaded();
+        return openblas.blas_get_num_threads();
     }
 }
