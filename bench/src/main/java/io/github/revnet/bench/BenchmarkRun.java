@@ -71,7 +71,7 @@ public final class BenchmarkRun {
         Files.createDirectories(out);
         ArrayNode jmhJson = new ObjectMapper().createArrayNode();
         List<Result> runs = new ArrayList<>();
-        int steps = sweep.configs().size() * 2 + 1 + (sweep.front() == null ? 0 : 1);
+        int steps = sweep.configs().size() + 2 + (sweep.front() == null ? 0 : 1);
         int step = 0;
         for (Sweep.Config c : sweep.configs()) {
             progress.accept(String.format("[%d/%d] timing %s, batch %d, modes %s interleaved round by round", ++step, steps, c.model(),
@@ -79,18 +79,9 @@ public final class BenchmarkRun {
             runs.addAll(time(c, jmhJson));
         }
         Files.writeString(out.resolve("jmh.json"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(jmhJson));
-        for (Sweep.Config c : sweep.configs()) {
-            progress.accept(String.format("[%d/%d] memory %s, batch %d, modes %s (separate processes)", ++step, steps, c.model(), c.batch(),
-                    c.modes()));
-            for (int i = 0; i < runs.size(); i++) {
-                Result r = runs.get(i);
-                if (r.model().equals(c.model()) && r.batch() == c.batch()) {
-                    JsonNode m = measureMemory(c, r.mode());
-                    runs.set(i, r.withMemory(m.get("peak_activation_bytes").asLong(), m.get("estimated_activation_bytes").asLong(),
-                            m.get("params").asLong()));
-                }
-            }
-        }
+        progress.accept(String.format("[%d/%d] memory: every configuration and mode in a process of its own, %d at a time", ++step, steps,
+                PARALLEL_PROBES));
+        measureMemory(runs);
         progress.accept(String.format("[%d/%d] drift: reconstruction error and gradient angle against depth", ++step, steps));
         List<Drift> drift = drift();
         MemoryPlanner.Front front = null;
@@ -183,6 +174,47 @@ public final class BenchmarkRun {
                             .orElse(Double.NaN), times.length), paired, phaseMedians, forward, backward, null, null, null));
         }
         return results;
+    }
+
+    /**
+     * Probes at a time. A probe's reading is its own process's peak, which processes beside it do
+     * not change; most of a probe's time is the allocator's page faults under the mmap threshold,
+     * which two processes overlap well on two cores.
+     */
+    static final int PARALLEL_PROBES = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
+
+    /** Fills in every run's measured peak, estimate and parameter count. */
+    private void measureMemory(List<Result> runs) throws IOException, InterruptedException {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(PARALLEL_PROBES);
+        try {
+            List<java.util.concurrent.Future<JsonNode>> readings = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+            for (Result r : runs) {
+                Sweep.Config c = sweep.configs().stream().filter(x -> x.model().equals(r.model()) && x.batch() == r.batch()).findFirst()
+                        .orElseThrow();
+                readings.add(pool.submit(() -> {
+                    JsonNode m = measureMemory(c, r.mode());
+                    progress.accept(String.format("    %d/%d %s %s: %.1f MiB", done.incrementAndGet(), runs.size(), r.model(), r.mode(),
+                            m.get("peak_activation_bytes").asLong() / 1048576.0));
+                    return m;
+                }));
+            }
+            for (int i = 0; i < runs.size(); i++) {
+                JsonNode m;
+                try {
+                    m = readings.get(i).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+                }
+                runs.set(i, runs.get(i).withMemory(m.get("peak_activation_bytes").asLong(), m.get("estimated_activation_bytes").asLong(),
+                        m.get("params").asLong()));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private JsonNode measureMemory(Sweep.Config c, String mode) throws IOException, InterruptedException {

@@ -48,7 +48,7 @@ public final class MemoryProbe {
             }
             long peak = ActivationMemory.leastOfModel(model, images, labels, plan, 3);
             out.put("peak_activation_bytes", peak);
-            if (plan == null) {
+            if (mode != null) {
                 out.put("estimated_activation_bytes", ActivationEstimate.bytes(model, Shapes.of(images), mode));
             }
             out.put("params", model.parameterCount());

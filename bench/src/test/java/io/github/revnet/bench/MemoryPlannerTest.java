@@ -55,4 +55,23 @@ class MemoryPlannerTest {
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> MemoryPlanner.run(tight, line -> { }));
         assertTrue(refused.getMessage().contains("needs at least"), refused.getMessage());
     }
+
+    @Test
+    void aProbeOfAModeReportsThePeakTheEstimateAndTheParametersAndOneOfAPlanThePeak() throws Exception {
+        for (String what : List.of("reversible", "stored")) {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(last(BenchmarkRun.probe(MemoryProbe.class, List.of("stack-2",
+                    what, "2", "float32", "8", "1"))));
+            assertTrue(json.get("peak_activation_bytes").asLong() > 0, json.toString());
+            assertTrue(json.get("estimated_activation_bytes").asLong() > 0, json.toString());
+            assertTrue(json.get("params").asLong() > 0, json.toString());
+        }
+        var plan = new com.fasterxml.jackson.databind.ObjectMapper().readTree(last(BenchmarkRun.probe(MemoryProbe.class, List.of("revnet-38",
+                "checkpoint,stored,reversible", "2", "float32", "8", "1"))));
+        assertTrue(plan.get("peak_activation_bytes").asLong() > 0, plan.toString());
+        assertTrue(!plan.has("estimated_activation_bytes"), "a mixed plan has no analytical estimate: " + plan);
+    }
+
+    private static String last(List<String> lines) {
+        return lines.get(lines.size() - 1);
+    }
 }

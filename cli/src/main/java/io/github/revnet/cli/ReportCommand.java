@@ -26,7 +26,7 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "use the smoke sweep")
     boolean quick;
 
-    @Option(names = "--training-steps", defaultValue = "200",
+    @Option(names = "--training-steps", defaultValue = "100",
             description = "steps of the training comparison (revnet-38, batch 64); 0 leaves it out (default ${DEFAULT-VALUE})")
     int trainingSteps;
 
