@@ -60,13 +60,13 @@ class MemoryPlannerTest {
     void aProbeOfAModeReportsThePeakTheEstimateAndTheParametersAndOneOfAPlanThePeak() throws Exception {
         for (String what : List.of("reversible", "stored")) {
             var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(last(BenchmarkRun.probe(MemoryProbe.class, List.of("stack-2",
-                    what, "2", "float32", "8", "1"))));
+                    what, "4", "float32", "16", "1")))); // activations above the probes' 64 KB mmap threshold
             assertTrue(json.get("peak_activation_bytes").asLong() > 0, json.toString());
             assertTrue(json.get("estimated_activation_bytes").asLong() > 0, json.toString());
             assertTrue(json.get("params").asLong() > 0, json.toString());
         }
         var plan = new com.fasterxml.jackson.databind.ObjectMapper().readTree(last(BenchmarkRun.probe(MemoryProbe.class, List.of("revnet-38",
-                "checkpoint,stored,reversible", "2", "float32", "8", "1"))));
+                "checkpoint,stored,reversible", "4", "float32", "16", "1"))));
         assertTrue(plan.get("peak_activation_bytes").asLong() > 0, plan.toString());
         assertTrue(!plan.has("estimated_activation_bytes"), "a mixed plan has no analytical estimate: " + plan);
     }
