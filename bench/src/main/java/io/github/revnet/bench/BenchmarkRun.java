@@ -106,7 +106,7 @@ public final class BenchmarkRun {
         List<String> ran = new ArrayList<>();
         List<JsonNode> phases = new ArrayList<>();
         List<String> narrowed = List.of("stored", "reversible");
-        boolean precise = c.modes().containsAll(narrowed);
+        boolean narrow = sweep.precise().contains(c.model()) && c.modes().containsAll(narrowed);
         RoundTimes rounds = null;
         do {
             List<String> modes = rounds == null ? c.modes() : narrowed;
@@ -144,7 +144,7 @@ public final class BenchmarkRun {
             RoundTimes fork = RoundTimes.of(modes, forkRan, millis);
             rounds = rounds == null ? fork : rounds.plus(fork);
             progress.accept("    " + rounds.describe());
-        } while (precise && sweep.precise().contains(c.model()) && rounds.halfWidth("reversible") > sweep.targetHalfWidth()
+        } while (narrow && rounds.halfWidth("reversible") > sweep.targetHalfWidth()
                 && rounds.rounds("reversible") + sweep.extraRounds() <= sweep.maxRoundsFor(c.model()));
         List<Result> results = new ArrayList<>();
         for (String mode : c.modes()) {

@@ -43,11 +43,8 @@ public final class MemoryProbe {
             var labels = model.randomLabels(batch);
             // The lesser of two readings: single readings of a 6.6 MB RevViT figure scattered by up to 0.8 MB, upward. (Three,
             // until the report's memory phase, 64 probes under the mmap threshold, had to fit its time budget.)
-            Plan plan = mode == null ? Plan.parse(args[1]) : Plan.uniform(mode, model.network().reversibleStacks().size());
-            if (mode != null) {
-                model.validateInput(images, mode);
-            }
-            long peak = ActivationMemory.leastOfModel(model, images, labels, plan, 2);
+            long peak = mode != null ? ActivationMemory.leastOfModel(model, images, labels, mode, 2)
+                    : ActivationMemory.leastOfModel(model, images, labels, Plan.parse(args[1]), 2);
             out.put("peak_activation_bytes", peak);
             if (mode != null) {
                 out.put("estimated_activation_bytes", ActivationEstimate.bytes(model, Shapes.of(images), mode));

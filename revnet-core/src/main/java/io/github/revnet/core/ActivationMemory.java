@@ -29,8 +29,13 @@ public final class ActivationMemory {
 
     /** Peak bytes of one training-style forward/backward of {@code model}, gradients allocated beforehand. */
     public static long ofModel(Model model, Tensor images, Tensor labels, Mode mode) {
+        return leastOfModel(model, images, labels, mode, 1);
+    }
+
+    /** As {@link #leastOfModel(Model, Tensor, Tensor, Plan, int)}, with every reversible stack in {@code mode}. */
+    public static long leastOfModel(Model model, Tensor images, Tensor labels, Mode mode, int readings) {
         model.validateInput(images, mode);
-        return ofModel(model, images, labels, Plan.uniform(mode, model.network().reversibleStacks().size()));
+        return leastOfModel(model, images, labels, Plan.uniform(mode, model.network().reversibleStacks().size()), readings);
     }
 
     /** As {@link #ofModel(Model, Tensor, Tensor, Mode)}, with each reversible stack in its plan's mode. */
