@@ -3,6 +3,7 @@ package io.github.revnet.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.github.revnet.bridge.MallocCounter;
 import io.github.revnet.bridge.MemoryMeter;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Torch;
@@ -32,7 +33,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * Runs a {@link Sweep}: JMH timings (all modes of a model interleaved round by round), memory
- * peaks (each in its own process, with the allocator settings the meter needs), and drift.
+ * peaks (each configuration in a process of its own, started with the malloc counter), and drift.
  */
 public final class BenchmarkRun {
     static final String[] NATIVE_FLAGS = {"-Dorg.bytedeco.javacpp.maxBytes=0", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"};
@@ -79,8 +80,8 @@ public final class BenchmarkRun {
             runs.addAll(time(c, jmhJson));
         }
         Files.writeString(out.resolve("jmh.json"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(jmhJson));
-        progress.accept(String.format("[%d/%d] memory: every configuration and mode in a process of its own, %d at a time", ++step, steps,
-                PARALLEL_PROBES));
+        progress.accept(String.format("[%d/%d] memory: each configuration's modes in a process of its own (malloc counter preloaded)", ++step,
+                steps));
         measureMemory(runs);
         progress.accept(String.format("[%d/%d] drift: reconstruction error and gradient angle against depth", ++step, steps));
         List<Drift> drift = drift();
@@ -177,55 +178,63 @@ public final class BenchmarkRun {
     }
 
     /**
-     * Probes at a time. A probe's reading is its own process's peak, which processes beside it do
-     * not change; most of a probe's time is the allocator's page faults under the mmap threshold,
-     * which two processes overlap well on two cores.
+     * Fills in every run's measured peak, estimate and parameter count: one probe process per
+     * configuration, measuring its modes in turn, one probe at a time (probes run LibTorch on every
+     * core: two side by side took twice as long as one after the other).
      */
-    static final int PARALLEL_PROBES = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
-
-    /** Fills in every run's measured peak, estimate and parameter count. */
     private void measureMemory(List<Result> runs) throws IOException, InterruptedException {
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(PARALLEL_PROBES);
-        try {
-            List<java.util.concurrent.Future<JsonNode>> readings = new ArrayList<>();
-            java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
-            for (Result r : runs) {
-                Sweep.Config c = sweep.configs().stream().filter(x -> x.model().equals(r.model()) && x.batch() == r.batch()).findFirst()
-                        .orElseThrow();
-                readings.add(pool.submit(() -> {
-                    JsonNode m = measureMemory(c, r.mode());
-                    progress.accept(String.format("    %d/%d %s %s: %.1f MiB", done.incrementAndGet(), runs.size(), r.model(), r.mode(),
-                            m.get("peak_activation_bytes").asLong() / 1048576.0));
-                    return m;
-                }));
-            }
-            for (int i = 0; i < runs.size(); i++) {
-                JsonNode m;
-                try {
-                    m = readings.get(i).get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (e.getCause() instanceof IOException io) {
-                        throw io;
-                    }
-                    throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
-                }
+        Map<Sweep.Config, List<Integer>> byConfig = new LinkedHashMap<>();
+        for (int i = 0; i < runs.size(); i++) {
+            Result r = runs.get(i);
+            Sweep.Config c = sweep.configs().stream().filter(x -> x.model().equals(r.model()) && x.batch() == r.batch()).findFirst()
+                    .orElseThrow();
+            byConfig.computeIfAbsent(c, k -> new ArrayList<>()).add(i);
+        }
+        int done = 0;
+        for (Map.Entry<Sweep.Config, List<Integer>> e : byConfig.entrySet()) {
+            Sweep.Config c = e.getKey();
+            long start = System.nanoTime();
+            List<String> modes = e.getValue().stream().map(i -> runs.get(i).mode()).toList();
+            List<JsonNode> readings = probeMemory(c.model(), c.batch(), c.dtype(), c.imageSize(), threads, modes);
+            StringBuilder line = new StringBuilder();
+            for (int k = 0; k < modes.size(); k++) {
+                JsonNode m = readings.get(k);
+                int i = e.getValue().get(k);
                 runs.set(i, runs.get(i).withMemory(m.get("peak_activation_bytes").asLong(), m.get("estimated_activation_bytes").asLong(),
                         m.get("params").asLong()));
+                line.append(String.format("%s%s %.1f MiB", k == 0 ? "" : ", ", modes.get(k), m.get("peak_activation_bytes").asLong() / 1048576.0));
             }
-        } finally {
-            pool.shutdownNow();
+            done += modes.size();
+            progress.accept(String.format("    %d/%d %s: %s (%.0f s)", done, runs.size(), c.model(), line, (System.nanoTime() - start) / 1e9));
         }
     }
 
-    private JsonNode measureMemory(Sweep.Config c, String mode) throws IOException, InterruptedException {
-        List<String> lines = probe(MemoryProbe.class, List.of(c.model(), mode, String.valueOf(c.batch()), c.dtype(),
-                String.valueOf(c.imageSize()), String.valueOf(threads)));
-        return JSON.readTree(lines.get(lines.size() - 1));
+    /**
+     * The peak activation memory of {@code model} in each of {@code what} (modes or plans), measured
+     * one after another in one {@link MemoryProbe} process; one JSON object per entry, in order.
+     */
+    static List<JsonNode> probeMemory(String model, int batch, String dtype, int imageSize, int threads, List<String> what)
+            throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of(model, String.valueOf(batch), dtype, String.valueOf(imageSize), String.valueOf(threads)));
+        args.addAll(what);
+        List<String> lines = probe(MemoryProbe.class, args);
+        if (lines.size() < what.size()) {
+            throw new IllegalStateException("MemoryProbe printed " + lines.size() + " lines for " + what.size() + " readings: " + lines);
+        }
+        List<JsonNode> out = new ArrayList<>();
+        for (int k = 0; k < what.size(); k++) {
+            JsonNode node = JSON.readTree(lines.get(lines.size() - what.size() + k));
+            if (!node.path("what").asText().equals(what.get(k))) {
+                throw new IllegalStateException("MemoryProbe answered " + node + " where " + what.get(k) + " was expected");
+            }
+            out.add(node);
+        }
+        return out;
     }
 
     /**
-     * Runs {@code main} in a JVM of its own, started with the allocator settings under which the
-     * memory meter is exact, and returns its output lines; a failure carries the output.
+     * Runs {@code main} in a JVM of its own, started with the malloc counter preloaded (the memory
+     * meter's exact and fast CPU path), and returns its output lines; a failure carries the output.
      */
     static List<String> probe(Class<?> main, List<String> args) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -234,8 +243,10 @@ public final class BenchmarkRun {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put(MemoryMeter.MMAP_THRESHOLD_VARIABLE, "65536");
-        pb.environment().put("MALLOC_TRIM_THRESHOLD_", "0");
+        // The counter makes the resident-size settings unnecessary, and they would slow every allocation down.
+        pb.environment().remove(MemoryMeter.MMAP_THRESHOLD_VARIABLE);
+        pb.environment().remove("MALLOC_TRIM_THRESHOLD_");
+        MallocCounter.preloadInto(pb.environment());
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {

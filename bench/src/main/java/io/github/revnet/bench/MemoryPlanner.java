@@ -1,6 +1,5 @@
 package io.github.revnet.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Model;
 import io.github.revnet.core.ModelOptions;
@@ -22,7 +21,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * Chooses, for every reversible stack of a model, stored, checkpoint or reversible mode so that
  * the measured step time is least under a memory budget. Every plan (3^stacks) is measured: its
- * peak activation memory by the meter ({@link MemoryProbe}, each plan in a process of its own),
+ * peak activation memory by the meter ({@link MemoryProbe}: the plans in turn, in a process of their own),
  * its step time in rounds that interleave the plans. The choice is then run once more in a fresh
  * process, whose measured peak is what the budget is held against.
  */
@@ -94,7 +93,7 @@ public final class MemoryPlanner {
             throw new IllegalArgumentException(o.model() + " has no reversible stacks: there is nothing to plan");
         }
         List<Plan> plans = Plan.all(stacks);
-        progress.accept(String.format("%s has %d reversible stacks: %d plans; measuring their peak memory (a process each)", o.model(), stacks,
+        progress.accept(String.format("%s has %d reversible stacks: %d plans; measuring their peak memory", o.model(), stacks,
                 plans.size()));
         Map<String, Long> peaks = peaks(o, plans);
         long least = peaks.values().stream().mapToLong(Long::longValue).min().orElseThrow();
@@ -154,17 +153,13 @@ public final class MemoryPlanner {
                 .orElseThrow(() -> new IllegalArgumentException("no plan fits " + mib(budgetBytes)));
     }
 
-    /**
-     * Each plan's peak in a process of its own: measured one after another in one process, later
-     * plans read against a baseline the earlier ones had raised (a test saw the lightest plan's
-     * reading halve between runs), so the process-per-measurement rule of the report holds here too.
-     */
+    /** Each plan's peak, measured one after another in one probe process (the malloc counter makes that exact). */
     private static Map<String, Long> peaks(Options o, List<Plan> plans) throws IOException, InterruptedException {
         Map<String, Long> peaks = new HashMap<>();
-        for (Plan plan : plans) {
-            List<String> lines = BenchmarkRun.probe(MemoryProbe.class, List.of(o.model(), plan.label(), String.valueOf(o.batch()),
-                    o.dtype().label(), String.valueOf(o.imageSize()), String.valueOf(o.threads())));
-            peaks.put(plan.label(), new ObjectMapper().readTree(lines.get(lines.size() - 1)).get("peak_activation_bytes").asLong());
+        List<com.fasterxml.jackson.databind.JsonNode> readings = BenchmarkRun.probeMemory(o.model(), o.batch(), o.dtype().label(),
+                o.imageSize(), o.threads(), plans.stream().map(Plan::label).toList());
+        for (int k = 0; k < plans.size(); k++) {
+            peaks.put(plans.get(k).label(), readings.get(k).get("peak_activation_bytes").asLong());
         }
         return peaks;
     }

@@ -1,6 +1,7 @@
 package io.github.revnet.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.revnet.bridge.MallocCounter;
 import io.github.revnet.bridge.MemoryMeter;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Shapes;
@@ -12,45 +13,57 @@ import io.github.revnet.core.Mode;
 import io.github.revnet.core.Model;
 import io.github.revnet.core.ModelOptions;
 import io.github.revnet.core.Plan;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Measures one configuration's peak activation memory in a process of its own, started with the
- * allocator settings under which the meter is exact (they would slow timing runs down). Prints
- * one JSON object on its last line. MODE is a mode for every reversible stack, or a plan (one mode
- * per stack, separated by commas; no analytical estimate then).
- * Usage: MemoryProbe MODEL MODE|PLAN BATCH DTYPE IMAGE_SIZE THREADS
+ * Measures one model's peak activation memory in a process of its own ({@link BenchmarkRun#probe}
+ * starts it with the malloc counter preloaded), for each mode or plan named in turn; prints one JSON
+ * object per mode or plan, on the last lines. A plan is one mode per stack, separated by commas
+ * (no analytical estimate then). Several modes share a process only under the malloc counter: with
+ * the resident-size method, heap pages an earlier mode left resident absorb a later mode's
+ * allocations, which then read low.
+ * Usage: MemoryProbe MODEL BATCH DTYPE IMAGE_SIZE THREADS MODE|PLAN...
  */
 public final class MemoryProbe {
     private MemoryProbe() {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 6) {
-            throw new IllegalArgumentException("usage: MemoryProbe MODEL MODE|PLAN BATCH DTYPE IMAGE_SIZE THREADS");
+        if (args.length < 6) {
+            throw new IllegalArgumentException("usage: MemoryProbe MODEL BATCH DTYPE IMAGE_SIZE THREADS MODE|PLAN..., got " + Arrays.toString(args));
         }
         MemoryMeter.requireCpuSettings();
-        Mode mode = args[1].contains(",") ? null : Mode.parse(args[1]);
-        int batch = Integer.parseInt(args[2]);
-        DType dtype = DType.parse(args[3]);
-        int size = Integer.parseInt(args[4]);
-        Torch.setThreads(Integer.parseInt(args[5]));
-        Map<String, Object> out = new LinkedHashMap<>();
+        List<String> what = List.of(args).subList(5, args.length);
+        if (what.size() > 1 && !MallocCounter.active()) {
+            throw new IllegalArgumentException("measuring " + what + " in one process needs the malloc counter preloaded; without it, start"
+                    + " a probe per mode");
+        }
+        int batch = Integer.parseInt(args[1]);
+        DType dtype = DType.parse(args[2]);
+        int size = Integer.parseInt(args[3]);
+        Torch.setThreads(Integer.parseInt(args[4]));
+        ObjectMapper json = new ObjectMapper();
         try (Model model = Model.create(args[0], ModelOptions.defaults().dtype(dtype).seed(1)); NativeScope scope = NativeScope.open()) {
             Torch.seed(2);
             var images = model.randomInput(batch, size);
             var labels = model.randomLabels(batch);
-            // The lesser of two readings: single readings of a 6.6 MB RevViT figure scattered by up to 0.8 MB, upward. (Three,
-            // until the report's memory phase, 64 probes under the mmap threshold, had to fit its time budget.)
-            long peak = mode != null ? ActivationMemory.leastOfModel(model, images, labels, mode, 2)
-                    : ActivationMemory.leastOfModel(model, images, labels, Plan.parse(args[1]), 2);
-            out.put("peak_activation_bytes", peak);
-            if (mode != null) {
-                out.put("estimated_activation_bytes", ActivationEstimate.bytes(model, Shapes.of(images), mode));
+            for (String w : what) {
+                Mode mode = w.contains(",") ? null : Mode.parse(w);
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("what", w);
+                // The lesser of two readings after a warm-up pass: a transient allocation of the JVM (its JIT compiler's
+                // arenas) can land in a reading and only ever raises it.
+                out.put("peak_activation_bytes", mode != null ? ActivationMemory.leastOfModel(model, images, labels, mode, 2)
+                        : ActivationMemory.leastOfModel(model, images, labels, Plan.parse(w), 2));
+                if (mode != null) {
+                    out.put("estimated_activation_bytes", ActivationEstimate.bytes(model, Shapes.of(images), mode));
+                }
+                out.put("params", model.parameterCount());
+                System.out.println(json.writeValueAsString(out));
             }
-            out.put("params", model.parameterCount());
         }
-        System.out.println(new ObjectMapper().writeValueAsString(out));
     }
 }

@@ -57,21 +57,38 @@ class MemoryPlannerTest {
     }
 
     @Test
-    void aProbeOfAModeReportsThePeakTheEstimateAndTheParametersAndOneOfAPlanThePeak() throws Exception {
-        for (String what : List.of("reversible", "stored")) {
-            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(last(BenchmarkRun.probe(MemoryProbe.class, List.of("stack-2",
-                    what, "4", "float32", "16", "1")))); // activations above the probes' 64 KB mmap threshold
+    void aProbeOfModesReportsThePeakTheEstimateAndTheParametersAndOneOfAPlanThePeak() throws Exception {
+        // activations above 64 KB, where the resident-size method would also see them
+        var modes = BenchmarkRun.probeMemory("stack-2", 4, "float32", 16, 1, List.of("reversible", "stored"));
+        for (var json : modes) {
             assertTrue(json.get("peak_activation_bytes").asLong() > 0, json.toString());
             assertTrue(json.get("estimated_activation_bytes").asLong() > 0, json.toString());
             assertTrue(json.get("params").asLong() > 0, json.toString());
         }
-        var plan = new com.fasterxml.jackson.databind.ObjectMapper().readTree(last(BenchmarkRun.probe(MemoryProbe.class, List.of("revnet-38",
-                "checkpoint,stored,reversible", "4", "float32", "16", "1"))));
+        assertTrue(modes.get(1).get("peak_activation_bytes").asLong() > modes.get(0).get("peak_activation_bytes").asLong(),
+                "stored keeps every block's activations, reversible none: " + modes);
+        var plan = BenchmarkRun.probeMemory("revnet-38", 4, "float32", 16, 1, List.of("checkpoint,stored,reversible")).get(0);
         assertTrue(plan.get("peak_activation_bytes").asLong() > 0, plan.toString());
         assertTrue(!plan.has("estimated_activation_bytes"), "a mixed plan has no analytical estimate: " + plan);
     }
 
-    private static String last(List<String> lines) {
-        return lines.get(lines.size() - 1);
+    @Test
+    void modesMeasuredInOneProcessReadAsInProcessesOfTheirOwn() throws Exception {
+        // The malloc counter's promise: a later mode's reading does not depend on what ran before it in the process.
+        var together = BenchmarkRun.probeMemory("revnet-38", 4, "float32", 16, 1, List.of("stored", "checkpoint", "reversible"));
+        for (int k = 0; k < 3; k++) {
+            String mode = together.get(k).get("what").asText();
+            long alone = BenchmarkRun.probeMemory("revnet-38", 4, "float32", 16, 1, List.of(mode)).get(0).get("peak_activation_bytes").asLong();
+            long shared = together.get(k).get("peak_activation_bytes").asLong();
+            assertTrue(Math.abs(shared - alone) <= 0.02 * alone, mode + ": " + shared + " bytes after other modes, " + alone + " alone");
+        }
+    }
+
+    @Test
+    void aProbeRefusesSeveralModesWithoutTheCounter() {
+        // Run in this JVM, which surefire starts without the counter.
+        var refused = assertThrows(IllegalArgumentException.class, () -> MemoryProbe.main(new String[] {"stack-2", "4", "float32", "16", "1",
+                "stored", "reversible"}));
+        assertTrue(refused.getMessage().contains("malloc counter"), refused.getMessage());
     }
 }

@@ -42,9 +42,6 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
-    /** Smallest tensor the process-level memory meter sees: glibc serves smaller ones from its arenas (MALLOC_MMAP_THRESHOLD_ = 64 KB). */
-    static final long MEASURABLE_TENSOR_BYTES = 64 * 1024;
-
     @Override
     public Integer call() throws Exception {
         if (quick && transformers) {
@@ -60,12 +57,6 @@ final class BenchCommand implements Callable<Integer> {
             }
             OutputPaths.folder("--out", out);
             ScriptedBlockCheck.gateOf(f, g, shape, DType.FLOAT32, Coupling.ADDITIVE);
-            long halfBytes = dims[0] * (dims[1] / 2) * dims[2] * dims[3] * 4;
-            if (halfBytes < MEASURABLE_TENSOR_BYTES) {
-                System.out.printf("warning: one half of this input is %d KB in float32, below the memory meter's resolution (tensors under"
-                        + " 64 KB come from malloc's arenas, not mmap); memory figures will read near zero: use a larger --shape%n",
-                        halfBytes / 1024);
-            }
             System.setProperty(ModelSpec.SCRIPTED_F, f.toAbsolutePath().toString());
             System.setProperty(ModelSpec.SCRIPTED_G, g.toAbsolutePath().toString());
             System.setProperty(ModelSpec.SCRIPTED_CHANNELS, String.valueOf(dims[1]));

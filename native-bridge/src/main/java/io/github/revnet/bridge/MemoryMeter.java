@@ -12,8 +12,10 @@ import org.bytedeco.pytorch.global.torch_cuda;
 /**
  * Measures the peak memory used by a region of work, above what was in use when it began.
  *
- * <p>On CPU it reads the process's resident-set high-water mark ({@code VmHWM}), reset at the start
- * of the region through {@code /proc/self/clear_refs}. That only tracks tensors when the allocator
+ * <p>On CPU, in a process started with the {@link MallocCounter} preloaded (the report's and the
+ * planner's probes are), it reads the peak of malloc'd live bytes. Otherwise it reads the
+ * process's resident-set high-water mark ({@code VmHWM}), reset at the start of the region through
+ * {@code /proc/self/clear_refs}. That only tracks tensors when the allocator
  * hands freed memory back to the OS at once, which glibc does with a fixed
  * {@code MALLOC_MMAP_THRESHOLD_} (every large block is its own mapping, unmapped on free). Those
  * settings slow allocation down, so memory is measured in processes of its own, never in timing
@@ -41,25 +43,32 @@ public final class MemoryMeter {
         void run() throws Exception;
     }
 
-    /** True when this process's allocator returns freed tensor memory to the OS, so CPU peaks are exact. */
+    /** True when CPU peaks are exact here: the malloc counter is preloaded, or the allocator returns freed tensor memory to the OS. */
     public static boolean cpuSettingsInEffect() {
         String value = System.getenv(MMAP_THRESHOLD_VARIABLE);
-        return value != null && !value.isBlank();
+        return MallocCounter.active() || value != null && !value.isBlank();
     }
 
     /** Fails with a message naming the missing setting unless CPU peaks can be trusted. */
     public static void requireCpuSettings() {
         if (!cpuSettingsInEffect()) {
-            throw new IllegalStateException("CPU memory measurement needs " + MMAP_THRESHOLD_VARIABLE
-                    + " set in the environment before the JVM starts (e.g. 65536), so freed tensor memory goes back"
-                    + " to the OS; `./revnet` and the Maven test runs set it");
+            throw new IllegalStateException("CPU memory measurement needs the malloc counter preloaded (a process started through"
+                    + " MallocCounter.preloadInto) or " + MMAP_THRESHOLD_VARIABLE + " set in the environment before the JVM starts"
+                    + " (e.g. 65536), so freed tensor memory goes back to the OS; `./revnet` and the Maven test runs set the latter");
         }
     }
 
-    /** Peak bytes used by {@code work} on CPU, above the resident size at its start. */
+    /** Peak bytes used by {@code work} on CPU, above what was in use at its start. */
     public static Reading measureCpu(Work work) {
         requireCpuSettings();
         Torch.ensureLoaded();
+        if (MallocCounter.active()) {
+            long baseline = MallocCounter.liveBytes();
+            MallocCounter.resetPeak();
+            run(work);
+            return new Reading(Math.max(0, MallocCounter.peakBytes() - baseline), baseline, "cpu: peak of malloc'd live bytes (malloc counter"
+                    + " preloaded) - live bytes at start");
+        }
         resetPeak();
         long baseline = statusField("VmRSS:");
         run(work);
