@@ -67,8 +67,8 @@ final class CheckpointBackprop extends CustomFunction {
             for (int i = blocks.size() - 1; i >= 0; i--) {
                 ReversibleBlock block = blocks.get(i);
                 try (NativeScope scope = NativeScope.open()) {
-                    Tensor x1 = leaf(inputs.get(i)[0]);
-                    Tensor x2 = leaf(inputs.get(i)[1]);
+                    Tensor x1 = ReversibleBackprop.leaf(inputs.get(i)[0]);
+                    Tensor x2 = ReversibleBackprop.leaf(inputs.get(i)[1]);
                     time(RANDOM_STATE, rng.get(i)::restore);
                     TensorVector upstream = new TensorVector(grad.get(0), grad.get(1));
                     RunningStats.frozen(block, () -> {
@@ -84,12 +84,6 @@ final class CheckpointBackprop extends CustomFunction {
             time(RANDOM_STATE, resume::restore);
             return needsInputGrad ? NativeScope.call(() -> layout.join(new Tensor[] {grad.get(0), grad.get(1)})) : null;
         }
-    }
-
-    private static Tensor leaf(Tensor t) {
-        Tensor leaf = t.detach();
-        leaf.requires_grad_(true);
-        return leaf;
     }
 
     @Override

@@ -163,7 +163,8 @@ final class ReversibleBackprop extends CustomFunction {
         return sum;
     }
 
-    private static Tensor leaf(Tensor t) {
+    /** A detached alias of {@code t} that records its own gradient: where a recomputation's backward stops. */
+    static Tensor leaf(Tensor t) {
         Tensor leaf = t.detach();
         leaf.requires_grad_(true);
         return leaf;
