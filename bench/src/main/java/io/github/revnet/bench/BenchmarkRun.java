@@ -238,7 +238,10 @@ public final class BenchmarkRun {
      */
     static List<String> probe(Class<?> main, List<String> args) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx1g"));
+        // C1 only and the serial collector: the JIT's C2 arenas and G1's concurrent threads allocate and free beside the
+        // measured work, by megabytes (revnet-38 checkpoint readings of 57.4 MB read 48 MB in one of three probes with them);
+        // a probe's own Java code does little that C2 would speed up.
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx1g", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
         command.addAll(List.of(childFlags()));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(args);

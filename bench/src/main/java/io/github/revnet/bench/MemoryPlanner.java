@@ -1,5 +1,6 @@
 package io.github.revnet.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Model;
 import io.github.revnet.core.ModelOptions;
@@ -109,7 +110,7 @@ public final class MemoryPlanner {
     public static Outcome run(Options o, Consumer<String> progress) throws IOException, InterruptedException {
         List<Candidate> candidates = measure(o, progress);
         // The budget is held against a fresh process's reading; a plan planned just under the budget can read over it there
-        // (the meter's resolution is a few pages), so the next fastest plan that fits is tried, up to three times.
+        // (a transient allocation of the JVM can land in one reading), so the next fastest plan that fits is tried, up to three times.
         List<Candidate> fitting = candidates.stream().filter(c -> c.peakBytes() <= o.budgetBytes())
                 .sorted(Comparator.comparingDouble(Candidate::stepMs)).toList();
         Candidate chosen = fitting.get(0);
@@ -156,7 +157,7 @@ public final class MemoryPlanner {
     /** Each plan's peak, measured one after another in one probe process (the malloc counter makes that exact). */
     private static Map<String, Long> peaks(Options o, List<Plan> plans) throws IOException, InterruptedException {
         Map<String, Long> peaks = new HashMap<>();
-        List<com.fasterxml.jackson.databind.JsonNode> readings = BenchmarkRun.probeMemory(o.model(), o.batch(), o.dtype().label(),
+        List<JsonNode> readings = BenchmarkRun.probeMemory(o.model(), o.batch(), o.dtype().label(),
                 o.imageSize(), o.threads(), plans.stream().map(Plan::label).toList());
         for (int k = 0; k < plans.size(); k++) {
             peaks.put(plans.get(k).label(), readings.get(k).get("peak_activation_bytes").asLong());

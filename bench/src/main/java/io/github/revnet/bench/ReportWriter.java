@@ -63,8 +63,8 @@ public final class ReportWriter {
         StringBuilder md = new StringBuilder(String.format("## Memory-budget planner: the Pareto front of %s at batch %d%n%n", o.model(),
                 o.batch()));
         md.append(String.format("Every per-stack plan (`./revnet plan --model %s --batch %d` chooses among them for a budget): peak"
-                + " activation memory measured by the malloc counter, the plans in turn in one probe process, step time the median of %d rounds that interleave"
-                + " the plans. A plan is on the front when no other plan is both faster and lighter.%n%n", o.model(), o.batch(),
+                + " activation memory measured by the malloc counter, the plans in turn in one probe process, step time the median of"
+                + " %d rounds that interleave the plans. A plan is on the front when no other plan is both faster and lighter.%n%n", o.model(), o.batch(),
                 o.rounds()));
         md.append("| plan (stack modes, in order) | step ms | peak activation MiB | on the front |\n|---|---|---|---|\n");
         front.candidates().stream().sorted(java.util.Comparator.comparingDouble(MemoryPlanner.Candidate::stepMs)).forEach(c -> md.append(
@@ -202,7 +202,8 @@ public final class ReportWriter {
                 + " binomial(n, 1/2) distribution). k = backward / forward (forward includes the loss) is each model's own, from its"
                 + " stored steps' phases, and (2 + k)/(1 + k) the FLOP-style bound on its reversible overhead. Memory is the measured peak"
                 + " of malloc'd bytes during forward and backward minus what was live before (parameters, allocated gradients, input),"
-                + " each configuration's modes in turn in a probe process of its own with the malloc counter preloaded.%n%n", o.sweep().warmupRounds(), o.sweep().rounds(), o.sweep().precise().isEmpty() ? "no model"
+                + " each configuration's modes in turn in a probe process of its own with the malloc counter preloaded.%n%n",
+                o.sweep().warmupRounds(), o.sweep().rounds(), o.sweep().precise().isEmpty() ? "no model"
                 : String.join(", ", o.sweep().precise()), o.sweep().extraRounds(), 100 * o.sweep().targetHalfWidth(),
                 o.sweep().maxRounds()));
         md.append("| model | mode | batch | blocks | step ms (median) | min | max | rounds | time / stored | 95% interval | bound (2+k)/(1+k)"
