@@ -1,5 +1,6 @@
 package io.github.revnet.cli;
 
+import io.github.revnet.bridge.FirstLoad;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,6 +31,8 @@ public final class RevnetCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Before anything can touch the presets: a first run must find the bundled LibTorch, not the system's.
+        FirstLoad.prepare();
         System.exit(commandLine().execute(args));
     }
 

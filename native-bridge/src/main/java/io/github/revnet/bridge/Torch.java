@@ -1,8 +1,6 @@
 package io.github.revnet.bridge;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.javacpp.Loader;
@@ -21,7 +19,7 @@ public final class Torch {
         if (!loaded) {
             synchronized (Torch.class) {
                 if (!loaded) {
-                    extractNatives();
+                    FirstLoad.prepare();
                     Loader.load(torch.class);
                     // LibTorch's intra-op threads parallelize; OpenBLAS's own pool (pthreads) would run beside them and busy-wait
                     // between calls, so every small GEMM fought the intra-op threads for the cores: with both at 2 threads on 2
@@ -30,31 +28,6 @@ public final class Torch {
                     loaded = true;
                 }
             }
-        }
-    }
-
-    /**
-     * Extracts the whole LibTorch native folder into JavaCPP's cache before anything is loaded.
-     *
-     * <p>Why: JavaCPP extracts and loads one library at a time, and it loads {@code libtorch.so}
-     * before it has extracted {@code libtorch_cpu.so}. On a first run the dynamic linker then
-     * resolves libtorch.so's dependency from the system path: with Debian's python3-torch
-     * installed that is LibTorch 1.13's {@code libtorch_cpu.so}, and the JVM crashes in
-     * {@code pthread_mutex_lock}. With every file already next to libtorch.so, its
-     * {@code $ORIGIN} run path finds the bundled copy.
-     */
-    static File[] extractNatives() {
-        String folder = "/org/bytedeco/pytorch/" + Loader.getPlatform() + "/";
-        try {
-            File[] files = Loader.cacheResources(torch.class, folder);
-            if (files == null || files.length == 0) {
-                throw new IllegalStateException("no LibTorch natives found at " + folder + " on the class path: add"
-                        + " org.bytedeco:pytorch with the classifier " + Loader.getPlatform());
-            }
-            return files;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot extract LibTorch's natives into JavaCPP's cache (" + e.getMessage()
-                    + "); set -Dorg.bytedeco.javacpp.cachedir to a writable folder", e);
         }
     }
 
