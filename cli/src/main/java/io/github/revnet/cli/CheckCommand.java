@@ -1,7 +1,5 @@
 package io.github.revnet.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.Coupling;
@@ -11,10 +9,7 @@ import io.github.revnet.core.Model;
 import io.github.revnet.core.ModelOptions;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -84,7 +79,8 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
-    @Option(names = "--json", description = "also write the result as JSON to this file")
+    @Option(names = "--json", description = {"also write the result as JSON to this file (with --f/--g too: the same fields,",
+            "plus the case, the seed and each check's outcome; see docs/cli.md)"})
     Path json;
 
     @Option(names = "--quiet", description = "print only the summary, not every parameter")
@@ -96,11 +92,9 @@ final class CheckCommand implements Callable<Integer> {
             if (model != null) {
                 throw new IllegalArgumentException("give either --model or --f/--g/--shape, not both");
             }
-            if (json != null) {
-                throw new IllegalArgumentException("--json is not supported with --f/--g yet; the result is printed");
-            }
+            OutputPaths.file("--json", json);
             return new ScriptedBlockCheck(f, g, shape, blocks, DType.parse(dtype), Coupling.parse(coupling), seed, threads)
-                    .withInput(ScriptedBlockCheck.parseLayout(layout), !noInputGrad).run();
+                    .withInput(ScriptedBlockCheck.parseLayout(layout), !noInputGrad).run(json);
         }
         if (model == null) {
             throw new IllegalArgumentException("missing --model (or --f, --g and --shape for your own block)");
@@ -158,30 +152,10 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     private void writeJson(GradientCheck.Result r, double tol, int size, boolean pass) throws IOException {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("model", r.model());
-        out.put("dtype", r.dtype().label());
-        out.put("batch", r.batch());
-        out.put("image_size", size);
-        out.put("seed", seed);
-        out.put("dropout", dropout);
-        out.put("coupling", coupling);
-        out.put("tolerance", tol);
-        out.put("inverse_max_abs_error", r.inverseMaxAbsError());
-        out.put("max_relative_grad_error", r.maxRelativeGradError());
-        out.put("input_relative_grad_error", r.inputRelativeError());
-        out.put("grad_angle_degrees", r.gradAngleDegrees());
-        out.put("running_stats_max_abs_diff", r.runningStatsMaxAbsDiff());
-        List<Map<String, Object>> params = new ArrayList<>();
-        for (GradientCheck.TensorError e : r.parameters()) {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("name", e.name());
-            p.put("relative_error", e.relativeError());
-            params.add(p);
-        }
-        out.put("parameters", params);
-        out.put("libtorch", Torch.libtorchVersion());
-        out.put("pass", pass);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), out);
+        List<CheckVerdict.ParameterError> params = r.parameters().stream()
+                .map(e -> new CheckVerdict.ParameterError(e.name(), e.relativeError())).toList();
+        Json.write(json, new CheckVerdict(r.model(), r.dtype().label(), r.batch(), size, null, seed, dropout, coupling, tol,
+                r.inverseMaxAbsError(), r.maxRelativeGradError(), null, r.inputRelativeError(), r.gradAngleDegrees(),
+                r.runningStatsMaxAbsDiff(), params, null, null, Torch.libtorchVersion(), pass));
     }
 }

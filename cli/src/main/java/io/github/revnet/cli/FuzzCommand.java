@@ -5,7 +5,10 @@ import io.github.revnet.core.DType;
 import io.github.revnet.gate.BlockGate;
 import io.github.revnet.gate.GateRunner;
 import io.github.revnet.gate.ReversibleBlockProperties;
+import io.github.revnet.bridge.Torch;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,6 +40,9 @@ final class FuzzCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
+    @Option(names = "--json", description = "also write every property's outcome (tries, checks, seed, shrunk sample) and the summary as JSON")
+    Path json;
+
     /** The gate the container below runs: set before the launcher starts, read by jqwik's instance of the container. */
     static volatile BlockGate current;
 
@@ -49,10 +55,11 @@ final class FuzzCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         if (tries < 1) {
             throw new IllegalArgumentException("--tries must be >= 1, got " + tries);
         }
+        OutputPaths.file("--json", json);
         threads.apply();
         current = ScriptedBlockCheck.gateOf(f, g, shape, DType.FLOAT64, Coupling.parse(coupling)).depths(1, 4);
         System.out.printf("fuzzing %s: %d tries per property%n", current.name(), tries);
@@ -63,8 +70,15 @@ final class FuzzCommand implements Callable<Integer> {
             System.out.println("FAILED " + failure.property() + ": " + failure.message());
             System.out.println(failure.report());
         }
+        double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("%s: %d properties, %d failed, in %.1fs%n", result.passed() ? "PASS" : "FAIL", result.properties(),
-                result.failures().size(), (System.nanoTime() - start) / 1e9);
+                result.failures().size(), seconds);
+        if (json != null) {
+            Json.write(json, new FuzzVerdict(current.name(), Arrays.stream(ScriptedBlockCheck.parseShape(shape)).boxed().toList(),
+                    Coupling.parse(coupling).label(), tries, result.properties(), result.failures().size(), result.outcomes(),
+                    current.summary().rows(), Torch.libtorchVersion(), seconds, result.passed()));
+            System.out.println("wrote " + json);
+        }
         return result.passed() ? 0 : 1;
     }
 }

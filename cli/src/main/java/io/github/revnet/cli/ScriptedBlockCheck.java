@@ -9,8 +9,12 @@ import io.github.revnet.gate.GateSummary;
 import io.github.revnet.gate.InputLayout;
 import io.github.revnet.gate.ShapeSpace;
 import io.github.revnet.gate.TorchScriptBlocks;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** {@code check --f --g --shape}: the gate's checks on one case of a user's TorchScript block. */
@@ -89,7 +93,8 @@ final class ScriptedBlockCheck {
         return BlockGate.of(scripted.name(), scripted.factory(), spaceOf(dims)).couplings(coupling);
     }
 
-    int run() {
+    /** Runs every check, prints a line each, and writes the verdict to {@code json} when given; 0 when all passed, else 1. */
+    int run(Path json) throws IOException {
         if (blocks < 1) {
             throw new IllegalArgumentException("--blocks must be >= 1, got " + blocks);
         }
@@ -97,32 +102,60 @@ final class ScriptedBlockCheck {
         System.out.println(Torch.describe());
         long start = System.nanoTime();
         BlockGate gate = gateOf(f, g, shape, dtype, coupling);
-        GateCase c = gate.caseOf(parseShape(shape), dtype, blocks, layout, inputRequiresGrad);
+        long[] dims = parseShape(shape);
+        GateCase c = gate.caseOf(dims, dtype, blocks, layout, inputRequiresGrad);
         System.out.printf("checking %s, seed %d%n", c, seed);
         Map<String, Runnable> checks = new LinkedHashMap<>();
-        checks.put("inverse (max abs error)", () -> gate.checkInverse(c, seed));
-        checks.put("reversible gradients (max rel error)", () -> gate.checkGradients(c, seed));
-        checks.put("gradient angle (degrees)", () -> gate.checkAngle(c, seed));
+        checks.put(INVERSE, () -> gate.checkInverse(c, seed));
+        checks.put(REVERSIBLE, () -> gate.checkGradients(c, seed));
+        checks.put(ANGLE, () -> gate.checkAngle(c, seed));
         checks.put("running statistics", () -> gate.checkRunningStatistics(c, seed));
-        checks.put("finite differences", () -> gate.checkFiniteDifferences(c, seed));
-        int failed = 0;
+        checks.put(FINITE_DIFFERENCES, () -> gate.checkFiniteDifferences(c, seed));
+        List<CheckVerdict.CheckOutcome> outcomes = new ArrayList<>();
         for (Map.Entry<String, Runnable> check : checks.entrySet()) {
             try {
                 check.getValue().run();
-                GateSummary summary = gate.summary();
-                DType recorded = check.getKey().equals("finite differences") ? DType.FLOAT64 : dtype;
-                double worst = summary.worst(check.getKey(), recorded);
-                System.out.printf("  %-40s PASS%s%n", check.getKey(), Double.isNaN(worst) ? "" : String.format("  %.3e", worst));
-                if (check.getKey().startsWith("reversible")) {
-                    System.out.printf("  %-40s PASS  %.3e%n", "checkpoint gradients (max rel error)",
-                            summary.worst("checkpoint gradients (max rel error)", dtype));
+                Double worst = worst(gate, check.getKey());
+                outcomes.add(new CheckVerdict.CheckOutcome(check.getKey(), true, worst, null));
+                System.out.printf("  %-40s PASS%s%n", check.getKey(), worst == null ? "" : String.format("  %.3e", worst));
+                if (check.getKey().equals(REVERSIBLE)) {
+                    Double checkpoint = worst(gate, CHECKPOINT);
+                    outcomes.add(new CheckVerdict.CheckOutcome(CHECKPOINT, true, checkpoint, null));
+                    System.out.printf("  %-40s PASS  %.3e%n", CHECKPOINT, checkpoint);
                 }
             } catch (AssertionError e) {
-                failed++;
+                outcomes.add(new CheckVerdict.CheckOutcome(check.getKey(), false, null, e.getMessage()));
                 System.out.printf("  %-40s FAIL  %s%n", check.getKey(), e.getMessage());
             }
         }
+        long failed = outcomes.stream().filter(o -> !o.pass()).count();
         System.out.printf("%s in %.1fs%n", failed == 0 ? "PASS" : "FAIL (" + failed + " checks)", (System.nanoTime() - start) / 1e9);
+        if (json != null) {
+            Json.write(json, verdict(gate, c, outcomes, failed == 0));
+            System.out.println("wrote " + json);
+        }
         return failed == 0 ? 0 : 1;
+    }
+
+    private static final String INVERSE = "inverse (max abs error)";
+    private static final String REVERSIBLE = "reversible gradients (max rel error)";
+    private static final String CHECKPOINT = "checkpoint gradients (max rel error)";
+    private static final String ANGLE = "gradient angle (degrees)";
+    private static final String FINITE_DIFFERENCES = "finite differences";
+
+    private Double worst(BlockGate gate, String check) {
+        return Json.measured(gate.summary().worst(check, check.equals(FINITE_DIFFERENCES) ? DType.FLOAT64 : dtype));
+    }
+
+    private CheckVerdict verdict(BlockGate gate, GateCase c, List<CheckVerdict.CheckOutcome> outcomes, boolean pass) {
+        long[] dims = c.shape();
+        Integer imageSize = dims.length == 4 && dims[2] == dims[3] ? (int) dims[2] : null;
+        return new CheckVerdict(gate.name(), dtype.label(), (int) dims[0], imageSize, Arrays.stream(dims).boxed().toList(), seed, c.dropout(),
+                coupling.label(), null, passedWorst(outcomes, INVERSE), passedWorst(outcomes, REVERSIBLE), passedWorst(outcomes, CHECKPOINT),
+                null, passedWorst(outcomes, ANGLE), null, null, c.toString(), outcomes, Torch.libtorchVersion(), pass);
+    }
+
+    private static Double passedWorst(List<CheckVerdict.CheckOutcome> outcomes, String check) {
+        return outcomes.stream().filter(o -> o.check().equals(check)).map(CheckVerdict.CheckOutcome::worst).findFirst().orElse(null);
     }
 }

@@ -1,14 +1,20 @@
 package io.github.revnet.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -83,6 +89,103 @@ class ScriptedBlockCommandTest {
         Outcome fuzz = run("fuzz", "--f", f, "--g", g, "--shape", "3,6,4,4", "--tries", "4", "--threads", "1");
         assertEquals(0, fuzz.code(), fuzz.out() + fuzz.err());
         assertTrue(fuzz.out().contains("PASS: 7 properties, 0 failed"), fuzz.out());
+    }
+
+    /** As {@link #javaScript}, with a buffer that every forward call increments: recomputation updates it a second time. */
+    private Path javaScriptCountingCalls(String name, int channels) {
+        io.github.revnet.bridge.Torch.seed(19);
+        try (io.github.revnet.bridge.NativeScope scope = io.github.revnet.bridge.NativeScope.open()) {
+            org.bytedeco.pytorch.JitModule m = new org.bytedeco.pytorch.JitModule(new org.bytedeco.pytorch.QualifiedName(name));
+            m.register_parameter("weight", org.bytedeco.pytorch.global.torch.randn(channels, channels, 1, 1).requires_grad_(true), false);
+            m.register_buffer("calls", org.bytedeco.pytorch.global.torch.zeros(1));
+            m.define("def forward(self, x):\n    self.calls.add_(1.0)\n    return torch.conv2d(torch.tanh(x), self.weight)\n");
+            Path file = dir.resolve(name + ".pt");
+            m.save(file.toString());
+            return file;
+        }
+    }
+
+    @Test
+    void checkAndFuzzWriteTheirVerdictsAsJsonThatAScriptCanRead() throws Exception {
+        Path checkJson = dir.resolve("check.json");
+        Outcome check = run("check", "--f", fixture("preact-f.pt"), "--g", fixture("gated-g.pt"), "--shape", "2,8,5,5", "--seed", "7",
+                "--threads", "1", "--json", checkJson.toString());
+        assertEquals(0, check.code(), check.out() + check.err());
+        JsonNode c = new ObjectMapper().readTree(checkJson.toFile());
+        assertTrue(c.get("pass").asBoolean(), c.toString());
+        assertEquals(7, c.get("seed").asLong());
+        assertEquals("float64", c.get("dtype").asText());
+        assertEquals("[2,8,5,5]", c.get("shape").toString());
+        assertTrue(c.get("case").asText().contains("2"), c.toString());
+        assertTrue(c.get("max_relative_grad_error").isNumber() && c.get("inverse_max_abs_error").isNumber(), c.toString());
+        for (String zooField : new String[] {"model", "batch", "image_size", "dropout", "coupling", "tolerance", "input_relative_grad_error",
+                "grad_angle_degrees", "running_stats_max_abs_diff", "parameters", "libtorch"}) {
+            assertTrue(c.has(zooField), zooField + " missing: " + c);
+        }
+        assertEquals(6, c.get("checks").size(), c.toString());
+        c.get("checks").forEach(each -> assertTrue(each.get("pass").asBoolean(), each.toString()));
+
+        Path fuzzJson = dir.resolve("fuzz.json");
+        Outcome fuzz = run("fuzz", "--f", javaScript("F", 3).toString(), "--g", javaScript("G", 3).toString(), "--shape", "3,6,4,4",
+                "--tries", "3", "--threads", "1", "--json", fuzzJson.toString());
+        assertEquals(0, fuzz.code(), fuzz.out() + fuzz.err());
+        JsonNode z = new ObjectMapper().readTree(fuzzJson.toFile());
+        assertTrue(z.get("pass").asBoolean(), z.toString());
+        assertEquals(7, z.get("properties").asInt());
+        assertEquals(7, z.get("outcomes").size());
+        for (JsonNode o : z.get("outcomes")) {
+            assertTrue(o.get("passed").asBoolean(), o.toString());
+            assertTrue(o.get("checks").asLong() >= 1, o.toString());
+            assertTrue(o.hasNonNull("seed"), o.toString());
+        }
+        assertTrue(z.get("summary").size() > 0, z.toString());
+    }
+
+    @Test
+    void aFailingBlockGivesAFailingVerdictWithTheCheckAndTheShrunkCase() throws Exception {
+        String f = javaScriptCountingCalls("F", 3).toString();
+        String g = javaScript("G", 3).toString();
+        Path checkJson = dir.resolve("check.json");
+        Outcome check = run("check", "--f", f, "--g", g, "--shape", "2,6,4,4", "--threads", "1", "--json", checkJson.toString());
+        assertEquals(1, check.code(), check.out() + check.err());
+        JsonNode c = new ObjectMapper().readTree(checkJson.toFile());
+        assertFalse(c.get("pass").asBoolean(), c.toString());
+        List<String> failed = new ArrayList<>();
+        c.get("checks").forEach(each -> {
+            if (!each.get("pass").asBoolean()) {
+                failed.add(each.get("check").asText());
+                assertFalse(each.get("message").asText().isBlank(), each.toString());
+            }
+        });
+        assertTrue(failed.contains("running statistics"), c.toString());
+
+        Path fuzzJson = dir.resolve("fuzz.json");
+        Outcome fuzz = run("fuzz", "--f", f, "--g", g, "--shape", "3,6,4,4", "--tries", "3", "--threads", "1", "--json", fuzzJson.toString());
+        assertEquals(1, fuzz.code(), fuzz.out() + fuzz.err());
+        JsonNode z = new ObjectMapper().readTree(fuzzJson.toFile());
+        assertFalse(z.get("pass").asBoolean(), z.toString());
+        JsonNode statistics = null;
+        for (JsonNode o : z.get("outcomes")) {
+            if (o.get("property").asText().equals("runningStatisticsAfterOneStepAreTheSameInBothModes")) {
+                statistics = o;
+            }
+        }
+        assertNotNull(statistics, z.toString());
+        assertFalse(statistics.get("passed").asBoolean(), statistics.toString());
+        assertTrue(statistics.hasNonNull("seed") && statistics.get("sample").size() >= 1, statistics.toString());
+        assertTrue(z.get("failed").asInt() >= 1, z.toString());
+    }
+
+    @Test
+    void aJsonFileThatCannotBeWrittenIsRefusedBeforeAnyWork() {
+        String f = fixture("preact-f.pt");
+        String g = fixture("gated-g.pt");
+        for (String command : new String[] {"check", "fuzz"}) {
+            Outcome o = run(command, "--f", f, "--g", g, "--shape", "2,8,4,4", "--json", "/nonexistent/verdict.json");
+            assertEquals(2, o.code(), o.err());
+            assertTrue(o.err().contains("--json /nonexistent/verdict.json"), o.err());
+            assertFalse(o.out().contains("checking") || o.out().contains("fuzzing"), "work started: " + o.out());
+        }
     }
 
     @Test

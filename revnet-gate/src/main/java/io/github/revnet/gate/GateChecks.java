@@ -58,6 +58,10 @@ public final class GateChecks {
     public static Harness.Pass reproducibleStoredPass(Harness h, long rngSeed) {
         Harness.Pass stored = h.run(Mode.STORED, rngSeed);
         double repeat = worstGradientError(h.run(Mode.STORED, rngSeed), stored);
+        if (Double.isNaN(repeat) || Double.isInfinite(repeat)) {
+            throw new AssertionError("stored mode's own gradients are not finite (relative difference between two stored passes "
+                    + repeat + "): a kernel or the function produced NaN or infinity, for " + h.config());
+        }
         if (repeat != 0) {
             throw new AssertionError("gradients differ between two stored passes from the same random state (worst relative "
                     + repeat + "): a function draws random numbers that the stack's stream does not replay, for " + h.config());

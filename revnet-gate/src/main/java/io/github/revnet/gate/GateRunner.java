@@ -3,6 +3,8 @@ package io.github.revnet.gate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.engine.reporting.ReportEntry;
@@ -22,14 +24,35 @@ public final class GateRunner {
     private GateRunner() {
     }
 
-    /** A property that failed: its name, the assertion's message, and jqwik's report with the shrunk sample. */
+    /**
+     * One property's outcome: its name, whether it passed, the generated cases jqwik tried and checked, the seed that
+     * reproduces them, and for a failure the assertion's message and the (shrunk) sample, one "parameter: value" each,
+     * beside jqwik's whole report. Numbers jqwik did not report are -1, a missing seed is null.
+     */
+    public record PropertyOutcome(String property, boolean passed, long tries, long checks, String seed, String message,
+            List<String> sample, String report) {
+        static PropertyOutcome of(String property, boolean passed, String message, String report) {
+            return new PropertyOutcome(property, passed, number(report, "tries"), number(report, "checks"),
+                    field(report, "seed"), message, sampleOf(report), report);
+        }
+    }
+
+    /** Kept for callers that read only failures: a failed property's name, message and jqwik's report. */
     public record Failure(String property, String message, String report) {
     }
 
-    /** The outcome: properties run, and the failures. */
-    public record Result(int properties, List<Failure> failures) {
+    /** The outcome of every property, in the order they finished. */
+    public record Result(List<PropertyOutcome> outcomes) {
+        public int properties() {
+            return outcomes.size();
+        }
+
+        public List<Failure> failures() {
+            return outcomes.stream().filter(o -> !o.passed()).map(o -> new Failure(o.property(), o.message(), o.report())).toList();
+        }
+
         public boolean passed() {
-            return failures.isEmpty();
+            return outcomes.stream().allMatch(PropertyOutcome::passed);
         }
     }
 
@@ -49,8 +72,7 @@ public final class GateRunner {
                 .configurationParameter("jqwik.failures.runfirst", "false")
                 .configurationParameter("jqwik.reporting.usejunitplatform", "true")
                 .build();
-        List<Failure> failures = new ArrayList<>();
-        int[] properties = {0};
+        List<PropertyOutcome> outcomes = new ArrayList<>();
         Map<String, StringBuilder> reports = new java.util.HashMap<>();
         Launcher launcher = LauncherFactory.create();
         launcher.execute(request, new TestExecutionListener() {
@@ -65,15 +87,45 @@ public final class GateRunner {
                 if (!id.isTest()) {
                     return;
                 }
-                properties[0]++;
                 progress.accept(id.getDisplayName() + ": " + result.getStatus());
-                if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
-                    String message = result.getThrowable().map(t -> String.valueOf(t.getMessage())).orElse("(no message)");
-                    StringBuilder report = reports.getOrDefault(id.getUniqueId(), new StringBuilder());
-                    failures.add(new Failure(id.getDisplayName(), message, report.toString()));
-                }
+                boolean passed = result.getStatus() == TestExecutionResult.Status.SUCCESSFUL;
+                String message = passed ? null : result.getThrowable().map(t -> String.valueOf(t.getMessage())).orElse("(no message)");
+                String report = reports.getOrDefault(id.getUniqueId(), new StringBuilder()).toString();
+                outcomes.add(PropertyOutcome.of(id.getDisplayName(), passed, message, report));
             }
         });
-        return new Result(properties[0], failures);
+        return new Result(List.copyOf(outcomes));
+    }
+
+    /** A "name = value" line of jqwik's report, e.g. "seed = -2370223836702734423   | random seed ...". */
+    private static String field(String report, String name) {
+        Matcher m = Pattern.compile("(?m)^\\s*" + Pattern.quote(name) + "\\s*=\\s*(\\S+)").matcher(report);
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static long number(String report, String name) {
+        String value = field(report, name);
+        try {
+            return value == null ? -1 : Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The parameters under "Shrunk Sample" (or "Sample" when nothing shrank), as jqwik prints them. */
+    private static List<String> sampleOf(String report) {
+        List<String> sample = new ArrayList<>();
+        List<String> lines = report.lines().toList();
+        int start = -1;
+        for (int i = 0; i < lines.size() && start < 0; i++) {
+            String line = lines.get(i).trim();
+            if ((line.startsWith("Shrunk Sample") || line.startsWith("Sample")) && i + 1 < lines.size() && lines.get(i + 1).trim().startsWith("---")) {
+                start = i + 2;
+            }
+        }
+        for (int i = Math.max(start, 0); start >= 0 && i < lines.size() && !lines.get(i).isBlank(); i++) {
+            sample.add(lines.get(i).trim());
+        }
+        return sample;
     }
 }

@@ -1,6 +1,8 @@
 package io.github.revnet.gate;
 
 import io.github.revnet.core.DType;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,6 +46,20 @@ public final class GateSummary {
     /** The worst error recorded for a check in a dtype, or NaN. */
     public synchronized double worst(String check, DType dtype) {
         return worst.getOrDefault(check + ", " + dtype.label(), Double.NaN);
+    }
+
+    /** One check in one dtype: the cases that passed it and the worst error measured (null when the check measures none). */
+    public record Row(String check, String dtype, long passed, Double worst) {
+    }
+
+    /** Every check and dtype recorded so far, in the order of {@link #toString()}. */
+    public synchronized List<Row> rows() {
+        List<Row> rows = new ArrayList<>();
+        counts.forEach((key, n) -> {
+            int comma = key.lastIndexOf(", ");
+            rows.add(new Row(key.substring(0, comma), key.substring(comma + 2), n[0], worst.get(key)));
+        });
+        return rows;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.github.revnet.gate;
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.NativeArena;
 import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.ReferenceKernels;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.ReversibleStack;
@@ -19,6 +20,8 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class Harness implements AutoCloseable {
     private final GateCase config;
+    /** The gate compares passes bit for bit: see {@link ReferenceKernels} for the oneDNN kernel that is not deterministic. */
+    private final ReferenceKernels kernels = ReferenceKernels.hold();
     private final NativeArena arena = new NativeArena();
     private final ReversibleStack stack;
     private final Tensor input;
@@ -33,15 +36,20 @@ public final class Harness implements AutoCloseable {
     /** A harness over a stack built by {@code build} (variants for negative controls), seeded and converted to the config's dtype. */
     public Harness(GateCase config, long seed, java.util.function.Supplier<ReversibleStack> build) {
         this.config = config;
-        this.stack = arena.run(() -> {
-            Torch.seed(seed);
-            ReversibleStack s = build.get();
-            s.module().to(config.dtype().scalarType(), false);
-            return s;
-        });
-        this.input = arena.run(() -> makeInput(config));
-        this.lossWeights = arena.run(() -> torch.randn(config.shape(), new TensorOptions(config.dtype().scalarType())));
-        this.initialBuffers = arena.run(() -> Grad.off(() -> stack.buffers().stream().map(Tensor::clone).toList()));
+        try {
+            this.stack = arena.run(() -> {
+                Torch.seed(seed);
+                ReversibleStack s = build.get();
+                s.module().to(config.dtype().scalarType(), false);
+                return s;
+            });
+            this.input = arena.run(() -> makeInput(config));
+            this.lossWeights = arena.run(() -> torch.randn(config.shape(), new TensorOptions(config.dtype().scalarType())));
+            this.initialBuffers = arena.run(() -> Grad.off(() -> stack.buffers().stream().map(Tensor::clone).toList()));
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
+        }
     }
 
     private static Tensor makeInput(GateCase c) {
@@ -247,6 +255,10 @@ public final class Harness implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        try {
+            arena.close();
+        } finally {
+            kernels.close();
+        }
     }
 }

@@ -41,6 +41,7 @@ class ReversibleBlockPropertiesTest {
         GateRunner.Result result = GateRunner.run(IntactBlockProperties.class, 12, line -> { });
         assertTrue(result.passed(), () -> result.failures().toString());
         assertEquals(7, result.properties());
+        assertTrue(result.outcomes().stream().allMatch(o -> o.passed() && o.message() == null), result.outcomes().toString());
         GateSummary summary = GateSummary.of("intact-residual");
         long float64 = summary.passed("reversible gradients (max rel error)", io.github.revnet.core.DType.FLOAT64);
         long float32 = summary.passed("reversible gradients (max rel error)", io.github.revnet.core.DType.FLOAT32);
@@ -59,6 +60,12 @@ class ReversibleBlockPropertiesTest {
         assertTrue(failure.message().contains("stack's stream does not replay"), failure.message());
         assertTrue(failure.report().contains("Shrunk Sample"), failure.report());
         assertTrue(failure.report().contains("seed = "), failure.report());
+        GateRunner.PropertyOutcome outcome = result.outcomes().stream().filter(o -> o.property().equals(failure.property())).findFirst()
+                .orElseThrow();
+        assertFalse(outcome.passed());
+        assertTrue(outcome.seed() != null && outcome.report().contains("seed = " + outcome.seed()), outcome.toString());
+        assertTrue(outcome.tries() >= 1 && outcome.checks() >= 1, outcome.toString());
+        assertTrue(!outcome.sample().isEmpty() && outcome.sample().stream().anyMatch(p -> p.contains(":")), outcome.toString());
         GateRunner.Failure angle = result.failures().stream().filter(f -> f.property().equals("gradientAngleBetweenModesStaysUnderTheDtypeBound"))
                 .findFirst().orElseThrow(() -> new AssertionError("the angle property passed a block whose dropout is not replayed"));
         assertTrue(angle.message().contains("stack's stream does not replay"), angle.message());
