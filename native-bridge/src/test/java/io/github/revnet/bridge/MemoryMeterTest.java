@@ -63,8 +63,17 @@ class MemoryMeterTest {
     }
 
     @Test
-    void refusesToMeasureWithoutTheAllocatorSetting() {
-        assumeTrue(!MemoryMeter.cpuSettingsInEffect(), "only meaningful in a JVM started without the setting");
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> MemoryMeter.measureCpu(() -> { }));
+    void refusesToMeasureWithoutTheAllocatorSetting() throws Exception {
+        // Surefire sets the variable for every test JVM, so the refusal is observed in a JVM started without it.
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder child = new ProcessBuilder(javaCommand, "-cp", System.getProperty("java.class.path"), "-Dorg.bytedeco.javacpp.maxBytes=0",
+                "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", MemoryMeterRefusalProbe.class.getName()).redirectErrorStream(true);
+        child.environment().remove(MemoryMeter.MMAP_THRESHOLD_VARIABLE);
+        child.environment().remove("LD_PRELOAD");
+        Process p = child.start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES), "the child JVM did not finish");
+        assertTrue(output.contains("refused: ") && output.contains(MemoryMeter.MMAP_THRESHOLD_VARIABLE),
+                "without the setting the meter must refuse, naming it; the child printed:\n" + output);
     }
 }

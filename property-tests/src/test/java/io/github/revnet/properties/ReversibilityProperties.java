@@ -26,9 +26,14 @@ class ReversibilityProperties {
         return Generators.float64GateCases();
     }
 
+    /**
+     * Convolutional stacks with BatchNorm over at least two values per channel, well conditioned in float32: every try of
+     * the running-statistics property checks something (the transformer blocks' LayerNorm keeps no running statistics).
+     */
     @Provide
-    Arbitrary<ConvCase> convStacks() {
-        return Generators.stacks();
+    Arbitrary<ConvCase> normalisedConvStacks() {
+        return Generators.stacks().map(ConvCase::withBatchNorm)
+                .filter(c -> c.batch() * c.height() * c.width() >= 2 && Generators.wellConditionedInFloat32(c));
     }
 
     private static void collect(GateCase c) {
@@ -98,12 +103,7 @@ class ReversibilityProperties {
     }
 
     @Property
-    void runningStatisticsAfterOneStepAreTheSameInBothModes(@ForAll("convStacks") ConvCase c, @ForAll long seed) {
-        // Convolutional stacks only: the transformer blocks' LayerNorm keeps no running statistics.
-        ConvCase withNorm = c.withBatchNorm();
-        if (withNorm.batch() * withNorm.height() * withNorm.width() < 2 || !Generators.wellConditionedInFloat32(withNorm)) {
-            return;
-        }
+    void runningStatisticsAfterOneStepAreTheSameInBothModes(@ForAll("normalisedConvStacks") ConvCase withNorm, @ForAll long seed) {
         try (Harness h = new Harness(withNorm, seed); NativeScope scope = NativeScope.open()) {
             GateChecks.runningStatsAgree(h, seed);
         }

@@ -23,21 +23,26 @@ class GradientAgreementTest {
     }
 
     @Test
-    void theToleranceIsTightEnoughToCatchASlightlyWrongGradient() {
-        // Negative control: gradients taken at weights perturbed by one part in a million must
-        // exceed the 1e-10 tolerance, or the check above could not fail.
+    void aReversibleGradientOffByOnePartInAHundredMillionInOneTensorExceedsTheTolerance() {
+        // Negative control on the same pair of passes: the reversible gradients as computed agree within 1e-10, and the same
+        // gradients with one tensor scaled by 1 + 1e-8 read as that fault, two orders above the tolerance.
         try (Model model = Model.create("revnet-38", ModelOptions.defaults().dtype(DType.FLOAT64).seed(1));
                 Trainer trainer = new Trainer(model, Trainer.Options.defaults());
                 NativeScope scope = NativeScope.open()) {
             var input = model.randomInput(2, 16);
             var labels = model.randomLabels(2);
-            Tensor w = model.namedParameters().values().iterator().next();
+            java.util.List<Tensor> parameters = new java.util.ArrayList<>(model.namedParameters().values());
             trainer.gradients(input, labels, Mode.STORED);
-            Tensor reference = w.grad().clone();
-            Grad.off(() -> w.mul_(new Scalar(1.0 + 1e-6)));
+            java.util.List<Tensor> stored = parameters.stream().map(p -> p.grad().clone()).toList();
             trainer.gradients(input, labels, Mode.REVERSIBLE);
-            double err = GradientCheck.relativeError(w.grad(), reference);
-            assertTrue(err > 1e-10, "a 1e-6 weight perturbation must exceed the 1e-10 tolerance, got " + err);
+            int faulty = parameters.size() / 2;
+            for (int i = 0; i < parameters.size(); i++) {
+                double err = GradientCheck.relativeError(parameters.get(i).grad(), stored.get(i));
+                assertTrue(err <= 1e-10, "tensor " + i + " differs by " + err + " before any fault");
+            }
+            Tensor planted = Grad.off(() -> parameters.get(faulty).grad().mul(new Scalar(1.0 + 1e-8)));
+            double err = GradientCheck.relativeError(planted, stored.get(faulty));
+            assertTrue(err > 0.9e-8 && err < 1.1e-8, "a 1e-8 fault must read as 1e-8, read " + err);
         }
     }
 }

@@ -2,7 +2,6 @@ package io.github.revnet.core.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.revnet.core.DType;
 import io.github.revnet.core.LearningRateSchedule;
@@ -14,8 +13,7 @@ class FashionMnistTrainingTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"revnet-38", "revvit-tiny"})
     void onRealImagesTheLossFallsAndBothModesAgreeStepByStep(String model) throws Exception {
-        assumeTrue(FashionMnist.isInstalled(FashionMnist.DEBIAN_DIR),
-                "Debian's dataset-fashion-mnist is not installed (.ci/run installs it)");
+        InstalledDataset.requireFashionMnist();
         FashionMnist data = FashionMnist.load(FashionMnist.DEBIAN_DIR);
         // float64, so agreement can be asserted at the gate's 1e-10 (float64 convolutions are slow on
         // CPU, so the run is short): 20 steps of batch 16 over 320 real images, one epoch.

@@ -3,7 +3,6 @@ package io.github.revnet.core.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.revnet.core.DType;
 import io.github.revnet.core.LearningRateSchedule;
@@ -22,8 +21,7 @@ class TrainingCheckpointTest {
 
     @BeforeAll
     static void load() throws Exception {
-        assumeTrue(FashionMnist.isInstalled(FashionMnist.DEBIAN_DIR),
-                "Debian's dataset-fashion-mnist is not installed (.ci/run installs it)");
+        InstalledDataset.requireFashionMnist();
         data = FashionMnist.load(FashionMnist.DEBIAN_DIR);
     }
 
