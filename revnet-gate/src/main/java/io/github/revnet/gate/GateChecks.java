@@ -34,6 +34,18 @@ public final class GateChecks {
         return errors;
     }
 
+    /**
+     * A derived tolerance, which must be a number: a NaN or infinite one (a probe or a relaid pass that produced NaN)
+     * would otherwise make every comparison against it fail with a message that blames the code under test.
+     */
+    private static double finite(double tolerance, double sensitivity, double spread, Harness h) {
+        if (!Double.isFinite(tolerance)) {
+            throw new AssertionError("the derived tolerance is not finite (" + tolerance + "; reconstruction sensitivity " + sensitivity
+                    + ", spread over evaluation orders " + spread + "): a probe or relaid pass produced NaN or infinity, for " + h.config());
+        }
+        return tolerance;
+    }
+
     /** Checks agreement and returns the worst relative error, for the statistics report. */
     public static double gradientsAgree(Harness h, long rngSeed) {
         Harness.Pass stored = reproducibleStoredPass(h, rngSeed);
@@ -41,7 +53,7 @@ public final class GateChecks {
         double worst = worstGradientError(reversible, stored);
         double sensitivity = h.reconstructionSensitivity(rngSeed);
         double spread = h.evaluationOrderSpread(rngSeed, stored);
-        double tol = Tolerances.gradient(h.config().dtype(), h.config().blocks(), sensitivity + spread);
+        double tol = finite(Tolerances.gradient(h.config().dtype(), h.config().blocks(), sensitivity + spread), sensitivity, spread, h);
         if (!(worst <= tol)) {
             throw new AssertionError("gradients differ: worst relative error " + worst + " > " + tol + " (first-order bound under the"
                     + " measured reconstruction error: " + sensitivity + "; spread over evaluation orders: " + spread + ") for " + h.config());
@@ -76,8 +88,10 @@ public final class GateChecks {
         Harness.Pass stored = reproducibleStoredPass(h, rngSeed);
         Harness.Pass reversible = h.run(Mode.REVERSIBLE, rngSeed);
         double angle = GradientCheck.angleDegrees(reversible.gradients(), stored.gradients());
-        double sensitivity = h.reconstructionSensitivity(rngSeed) + h.evaluationOrderSpread(rngSeed, stored);
-        double bound = Math.toDegrees(Math.asin(Math.min(1, Tolerances.gradient(h.config().dtype(), h.config().blocks(), sensitivity))));
+        double reconstruction = h.reconstructionSensitivity(rngSeed);
+        double spread = h.evaluationOrderSpread(rngSeed, stored);
+        double tol = finite(Tolerances.gradient(h.config().dtype(), h.config().blocks(), reconstruction + spread), reconstruction, spread, h);
+        double bound = Math.toDegrees(Math.asin(Math.min(1, tol)));
         if (!(angle <= bound)) {
             throw new AssertionError("gradient angle " + angle + " > " + bound + " degrees for " + h.config());
         }
@@ -118,7 +132,7 @@ public final class GateChecks {
         Harness.Pass checkpoint = h.run(Mode.CHECKPOINT, rngSeed);
         double worst = worstGradientError(checkpoint, stored);
         double spread = h.evaluationOrderSpread(rngSeed, stored);
-        double tol = Tolerances.gradient(h.config().dtype(), h.config().blocks(), spread);
+        double tol = finite(Tolerances.gradient(h.config().dtype(), h.config().blocks(), spread), 0, spread, h);
         if (!(worst <= tol)) {
             throw new AssertionError("checkpoint gradients differ from stored: worst relative error " + worst + " > " + tol
                     + " (spread over evaluation orders: " + spread + ") for " + h.config());
