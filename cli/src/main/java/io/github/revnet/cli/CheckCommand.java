@@ -80,7 +80,7 @@ final class CheckCommand implements Callable<Integer> {
     ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--json", description = {"also write the result as JSON to this file (with --f/--g too: the same fields,",
-            "plus the case, the seed and each check's outcome; see docs/cli.md)"})
+            "plus the case, the seed and each check's outcome; README, Gate your own block)"})
     Path json;
 
     @Option(names = "--quiet", description = "print only the summary, not every parameter")
