@@ -144,16 +144,35 @@ public final class Harness implements AutoCloseable {
      * moved them by exactly 0 and a re-laid stack input by 6e-12.
      */
     public double evaluationOrderSpread(long rngSeed, Pass stored) {
+        return max(evaluationOrderSpreads(rngSeed, stored));
+    }
+
+    /** {@link #evaluationOrderSpread} per gradient tensor, in the order of {@link Pass#gradients()}. */
+    public double[] evaluationOrderSpreads(long rngSeed, Pass stored) {
         int axis = config.shape().length == 4 ? 1 : 2;
         List<java.util.function.UnaryOperator<Tensor>> layouts = List.of(
                 Tensor::contiguous,
                 t -> torch.cat(new org.bytedeco.pytorch.TensorVector(t, t), axis).narrow(axis, 0, t.size(axis)));
-        double spread = 0;
+        double[] spread = new double[stored.gradients().size()];
         for (java.util.function.UnaryOperator<Tensor> layout : layouts) {
             ReversibleStack relaid = view(f -> new Relaid(f, layout), c -> c);
-            spread = Math.max(spread, GateChecks.worstGradientError(run(relaid, Mode.STORED, rngSeed, null), stored));
+            List<Double> errors = GateChecks.gradientErrors(run(relaid, Mode.STORED, rngSeed, null), stored);
+            for (int i = 0; i < spread.length; i++) {
+                spread[i] = Math.max(spread[i], errors.get(i));
+            }
         }
         return spread;
+    }
+
+    private static double max(double[] values) {
+        double m = 0;
+        for (double v : values) {
+            m = Double.isNaN(v) ? v : Math.max(m, v);
+            if (Double.isNaN(m)) {
+                return m;
+            }
+        }
+        return m;
     }
 
     /** A function that sees its input in another memory layout, same values. */
@@ -207,6 +226,15 @@ public final class Harness implements AutoCloseable {
      * up to one half (a 1x2x5x3 case erred 9.4 times such an estimate).
      */
     public double reconstructionSensitivity(long rngSeed) {
+        return max(reconstructionSensitivities(rngSeed));
+    }
+
+    /**
+     * {@link #reconstructionSensitivity} per gradient tensor, in the order of {@link Pass#gradients()}: the same probes,
+     * each tensor's own root mean square of relative change. The confidence argument holds per tensor (a tensor's
+     * gradient is a block of rows of J), so one ill-conditioned tensor no longer sets the slack of every other.
+     */
+    public double[] reconstructionSensitivities(long rngSeed) {
         ReversibleStack.Reconstruction reconstruction = stack.reconstruction(input);
         double eps = config.dtype().epsilon();
         double inputNorm;
@@ -224,15 +252,22 @@ public final class Harness implements AutoCloseable {
             return j;
         });
         Pass exact = run(jittered, Mode.REVERSIBLE, rngSeed, null);
-        double sumOfSquares = 0;
+        double[] sumOfSquares = new double[exact.gradients().size()];
         for (int probe = 0; probe < SENSITIVITY_PROBES; probe++) {
             for (int i = 0; i < jitters.size(); i++) {
                 jitters.get(i).set(sigma, rngSeed + 1000L * probe + i);
             }
-            double change = GateChecks.worstGradientError(run(jittered, Mode.REVERSIBLE, rngSeed, null), exact);
-            sumOfSquares += change * change;
+            List<Double> changes = GateChecks.gradientErrors(run(jittered, Mode.REVERSIBLE, rngSeed, null), exact);
+            for (int t = 0; t < sumOfSquares.length; t++) {
+                sumOfSquares[t] += changes.get(t) * changes.get(t);
+            }
         }
-        return Math.sqrt(sumOfSquares / SENSITIVITY_PROBES) * Tolerances.probeConfidence(SENSITIVITY_PROBES) * delta / sigma;
+        double scale = Tolerances.probeConfidence(SENSITIVITY_PROBES) * delta / sigma;
+        double[] sensitivity = new double[sumOfSquares.length];
+        for (int t = 0; t < sensitivity.length; t++) {
+            sensitivity[t] = Math.sqrt(sumOfSquares[t] / SENSITIVITY_PROBES) * scale;
+        }
+        return sensitivity;
     }
 
     public void resetBuffers() {
