@@ -75,7 +75,7 @@ class ReversibilityProperties {
     void anAffineStackWhoseGradientsCancelToOnePartInAHundredMillionPasses() {
         // Failed the gate's second tolerance model (1.07e-8 against 1e-10): G's first-layer gradients are sums that cancel
         // to 1e-8 of their terms, and the affine backward multiplies the reconstructed x into them. Injecting the error into
-        // the reconstruction itself measures that path (see Harness.reconstructionSensitivity).
+        // the reconstruction itself measures that path (see Harness.reconstructionSensitivities).
         ConvCase c = new ConvCase(2, 2, 1, 2, 5, io.github.revnet.core.FunctionOptions.Kind.BOTTLENECK, 1,
                 io.github.revnet.core.DType.FLOAT64, true, 0.0, InputLayout.SLICED, true, io.github.revnet.core.Coupling.AFFINE);
         try (Harness h = new Harness(c, 15124453353855L); NativeScope scope = NativeScope.open()) {

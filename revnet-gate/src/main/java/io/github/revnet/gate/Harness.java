@@ -134,8 +134,8 @@ public final class Harness implements AutoCloseable {
     }
 
     /**
-     * How far stored mode's gradients move, relative to their size, when only the order of
-     * evaluation changes: the same stack with every F and G receiving its input contiguous, or as a strided view like the halves reversible mode splits
+     * How far each of stored mode's gradient tensors moves, relative to its size (in the order of
+     * {@link Pass#gradients()}), when only the order of evaluation changes: the same stack with every F and G receiving its input contiguous, or as a strided view like the halves reversible mode splits
      * from a joined tensor. Other layouts steer reductions through other kernels and summation
      * orders, and reversible mode runs F and G on its own layouts in separate backwards: where a
      * gradient is a sum that cancels to a small fraction of its terms, that alone moves it by about
@@ -143,11 +143,6 @@ public final class Harness implements AutoCloseable {
      * terms: reversible mode differed by 1.07e-8, while injected reconstruction errors of 1e-15
      * moved them by exactly 0 and a re-laid stack input by 6e-12.
      */
-    public double evaluationOrderSpread(long rngSeed, Pass stored) {
-        return max(evaluationOrderSpreads(rngSeed, stored));
-    }
-
-    /** {@link #evaluationOrderSpread} per gradient tensor, in the order of {@link Pass#gradients()}. */
     public double[] evaluationOrderSpreads(long rngSeed, Pass stored) {
         int axis = config.shape().length == 4 ? 1 : 2;
         List<java.util.function.UnaryOperator<Tensor>> layouts = List.of(
@@ -162,17 +157,6 @@ public final class Harness implements AutoCloseable {
             }
         }
         return spread;
-    }
-
-    private static double max(double[] values) {
-        double m = 0;
-        for (double v : values) {
-            m = Double.isNaN(v) ? v : Math.max(m, v);
-            if (Double.isNaN(m)) {
-                return m;
-            }
-        }
-        return m;
     }
 
     /** A function that sees its input in another memory layout, same values. */
@@ -196,11 +180,14 @@ public final class Harness implements AutoCloseable {
         }
     }
 
-    /** Gaussian probes per sensitivity estimate (see {@link #reconstructionSensitivity}). */
+    /** Gaussian probes per sensitivity estimate (see {@link #reconstructionSensitivities}). */
     public static final int SENSITIVITY_PROBES = 6;
 
     /**
-     * A first-order bound on how far reconstruction can move the gradients, relative to their size.
+     * A first-order bound on how far reconstruction can move each gradient tensor, relative to its size
+     * (in the order of {@link Pass#gradients()}). Each tensor gets its own bound from the same probes, its own
+     * root mean square of relative change: the confidence argument below holds per tensor (a tensor's
+     * gradient is a block of rows of J), so one ill-conditioned tensor does not set the slack of every other.
      * Reversible mode is stored mode's backward with every reconstructed activation off by its
      * rounding: its gradient g moves by J·δ, with δ the reconstruction errors and J the Jacobian of g
      * in the reconstructed activations, and ‖J·δ‖ ≤ ‖J‖₂·‖δ‖₂ ≤ ‖J‖_F·‖δ‖₂.
@@ -224,15 +211,6 @@ public final class Harness implements AutoCloseable {
      * not random signs (the first model): with dropout and BatchNorm over a handful of values a
      * gradient can depend on two or three elements, and sign probes cancel on them with probability
      * up to one half (a 1x2x5x3 case erred 9.4 times such an estimate).
-     */
-    public double reconstructionSensitivity(long rngSeed) {
-        return max(reconstructionSensitivities(rngSeed));
-    }
-
-    /**
-     * {@link #reconstructionSensitivity} per gradient tensor, in the order of {@link Pass#gradients()}: the same probes,
-     * each tensor's own root mean square of relative change. The confidence argument holds per tensor (a tensor's
-     * gradient is a block of rows of J), so one ill-conditioned tensor no longer sets the slack of every other.
      */
     public double[] reconstructionSensitivities(long rngSeed) {
         ReversibleStack.Reconstruction reconstruction = stack.reconstruction(input);

@@ -29,10 +29,10 @@ public final class Tolerances {
     /**
      * Reversible mode differs from stored mode in two ways, both measured per case: its
      * reconstructed activations are off by the reconstruction error (first-order bound ‖J‖_F·‖δ‖₂,
-     * see {@code Harness.reconstructionSensitivity}), and it evaluates the same sums in other
+     * see {@code Harness.reconstructionSensitivities}), and it evaluates the same sums in other
      * orders (each block's F and G backwards run separately from recomputed, contiguous
      * activations; bounded by the spread of stored mode over memory layouts, see
-     * {@code Harness.evaluationOrderSpread}). {@code sensitivity} is their sum. Each block
+     * {@code Harness.evaluationOrderSpreads}). {@code sensitivity} is their sum. Each block
      * re-associates and re-perturbs up to four sums (two reconstructions, two backwards), and the
      * blocks' errors add, so the reversible gradient may differ by up to 4 · blocks · sensitivity,
      * and never less than {@link #gradient(DType)}: ill-conditioned cases (BatchNorm over a handful
