@@ -19,17 +19,27 @@ import picocli.CommandLine.Option;
         description = {"Run the gate's properties over your own block, F and G given as TorchScript files: batch and spatial",
                 "(or sequence) sizes generated up to --shape's, channels fixed by it; float32 and float64, 1-4 blocks, every",
                 "memory layout. A failure is shrunk to the smallest case jqwik finds and printed with its seed.",
-                "Exits 0 when every property passed, 1 when one failed, 2 on bad input."},
-        footer = {"", "Example: ./revnet fuzz --f examples/torchscript/preact-f.pt --g examples/torchscript/gated-g.pt --shape 3,8,6,6 --tries 50"})
+                "With --strength, plants known faults instead and prints the gate's detection rate for each.",
+                "Exits 0 when every property passed (--strength: when no intact case failed), 1 otherwise, 2 on bad input."},
+        footer = {"", "Example: ./revnet fuzz --f examples/torchscript/preact-f.pt --g examples/torchscript/gated-g.pt --shape 3,8,6,6 --tries 50",
+                "         ./revnet fuzz --f examples/torchscript/preact-f.pt --g examples/torchscript/gated-g.pt --shape 3,8,6,6 --strength --tries 100"})
 final class FuzzCommand implements Callable<Integer> {
-    @Option(names = "--f", required = true, description = "F: a TorchScript file")
+    @Option(names = "--f", description = "F: a TorchScript file")
     Path f;
 
-    @Option(names = "--g", required = true, description = "G: a TorchScript file")
+    @Option(names = "--g", description = "G: a TorchScript file")
     Path g;
 
-    @Option(names = "--shape", required = true, description = "largest input: N,C,H,W or B,T,2D (C or 2D is fixed, the rest generated from 1)")
+    @Option(names = "--shape", description = "largest input: N,C,H,W or B,T,2D (C or 2D is fixed, the rest generated from 1)")
     String shape;
+
+    @Option(names = "--strength", description = {"instead of the properties, measure the gate's power: plant each known fault in",
+            "--tries generated cases (your block's with --f/--g/--shape, else the harness's own families) and print the",
+            "detection rate per fault, dtype and mode"})
+    boolean strength;
+
+    @Option(names = "--seed", defaultValue = "1", description = "--strength: the seed of the generated cases (default ${DEFAULT-VALUE})")
+    long seed;
 
     @Option(names = "--coupling", defaultValue = "additive", description = "additive or affine (default ${DEFAULT-VALUE})")
     String coupling;
@@ -60,6 +70,13 @@ final class FuzzCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--tries must be >= 1, got " + tries);
         }
         OutputPaths.file("--json", json);
+        if (strength) {
+            return new StrengthRun(f, g, shape, Coupling.parse(coupling), tries, seed, json).run(threads);
+        }
+        if (f == null || g == null || shape == null) {
+            throw new IllegalArgumentException("fuzz needs --f, --g and --shape (or --strength alone for the harness's own blocks); missing: "
+                    + ((f == null ? "--f " : "") + (g == null ? "--g " : "") + (shape == null ? "--shape" : "")).trim());
+        }
         threads.apply();
         current = ScriptedBlockCheck.gateOf(f, g, shape, DType.FLOAT64, Coupling.parse(coupling)).depths(1, 4);
         System.out.printf("fuzzing %s: %d tries per property%n", current.name(), tries);

@@ -66,6 +66,27 @@ class ScriptedBlockCommandTest {
         assertTrue(o.out().contains("PASS: 7 properties, 0 failed"), o.out());
     }
 
+    @Test
+    void fuzzStrengthPrintsTheDetectionRatePerFaultOnThePythonExportedBlock() throws Exception {
+        Path json = dir.resolve("strength.json");
+        Outcome o = run("fuzz", "--f", fixture("preact-f.pt"), "--g", fixture("gated-g.pt"), "--shape", "2,8,4,4", "--strength",
+                "--tries", "4", "--threads", "1", "--json", json.toString());
+        assertEquals(0, o.code(), o.out() + o.err());
+        assertTrue(o.out().contains("| scaled-gradient | float64 | reversible |"), o.out());
+        JsonNode detection = new ObjectMapper().readTree(json.toFile()).get("detection");
+        int decided = 0;
+        for (JsonNode row : detection) {
+            decided += row.get("caught").asInt() + row.get("missed").asInt();
+            // One planted fault cannot exist in a TorchScript block: its dropout, if any, draws outside the stack's stream.
+            if (row.get("fault").asText().equals("SCALED_GRADIENT")) {
+                assertEquals(row.get("caught").asInt() + row.get("missed").asInt() + row.get("no_effect").asInt()
+                        + row.get("ill_conditioned").asInt(), row.get("cases").asInt(), row.toString());
+                assertEquals(0, row.get("missed").asInt(), "a gradient off by 1e-3 (float32) or 1e-8 (float64) went unnoticed: " + row);
+            }
+        }
+        assertTrue(decided > 0, "no planted fault was decided: " + detection);
+    }
+
     /** A scripted 1x1 convolution after tanh over {@code channels} channels, defined and saved from Java. */
     private Path javaScript(String name, int channels) {
         io.github.revnet.bridge.Torch.seed(17);

@@ -13,10 +13,14 @@ import org.bytedeco.pytorch.global.torch;
  * 68 % of runs at 3, 4, 8 and 12 channels, never at 16, never without oneDNN, never in float64
  * (which oneDNN does not serve). The gate compares passes bit for bit, so it holds this switch;
  * the benchmarks do not, since oneDNN is what a user's training runs (5x faster at 64 channels).
+ *
+ * <p>NNPACK goes off with it: without oneDNN, LibTorch tries NNPACK for every batched convolution,
+ * and on a CPU it does not support prints a warning each time (a million lines in a 1,000-case run).
  */
 public final class ReferenceKernels implements AutoCloseable {
     private static int holders;
     private static boolean enabledBefore;
+    private static boolean nnpackBefore;
     private boolean closed;
 
     private ReferenceKernels() {
@@ -29,6 +33,8 @@ public final class ReferenceKernels implements AutoCloseable {
             if (holders++ == 0) {
                 enabledBefore = torch.globalContext().userEnabledMkldnn();
                 torch.globalContext().setUserEnabledMkldnn(false);
+                nnpackBefore = torch.globalContext().userEnabledNNPACK();
+                torch.globalContext().setUserEnabledNNPACK(false);
             }
         }
         return new ReferenceKernels();
@@ -47,6 +53,7 @@ public final class ReferenceKernels implements AutoCloseable {
                 closed = true;
                 if (--holders == 0) {
                     torch.globalContext().setUserEnabledMkldnn(enabledBefore);
+                    torch.globalContext().setUserEnabledNNPACK(nnpackBefore);
                 }
             }
         }

@@ -46,6 +46,28 @@ public final class GateChecks {
         return tolerance;
     }
 
+    /** Statistics label under which every comparison records whether its case was set aside as ill-conditioned. */
+    public static final String ILL_CONDITIONED = "set aside as ill-conditioned";
+
+    /**
+     * The tolerances, if every one is within {@link Tolerances#ceiling}; otherwise the case is set aside
+     * ({@link IllConditionedCase}): a tolerance above the ceiling would pass faults the gate promises to catch. Either way
+     * the outcome is counted in the property's statistics.
+     */
+    static double[] wellConditioned(double[] tolerances, Harness h) {
+        double ceiling = Tolerances.ceiling(h.config().dtype());
+        for (int i = 0; i < tolerances.length; i++) {
+            if (tolerances[i] > ceiling) {
+                GateStatistics.collect(ILL_CONDITIONED, "yes");
+                throw new IllConditionedCase("set aside as ill-conditioned: tensor " + i + " of " + tolerances.length + " needs a tolerance of "
+                        + tolerances[i] + " > the " + h.config().dtype().label() + " ceiling " + ceiling + " (per tensor: "
+                        + java.util.Arrays.toString(tolerances) + ") for " + h.config(), tolerances[i]);
+            }
+        }
+        GateStatistics.collect(ILL_CONDITIONED, "no");
+        return tolerances;
+    }
+
     /**
      * Checks agreement tensor by tensor, each against its own tolerance (its own reconstruction sensitivity and spread
      * over evaluation orders), and returns the worst relative error, for the statistics report.
@@ -53,8 +75,8 @@ public final class GateChecks {
     public static double gradientsAgree(Harness h, long rngSeed) {
         Harness.Pass stored = reproducibleStoredPass(h, rngSeed);
         Harness.Pass reversible = h.run(Mode.REVERSIBLE, rngSeed);
-        return withinTolerances("gradients differ", gradientErrors(reversible, stored), perTensorTolerances(h, rngSeed, stored),
-                h.config());
+        return withinTolerances("gradients differ", gradientErrors(reversible, stored),
+                wellConditioned(perTensorTolerances(h, rngSeed, stored), h), h.config());
     }
 
     /**
@@ -80,14 +102,29 @@ public final class GateChecks {
      * reconstruction sensitivity plus its own spread over evaluation orders, which must be finite.
      */
     static double[] perTensorTolerances(Harness h, long rngSeed, Harness.Pass stored) {
-        double[] sensitivity = h.reconstructionSensitivities(rngSeed);
+        return reversibleTolerances(h, rngSeed, stored).tolerances();
+    }
+
+    /** A mode's per-tensor tolerances with the measurements they come from (zero sensitivities for checkpoint mode). */
+    record Derived(double[] sensitivities, double[] spreads, double[] tolerances) {
+    }
+
+    static Derived reversibleTolerances(Harness h, long rngSeed, Harness.Pass stored) {
+        return derive(h, h.reconstructionSensitivities(rngSeed), h.evaluationOrderSpreads(rngSeed, stored));
+    }
+
+    static Derived checkpointTolerances(Harness h, long rngSeed, Harness.Pass stored) {
         double[] spread = h.evaluationOrderSpreads(rngSeed, stored);
+        return derive(h, new double[spread.length], spread);
+    }
+
+    private static Derived derive(Harness h, double[] sensitivity, double[] spread) {
         double[] tolerances = new double[sensitivity.length];
         for (int i = 0; i < tolerances.length; i++) {
-            tolerances[i] = finite(Tolerances.gradient(h.config().dtype(), h.config().blocks(), sensitivity[i] + spread[i]), sensitivity[i],
+            tolerances[i] = finite(Tolerances.gradient(h.config().dtype(), h.config().blocks(), sensitivity[i], spread[i]), sensitivity[i],
                     spread[i], h);
         }
-        return tolerances;
+        return new Derived(sensitivity, spread, tolerances);
     }
 
     /**
@@ -117,9 +154,20 @@ public final class GateChecks {
         Harness.Pass stored = reproducibleStoredPass(h, rngSeed);
         Harness.Pass reversible = h.run(Mode.REVERSIBLE, rngSeed);
         double angle = GradientCheck.angleDegrees(reversible.gradients(), stored.gradients());
-        // With every tensor within its tolerance, ||dg||^2 = sum ||dg_i||^2 <= sum (tol_i ||g_i||)^2: the sine of the angle
-        // is at most that over ||g||, a bound weighted by where the gradient's size is, not the worst tensor's tolerance.
-        double[] tolerances = perTensorTolerances(h, rngSeed, stored);
+        double bound = angleBound(wellConditioned(perTensorTolerances(h, rngSeed, stored), h), stored);
+        if (!(angle <= bound)) {
+            throw new AssertionError("gradient angle " + angle + " > " + bound + " degrees for " + h.config());
+        }
+        return angle;
+    }
+
+    /**
+     * The largest angle, in degrees, between two gradient vectors whose tensors each lie within their tolerance of
+     * {@code stored}'s. With every tensor within its tolerance, ||dg||^2 = sum ||dg_i||^2 <= sum (tol_i ||g_i||)^2: the
+     * sine of the angle is at most that over ||g||, a bound weighted by where the gradient's size is, not the worst
+     * tensor's tolerance.
+     */
+    static double angleBound(double[] tolerances, Harness.Pass stored) {
         double allowed = 0;
         double total = 0;
         try (NativeScope scope = NativeScope.open()) {
@@ -132,11 +180,7 @@ public final class GateChecks {
             }
         }
         double sine = total == 0 ? 1 : Math.sqrt(allowed / total);
-        double bound = Math.toDegrees(Math.asin(Math.min(1, sine)));
-        if (!(angle <= bound)) {
-            throw new AssertionError("gradient angle " + angle + " > " + bound + " degrees for " + h.config());
-        }
-        return angle;
+        return Math.toDegrees(Math.asin(Math.min(1, sine)));
     }
 
     public static void runningStatsAgree(Harness h, long rngSeed) {
@@ -146,7 +190,7 @@ public final class GateChecks {
         List<Tensor> b = reversible.buffersAfter();
         for (int i = 0; i < a.size(); i++) {
             double diff = GradientCheck.relativeError(b.get(i), a.get(i));
-            if (!(diff <= Tolerances.gradient(h.config().dtype()))) {
+            if (!(diff <= Tolerances.floor(h.config().dtype(), h.config().blocks()))) {
                 throw new AssertionError("buffer " + i + " differs after one step (relative " + diff + "): running statistics updated"
                         + " differently in reversible mode for " + h.config());
             }
@@ -171,11 +215,7 @@ public final class GateChecks {
     public static double checkpointAgrees(Harness h, long rngSeed) {
         Harness.Pass stored = reproducibleStoredPass(h, rngSeed);
         Harness.Pass checkpoint = h.run(Mode.CHECKPOINT, rngSeed);
-        double[] spread = h.evaluationOrderSpreads(rngSeed, stored);
-        double[] tolerances = new double[spread.length];
-        for (int i = 0; i < spread.length; i++) {
-            tolerances[i] = finite(Tolerances.gradient(h.config().dtype(), h.config().blocks(), spread[i]), 0, spread[i], h);
-        }
+        double[] tolerances = wellConditioned(checkpointTolerances(h, rngSeed, stored).tolerances(), h);
         return withinTolerances("checkpoint gradients differ from stored (tolerances from the spread over evaluation orders alone)",
                 gradientErrors(checkpoint, stored), tolerances, h.config());
     }
