@@ -8,7 +8,7 @@ import io.github.revnet.gate.Generators;
 import io.github.revnet.gate.PlantedFault;
 import java.util.EnumSet;
 import java.util.List;
-import net.jqwik.api.Example;
+import org.junit.jupiter.api.Test;
 
 /**
  * The gate's power, measured as CI can afford: every planted fault in reversible and checkpoint mode over generated cases
@@ -20,7 +20,7 @@ class PlantedFaultProperties {
     private static final int CASES = 24;
     private static final long SEED = 26;
 
-    @Example
+    @Test
     void everyPlantedFaultIsCaughtWhereverItChangesAGradient() {
         GateStrength.Campaign campaign = GateStrength.campaign(Generators.gateCases(), CASES, SEED, EnumSet.allOf(PlantedFault.class),
                 line -> { });
