@@ -1,6 +1,7 @@
 package io.github.revnet.cli;
 
 import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.ReferenceKernels;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
@@ -115,7 +116,10 @@ final class CheckCommand implements Callable<Integer> {
         threads.apply();
         System.out.println(Torch.describe());
         long start = System.nanoTime();
-        try (Model m = Model.create(model, options.dropout(dropout)); NativeScope scope = NativeScope.open()) {
+        // LibTorch's reference kernels, as in the gate: oneDNN's float32 convolution backward below 16 channels reads memory
+        // it never wrote, and the input gradient of revnet-38's 3-channel stem came back NaN.
+        try (ReferenceKernels kernels = ReferenceKernels.hold(); Model m = Model.create(model, options.dropout(dropout));
+                NativeScope scope = NativeScope.open()) {
             if (!m.spec().reversible()) {
                 throw new IllegalArgumentException(model + " has no reversible blocks to check: pick a revnet-* or revvit-*");
             }

@@ -65,9 +65,18 @@ class CheckCommandTest {
     }
 
     @Test
-    void anImpossibleToleranceFailsWithExitCodeOne() {
-        // Negative control: float64 round-off is nonzero, so a 1e-30 tolerance must fail.
-        assertEquals(1, run(new StringWriter(), "check", "--model", "revnet-38", "--image-size", "8", "--quiet", "--tolerance", "1e-30"));
+    void theVerdictTurnsAtTheMeasuredError() throws Exception {
+        // The tolerance is compared with what was measured, not merely applied: half the measured worst error fails, twice
+        // it passes (the gate's planted faults measure how sharp the derived tolerances are: PlantedFaultProperties).
+        Path json = dir.resolve("measured.json");
+        assertEquals(0, run(new StringWriter(), "check", "--model", "revnet-38", "--image-size", "8", "--quiet", "--json", json.toString()));
+        JsonNode node = new ObjectMapper().readTree(Files.readString(json));
+        double worst = Math.max(node.get("max_relative_grad_error").asDouble(), node.get("inverse_max_abs_error").asDouble());
+        assertTrue(worst > 0, "float64 round-off is nonzero, got " + worst);
+        assertEquals(1, run(new StringWriter(), "check", "--model", "revnet-38", "--image-size", "8", "--quiet", "--tolerance",
+                String.valueOf(worst / 2)));
+        assertEquals(0, run(new StringWriter(), "check", "--model", "revnet-38", "--image-size", "8", "--quiet", "--tolerance",
+                String.valueOf(worst * 2)));
     }
 
     @Test
