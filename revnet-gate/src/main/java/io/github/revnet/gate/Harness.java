@@ -203,9 +203,11 @@ public final class Harness implements AutoCloseable {
      * reconstructed activation off by its rounding δ: its gradient g moves by J·δ, J the Jacobian of g in the reconstructed
      * activations.
      *
-     * <p>The probes reproduce that error: the same blocks under a coupling that adds σ·z, z standard normal, to every
-     * reconstruction, σ the largest reconstruction error measured (at least one rounding of the input), run in reversible
-     * mode ({@link #SENSITIVITY_PROBES} probes, E‖J·σz‖² = σ²‖J‖_F²) and compared with its own run at σ = 0. Rounding errors
+     * <p>The probes reproduce that error on the reference, not on the code under test: checkpoint mode, whose backward
+     * recomputes each block from its exactly saved input, with σ·z (z standard normal) added to every activation that a
+     * reversible backward would reconstruct ({@link RecomputationJitter}: each block's input halves as F, G and the
+     * coupling see them), σ the largest reconstruction error measured (at least one rounding of the input);
+     * {@link #SENSITIVITY_PROBES} probes, E‖J·σz‖² = σ²‖J‖_F², each compared with the same run at σ = 0. Rounding errors
      * are no larger than σ element by element and are not aligned with J's leading directions, so ‖J·δ‖ is at most about
      * σ‖J‖_F; the estimate is the probes' root mean square times {@link Tolerances#probeConfidence}, since the mean of n
      * squared probes of a gradient that depends on a single direction is ‖J‖_F²·χ²_n/n and falls short of ‖J‖_F by 2 or more
@@ -229,19 +231,14 @@ public final class Harness implements AutoCloseable {
             inputMax = input.abs().max().item_double();
         }
         double sigma = Math.max(reconstruction.maxAbsError(), eps * Math.max(inputMax, 1e-300));
-        java.util.List<JitteredCoupling> jitters = new ArrayList<>();
-        ReversibleStack jittered = view(f -> f, c -> {
-            JitteredCoupling j = new JitteredCoupling(c);
-            jitters.add(j);
-            return j;
-        });
-        Pass exact = run(jittered, Mode.REVERSIBLE, rngSeed, null, null);
+        RecomputationJitter jitter = new RecomputationJitter();
+        ReversibleStack jittered = view(jitter::function, jitter::coupling);
+        jitter.set(0, rngSeed);
+        Pass exact = run(jittered, Mode.CHECKPOINT, rngSeed, jitter::arm, null);
         double[] sumOfSquares = new double[exact.gradients().size()];
         for (int probe = 0; probe < SENSITIVITY_PROBES; probe++) {
-            for (int i = 0; i < jitters.size(); i++) {
-                jitters.get(i).set(sigma, rngSeed + 1000L * probe + i);
-            }
-            List<Double> changes = GateChecks.gradientErrors(run(jittered, Mode.REVERSIBLE, rngSeed, null, null), exact);
+            jitter.set(sigma, rngSeed + 1000L * probe);
+            List<Double> changes = GateChecks.gradientErrors(run(jittered, Mode.CHECKPOINT, rngSeed, jitter::arm, null), exact);
             for (int t = 0; t < sumOfSquares.length; t++) {
                 sumOfSquares[t] += changes.get(t) * changes.get(t);
             }

@@ -58,7 +58,7 @@ public final class Tolerances {
     /**
      * The probes estimate the reconstruction error of the whole stack, with its own confidence factor; the margin covers
      * the four roundings by which a reconstructed activation can differ from the probe's model of it, not a count of blocks
-     * (the probes already jitter every block). In a 1,000-case campaign no intact tensor exceeded 0.35 (float32) or 0.25
+     * (the probes already jitter every block). In a 1,000-case campaign no intact tensor exceeded 0.25 (float32) or 0.06
      * (float64) of its tolerance (docs/gate-strength.md).
      */
     public static final double MARGIN = ROUNDINGS_PER_BLOCK;
