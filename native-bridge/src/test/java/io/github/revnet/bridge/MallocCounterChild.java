@@ -17,7 +17,7 @@ public final class MallocCounterChild {
         System.out.println("active " + (MallocCounter.active() ? 1 : 0));
         System.out.println("warm-up " + read(() -> ones(16 * MIB)));
         System.out.println("nothing " + read(() -> { }));
-        System.out.println("one-64MiB-tensor " + read(() -> ones(64 * MIB)));
+        System.out.println("one-64MiB-tensor " + lowest(() -> ones(64 * MIB)));
         // 2048 tensors of 32 KiB: glibc serves them from its heap, below any mmap threshold. The second time round
         // they reuse heap pages that stay resident, which a resident-size reading would not see.
         System.out.println("small-tensors-first " + read(MallocCounterChild::smallTensors));
@@ -26,6 +26,18 @@ public final class MallocCounterChild {
 
     private static long read(MemoryMeter.Work work) {
         return MemoryMeter.measureCpu(work).peakBytes();
+    }
+
+    /**
+     * The lowest of three readings. The counter sees every thread's mallocs, and the JVM's own threads (the JIT compiler)
+     * allocate now and then: a clean CI run read one 64 MiB tensor as 64 MiB + 0.98 MiB. Such noise only adds.
+     */
+    private static long lowest(MemoryMeter.Work work) {
+        long low = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            low = Math.min(low, read(work));
+        }
+        return low;
     }
 
     private static void ones(long bytes) {
