@@ -56,16 +56,25 @@ public final class GateChecks {
      */
     static double[] wellConditioned(double[] tolerances, Harness h) {
         double ceiling = Tolerances.ceiling(h.config().dtype());
-        for (int i = 0; i < tolerances.length; i++) {
-            if (tolerances[i] > ceiling) {
-                GateStatistics.collect(ILL_CONDITIONED, "yes");
-                throw new IllConditionedCase("set aside as ill-conditioned: tensor " + i + " of " + tolerances.length + " needs a tolerance of "
-                        + tolerances[i] + " > the " + h.config().dtype().label() + " ceiling " + ceiling + " (per tensor: "
-                        + java.util.Arrays.toString(tolerances) + ") for " + h.config(), tolerances[i]);
-            }
+        int i = firstAboveCeiling(h.config().dtype(), tolerances);
+        if (i >= 0) {
+            GateStatistics.collect(ILL_CONDITIONED, "yes");
+            throw new IllConditionedCase("set aside as ill-conditioned: tensor " + i + " of " + tolerances.length + " needs a tolerance of "
+                    + tolerances[i] + " > the " + h.config().dtype().label() + " ceiling " + ceiling + " (per tensor: "
+                    + java.util.Arrays.toString(tolerances) + ") for " + h.config(), tolerances[i]);
         }
         GateStatistics.collect(ILL_CONDITIONED, "no");
         return tolerances;
+    }
+
+    /** The index of the first tolerance above {@link Tolerances#ceiling}, or -1 when the case is well conditioned. */
+    static int firstAboveCeiling(io.github.revnet.core.DType dtype, double[] tolerances) {
+        for (int i = 0; i < tolerances.length; i++) {
+            if (tolerances[i] > Tolerances.ceiling(dtype)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**

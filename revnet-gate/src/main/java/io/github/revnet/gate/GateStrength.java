@@ -103,7 +103,7 @@ public final class GateStrength {
                     if (!alarm.isEmpty()) {
                         alarms.add(mode + " " + alarm + " on the intact pass for " + variant);
                     }
-                    boolean illConditioned = illConditioned(variant.dtype(), derived.tolerances());
+                    boolean illConditioned = GateChecks.firstAboveCeiling(variant.dtype(), derived.tolerances()) >= 0;
                     for (PlantedFault f : group.getValue()) {
                         Harness.Pass faulty = f.run(h, mode, seed).orElseThrow();
                         Status status;
@@ -122,16 +122,6 @@ public final class GateStrength {
             }
         }
         return new CaseResult(outcomes, tensors, alarms);
-    }
-
-    /** Whether any tensor's tolerance exceeds {@link Tolerances#ceiling}: such a case cannot tell a fault of that size from rounding. */
-    static boolean illConditioned(DType dtype, double[] tolerances) {
-        for (double t : tolerances) {
-            if (t > Tolerances.ceiling(dtype)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The checks of the gate that {@code candidate} fails against {@code stored}; empty when it passes them all. */
@@ -220,7 +210,7 @@ public final class GateStrength {
             return outcomes.stream().filter(o -> o.status() == Status.MISSED).toList();
         }
 
-        /** The cases set aside as ill-conditioned, smallest first (fewest elements times blocks): the shrunk examples. */
+        /** The cases set aside as ill-conditioned, each once, in the order met. */
         public List<String> illConditioned() {
             return outcomes.stream().filter(o -> o.status() == Status.ILL_CONDITIONED).map(Outcome::caseLabel).distinct().toList();
         }

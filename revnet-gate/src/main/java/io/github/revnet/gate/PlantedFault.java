@@ -329,12 +329,11 @@ public enum PlantedFault {
     }
 
     /** The coupling with, in the recomputation, the sign of its gradient through the carried half flipped; values unchanged. */
-    static final class SignFlipped implements Coupling {
-        private final Coupling inner;
+    static final class SignFlipped extends ForwardingCoupling {
         private final Switch armed;
 
         SignFlipped(Coupling inner, Switch armed) {
-            this.inner = inner;
+            super(inner);
             this.armed = armed;
         }
 
@@ -348,33 +347,8 @@ public enum PlantedFault {
         }
 
         @Override
-        public Tensor uncombine(Tensor y, Tensor h) {
-            return inner.uncombine(y, h);
-        }
-
-        @Override
         public Tensor gradientThroughCombine(Tensor dy, Tensor h) {
             return armed.isOn() ? NativeScope.call(() -> inner.gradientThroughCombine(dy, h).neg()) : inner.gradientThroughCombine(dy, h);
-        }
-
-        @Override
-        public Tensor[] backwardSeed(Tensor x, Tensor h, Tensor dy) {
-            return inner.backwardSeed(x, h, dy);
-        }
-
-        @Override
-        public int functionChannels(int halfChannels) {
-            return inner.functionChannels(halfChannels);
-        }
-
-        @Override
-        public double inverseConditioning() {
-            return inner.inverseConditioning();
-        }
-
-        @Override
-        public String label() {
-            return inner.label();
         }
     }
 }

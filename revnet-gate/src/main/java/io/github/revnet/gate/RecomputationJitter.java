@@ -78,48 +78,17 @@ final class RecomputationJitter {
         }
     }
 
-    private static final class JitteredCarry implements Coupling {
-        private final Coupling inner;
+    private static final class JitteredCarry extends ForwardingCoupling {
         private final RecomputationJitter jitter;
 
         JitteredCarry(Coupling inner, RecomputationJitter jitter) {
-            this.inner = inner;
+            super(inner);
             this.jitter = jitter;
         }
 
         @Override
         public Tensor combine(Tensor x, Tensor h) {
             return inner.combine(jitter.jitter(x), h);
-        }
-
-        @Override
-        public Tensor uncombine(Tensor y, Tensor h) {
-            return inner.uncombine(y, h);
-        }
-
-        @Override
-        public Tensor gradientThroughCombine(Tensor dy, Tensor h) {
-            return inner.gradientThroughCombine(dy, h);
-        }
-
-        @Override
-        public Tensor[] backwardSeed(Tensor x, Tensor h, Tensor dy) {
-            return inner.backwardSeed(x, h, dy);
-        }
-
-        @Override
-        public int functionChannels(int halfChannels) {
-            return inner.functionChannels(halfChannels);
-        }
-
-        @Override
-        public double inverseConditioning() {
-            return inner.inverseConditioning();
-        }
-
-        @Override
-        public String label() {
-            return inner.label();
         }
     }
 }
