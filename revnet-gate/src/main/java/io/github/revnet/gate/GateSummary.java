@@ -8,9 +8,10 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What a gate covered and the worst it saw: per check and dtype, the number of cases passed and
- * the worst measured error (relative gradient error, inverse error, angle in degrees). One summary
- * per gate name, shared by every container that gates that block.
+ * What a gate covered and the worst it saw: per check and dtype, the number of cases passed, the
+ * number set aside as ill-conditioned (their tolerance would have exceeded the ceiling), and the
+ * worst measured error (relative gradient error, inverse error, angle in degrees). One summary per
+ * gate name, shared by every container that gates that block.
  */
 public final class GateSummary {
     private static final Map<String, GateSummary> BY_NAME = new ConcurrentHashMap<>();
@@ -18,6 +19,7 @@ public final class GateSummary {
     private final String name;
     private final Map<String, long[]> counts = new TreeMap<>();
     private final Map<String, Double> worst = new TreeMap<>();
+    private final Map<String, long[]> setAside = new TreeMap<>();
 
     private GateSummary(String name) {
         this.name = name;
@@ -37,6 +39,19 @@ public final class GateSummary {
         }
     }
 
+    /** Records a case of {@code check} in {@code dtype} that was set aside as ill-conditioned: neither passed nor failed. */
+    public synchronized void recordSetAside(String check, DType dtype) {
+        String key = check + ", " + dtype.label();
+        counts.computeIfAbsent(key, k -> new long[1]);
+        setAside.computeIfAbsent(key, k -> new long[1])[0]++;
+    }
+
+    /** Cases of a check in a dtype set aside as ill-conditioned. */
+    public synchronized long setAside(String check, DType dtype) {
+        long[] n = setAside.get(check + ", " + dtype.label());
+        return n == null ? 0 : n[0];
+    }
+
     /** Cases passed for a check in a dtype. */
     public synchronized long passed(String check, DType dtype) {
         long[] n = counts.get(check + ", " + dtype.label());
@@ -48,8 +63,11 @@ public final class GateSummary {
         return worst.getOrDefault(check + ", " + dtype.label(), Double.NaN);
     }
 
-    /** One check in one dtype: the cases that passed it and the worst error measured (null when the check measures none). */
-    public record Row(String check, String dtype, long passed, Double worst) {
+    /**
+     * One check in one dtype: the cases that passed it, those set aside as ill-conditioned, and the worst error measured
+     * (null when the check measures none or no case passed).
+     */
+    public record Row(String check, String dtype, long passed, long setAside, Double worst) {
     }
 
     /** Every check and dtype recorded so far, in the order of {@link #toString()}. */
@@ -57,7 +75,8 @@ public final class GateSummary {
         List<Row> rows = new ArrayList<>();
         counts.forEach((key, n) -> {
             int comma = key.lastIndexOf(", ");
-            rows.add(new Row(key.substring(0, comma), key.substring(comma + 2), n[0], worst.get(key)));
+            long[] aside = setAside.get(key);
+            rows.add(new Row(key.substring(0, comma), key.substring(comma + 2), n[0], aside == null ? 0 : aside[0], worst.get(key)));
         });
         return rows;
     }
@@ -67,7 +86,10 @@ public final class GateSummary {
         StringBuilder out = new StringBuilder("gate summary for " + name + ":\n");
         counts.forEach((key, n) -> {
             Double w = worst.get(key);
-            out.append(String.format("  %-40s %6d cases passed%s%n", key, n[0], w == null ? "" : String.format(", worst %.3g", w)));
+            long[] aside = setAside.get(key);
+            out.append(String.format("  %-40s %6d cases passed%s%s%n", key, n[0],
+                    aside == null ? "" : String.format(", %d set aside as ill-conditioned", aside[0]),
+                    w == null ? "" : String.format(", worst %.3g", w)));
         });
         return out.toString();
     }
