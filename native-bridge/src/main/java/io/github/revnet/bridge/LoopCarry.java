@@ -23,6 +23,11 @@ public final class LoopCarry implements AutoCloseable {
         return current.length == 0;
     }
 
+    /** How many tensors are carried. */
+    public int size() {
+        return current.length;
+    }
+
     public Tensor get(int index) {
         return current[index];
     }

@@ -79,18 +79,53 @@ public final class ReversibleBlock extends Layer {
         return layout;
     }
 
+    /** One of a block's two functions. */
+    public enum Function {
+        F, G
+    }
+
+    /**
+     * Called just before F or G runs: where a walk captures the random state a function starts
+     * from in the forward pass, and restores it before the function runs again.
+     */
+    @FunctionalInterface
+    public interface BeforeFunction {
+        BeforeFunction NOTHING = which -> { };
+
+        void before(Function which);
+    }
+
     /** y1 = c(x1, F(x2)), y2 = c(x2, G(y1)). */
     public Tensor[] forward(Tensor x1, Tensor x2) {
+        return forward(x1, x2, BeforeFunction.NOTHING);
+    }
+
+    /** y1 = c(x1, F(x2)), y2 = c(x2, G(y1)), telling {@code hook} before each function runs. */
+    public Tensor[] forward(Tensor x1, Tensor x2, BeforeFunction hook) {
+        hook.before(Function.F);
         Tensor y1 = NativeScope.call(() -> coupling.combine(x1, f.forward(x2)));
+        hook.before(Function.G);
         Tensor y2 = NativeScope.call(() -> coupling.combine(x2, g.forward(y1)));
         return new Tensor[] {y1, y2};
     }
 
     /** x2 = c⁻¹(y2, G(y1)), x1 = c⁻¹(y1, F(x2)). */
     public Tensor[] inverse(Tensor y1, Tensor y2) {
+        return inverse(y1, y2, BeforeFunction.NOTHING);
+    }
+
+    /** x2 = c⁻¹(y2, G(y1)), x1 = c⁻¹(y1, F(x2)), telling {@code hook} before each function runs. */
+    public Tensor[] inverse(Tensor y1, Tensor y2, BeforeFunction hook) {
+        hook.before(Function.G);
         Tensor x2 = NativeScope.call(() -> coupling.uncombine(y2, g.forward(y1)));
+        hook.before(Function.F);
         Tensor x1 = NativeScope.call(() -> coupling.uncombine(y1, f.forward(x2)));
         return new Tensor[] {x1, x2};
+    }
+
+    /** F or G. */
+    public Layer function(Function which) {
+        return which == Function.F ? f : g;
     }
 
     @Override

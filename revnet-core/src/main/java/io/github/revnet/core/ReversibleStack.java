@@ -1,11 +1,11 @@
 package io.github.revnet.core;
 
 import io.github.revnet.bridge.Grad;
-import io.github.revnet.bridge.LoopCarry;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.RandomStream;
 import io.github.revnet.bridge.RngState;
 import io.github.revnet.bridge.Shapes;
+import io.github.revnet.core.BlockWalk.Direction;
 import io.github.revnet.core.profile.Phase;
 import io.github.revnet.core.profile.PhaseClock;
 import java.util.ArrayList;
@@ -64,7 +64,7 @@ public final class ReversibleStack extends Layer {
         return layout;
     }
 
-    /** Replaces the safeguards of reversible mode; see {@link Safeguards}. */
+    /** Replaces the safeguards of reversible and checkpoint mode; see {@link Safeguards}. */
     public ReversibleStack safeguards(Safeguards value) {
         this.safeguards = java.util.Objects.requireNonNull(value, "safeguards");
         return this;
@@ -94,38 +94,20 @@ public final class ReversibleStack extends Layer {
             case STORED -> stored(input);
             // apply's own work (the graph link and hooks) is bookkeeping; the blocks' forward inside it is charged on its own
             case REVERSIBLE -> PhaseClock.time(Phase.BOOKKEEPING, () -> new ReversibleBackprop(blocks, safeguards, random).apply(input));
-            case CHECKPOINT -> PhaseClock.time(Phase.BOOKKEEPING, () -> new CheckpointBackprop(blocks, random).apply(input));
+            case CHECKPOINT -> PhaseClock.time(Phase.BOOKKEEPING, () -> new CheckpointBackprop(blocks, safeguards, random).apply(input));
         });
     }
 
     private Tensor stored(Tensor input) {
-        try (LoopCarry x = new LoopCarry()) {
-            try (NativeScope scope = NativeScope.open()) {
-                x.set(scope, layout.split(input));
-            }
-            for (ReversibleBlock block : blocks) {
-                try (NativeScope scope = NativeScope.open()) {
-                    x.set(scope, block.forward(x.get(0), x.get(1)));
-                }
-            }
-            return layout.join(new Tensor[] {x.get(0), x.get(1)});
-        }
+        return BlockWalk.walk(blocks, Direction.FIRST_TO_LAST, () -> layout.split(input), (i, block, x) -> block.forward(x[0], x[1]),
+                layout::join);
     }
 
     /** Reconstructs the stack's input from its output, block by block from the last. */
     public Tensor inverse(Tensor output) {
         outputShape(Shapes.of(output));
-        try (LoopCarry y = new LoopCarry()) {
-            try (NativeScope scope = NativeScope.open()) {
-                y.set(scope, layout.split(output));
-            }
-            for (int i = blocks.size() - 1; i >= 0; i--) {
-                try (NativeScope scope = NativeScope.open()) {
-                    y.set(scope, blocks.get(i).inverse(y.get(0), y.get(1)));
-                }
-            }
-            return layout.join(new Tensor[] {y.get(0), y.get(1)});
-        }
+        return BlockWalk.walk(blocks, Direction.LAST_TO_FIRST, () -> layout.split(output), (i, block, y) -> block.inverse(y[0], y[1]),
+                layout::join);
     }
 
     /** How far inverse(forward(x)) lands from x: the largest element-wise error and the error vector's Euclidean norm. */

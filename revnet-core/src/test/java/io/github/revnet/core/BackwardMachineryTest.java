@@ -79,7 +79,8 @@ class BackwardMachineryTest {
             ReversibleStack s = stack(2, 4, FunctionOptions.of(1, 1).dropout(0.3));
             s.safeguards(Safeguards.ON.withoutRandomStateRestore());
             Tensor x = torch.randn(new long[] {2, 4, 4, 4}, F64);
-            assertTrue(worstError(s, x, Mode.REVERSIBLE) > 1e-3, "unreplayed masks must change the gradients");
+            assertTrue(worstError(s, x, Mode.REVERSIBLE) > 1e-3, "unreplayed masks must change reversible mode's gradients");
+            assertTrue(worstError(s, x, Mode.CHECKPOINT) > 1e-3, "unreplayed masks must change checkpoint mode's gradients");
         }
     }
 
@@ -87,18 +88,20 @@ class BackwardMachineryTest {
     void withoutFreezingTheRunningStatisticsTheyAreUpdatedTwice() {
         try (NativeScope scope = NativeScope.open()) {
             Torch.seed(23);
-            for (Safeguards safeguards : new Safeguards[] {Safeguards.ON, Safeguards.ON.withoutRunningStatsFreeze()}) {
-                ReversibleStack s = stack(2, 4, FunctionOptions.of(1, 1));
-                s.safeguards(safeguards);
-                Tensor x = torch.randn(new long[] {2, 4, 4, 4}, F64);
-                Tensor counter = s.namedBuffers().entrySet().stream().filter(e -> e.getKey().endsWith("num_batches_tracked")).findFirst()
-                        .orElseThrow().getValue();
-                Tensor input = x.clone();
-                input.requires_grad_(true);
-                try (NativeScope pass = NativeScope.open()) {
-                    s.forward(input, Mode.REVERSIBLE).sum().backward();
+            for (Mode mode : new Mode[] {Mode.REVERSIBLE, Mode.CHECKPOINT}) {
+                for (Safeguards safeguards : new Safeguards[] {Safeguards.ON, Safeguards.ON.withoutRunningStatsFreeze()}) {
+                    ReversibleStack s = stack(2, 4, FunctionOptions.of(1, 1));
+                    s.safeguards(safeguards);
+                    Tensor x = torch.randn(new long[] {2, 4, 4, 4}, F64);
+                    Tensor counter = s.namedBuffers().entrySet().stream().filter(e -> e.getKey().endsWith("num_batches_tracked")).findFirst()
+                            .orElseThrow().getValue();
+                    Tensor input = x.clone();
+                    input.requires_grad_(true);
+                    try (NativeScope pass = NativeScope.open()) {
+                        s.forward(input, mode).sum().backward();
+                    }
+                    assertEquals(safeguards.freezeRunningStats() ? 1 : 2, counter.item_long(), "batch counter after one " + mode + " step with " + safeguards);
                 }
-                assertEquals(safeguards.freezeRunningStats() ? 1 : 2, counter.item_long(), "batch counter after one step with " + safeguards);
             }
         }
     }

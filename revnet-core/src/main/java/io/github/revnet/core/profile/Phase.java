@@ -8,10 +8,10 @@ public enum Phase {
     BACKWARD("backward through the recorded graph"),
     RECOMPUTE_FORWARD("recomputation forward (per block)"),
     RECOMPUTE_BACKWARD("backward through the recomputation"),
-    RECONSTRUCTION("reconstruction arithmetic (coupling inverse, gradient sums)"),
+    RECONSTRUCTION("reconstruction arithmetic (the coupling's inverse, seed and gradient)"),
     RANDOM_STATE("random-state capture and restore"),
     RUNNING_STATS("running-statistics freezing"),
-    BOOKKEEPING("bookkeeping (scopes, hooks, graph links, leaves)"),
+    BOOKKEEPING("bookkeeping (scopes, hooks, graph links, leaves, gradient sums)"),
     OPTIMIZER("optimizer (zero_grad, SGD update)");
 
     private final String description;

@@ -62,6 +62,11 @@ public final class PhaseClock {
         return new Breakdown(clock.nanos, clock.last - start, clock.foreignCalls);
     }
 
+    /** True while {@link #measure} runs: code that decorates its seams for profiling asks this once per step. */
+    public static boolean isMeasuring() {
+        return active != null;
+    }
+
     /** Runs {@code work} charged to {@code phase} (minus the phases nested in it). */
     public static <T> T time(Phase phase, Supplier<T> work) {
         PhaseClock clock = active;
