@@ -1,8 +1,8 @@
 package example;
 
 import io.github.revnet.bridge.NativeScope;
-import io.github.revnet.core.Dropout;
 import io.github.revnet.core.Layer;
+import io.github.revnet.core.layers.Dropout;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.BatchNorm2dImpl;
 import org.bytedeco.pytorch.BatchNormOptions;

@@ -1,6 +1,6 @@
 package example;
 
-import io.github.revnet.core.Coupling;
+import io.github.revnet.core.reversible.Coupling;
 import io.github.revnet.gate.BlockFactory;
 import io.github.revnet.gate.BlockGate;
 import io.github.revnet.gate.BlockSpec;

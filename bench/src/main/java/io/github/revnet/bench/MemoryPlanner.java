@@ -2,9 +2,9 @@ package io.github.revnet.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.revnet.core.DType;
-import io.github.revnet.core.Model;
-import io.github.revnet.core.ModelOptions;
-import io.github.revnet.core.Plan;
+import io.github.revnet.core.models.Model;
+import io.github.revnet.core.models.ModelOptions;
+import io.github.revnet.core.models.Plan;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -3,9 +3,9 @@ package io.github.revnet.bench;
 import io.github.revnet.bridge.NativeArena;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
-import io.github.revnet.core.Model;
-import io.github.revnet.core.ModelOptions;
-import io.github.revnet.core.Trainer;
+import io.github.revnet.core.models.Model;
+import io.github.revnet.core.models.ModelOptions;
+import io.github.revnet.core.training.Trainer;
 import org.bytedeco.pytorch.Tensor;
 
 /**

@@ -1,18 +1,18 @@
 package io.github.revnet.bench;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.revnet.core.profile.Phase;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import io.github.revnet.core.profile.Phase;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ReportWriterTest {
     @TempDir
@@ -102,8 +102,8 @@ class ReportWriterTest {
     void aSweepWithAFrontGetsTheParetoSectionChartAndJson() throws Exception {
         BenchmarkRun.Outcome o = outcome();
         var options = new MemoryPlanner.Options("revnet-38", 8, 32, io.github.revnet.core.DType.FLOAT32, Long.MAX_VALUE, 6, 2);
-        List<io.github.revnet.core.Plan> plans = List.of(io.github.revnet.core.Plan.parse("stored"), io.github.revnet.core.Plan.parse(
-                "reversible"), io.github.revnet.core.Plan.parse("checkpoint"));
+        List<io.github.revnet.core.models.Plan> plans = List.of(io.github.revnet.core.models.Plan.parse("stored"), io.github.revnet.core.models.Plan.parse(
+                "reversible"), io.github.revnet.core.models.Plan.parse("checkpoint"));
         // checkpoint is slower and heavier than reversible here: off the front
         var candidates = MemoryPlanner.pareto(plans, Map.of("stored", 10.0, "reversible", 14.0, "checkpoint", 15.0), Map.of("stored", 300L,
                 "reversible", 100L, "checkpoint", 150L));

@@ -1,11 +1,11 @@
 package io.github.revnet.cli;
 
-import io.github.revnet.core.Coupling;
+import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.reversible.Coupling;
 import io.github.revnet.gate.BlockGate;
 import io.github.revnet.gate.GateRunner;
 import io.github.revnet.gate.ReversibleBlockProperties;
-import io.github.revnet.bridge.Torch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -1,8 +1,8 @@
 package io.github.revnet.cli;
 
-import io.github.revnet.core.Model;
-import io.github.revnet.core.ModelOptions;
-import io.github.revnet.core.ModelSpec;
+import io.github.revnet.core.models.Model;
+import io.github.revnet.core.models.ModelOptions;
+import io.github.revnet.core.models.ModelSpec;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 

@@ -3,7 +3,7 @@ package io.github.revnet.cli;
 import io.github.revnet.bench.MemoryPlanner;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
-import io.github.revnet.core.ModelSpec;
+import io.github.revnet.core.models.ModelSpec;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

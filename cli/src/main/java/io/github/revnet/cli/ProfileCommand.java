@@ -4,7 +4,7 @@ import io.github.revnet.bench.StepProfile;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
-import io.github.revnet.core.ModelSpec;
+import io.github.revnet.core.models.ModelSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -3,16 +3,16 @@ package io.github.revnet.cli;
 import io.github.revnet.bench.Sweep;
 import io.github.revnet.bench.TrainingReport;
 import io.github.revnet.core.DType;
-import io.github.revnet.core.LearningRateSchedule;
 import io.github.revnet.core.data.FashionMnist;
-import io.github.revnet.core.data.TrainingComparison;
+import io.github.revnet.core.training.LearningRateSchedule;
+import io.github.revnet.core.training.TrainingComparison;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** The main job: the correctness check, a short training comparison, then the benchmark sweep and its report. */
 @Command(name = "report", mixinStandardHelpOptions = true,

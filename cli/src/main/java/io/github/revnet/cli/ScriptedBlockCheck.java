@@ -1,12 +1,11 @@
 package io.github.revnet.cli;
 
 import io.github.revnet.bridge.Torch;
-import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.reversible.Coupling;
 import io.github.revnet.gate.BlockGate;
 import io.github.revnet.gate.GateCase;
 import io.github.revnet.gate.IllConditionedCase;
-import io.github.revnet.gate.GateSummary;
 import io.github.revnet.gate.InputLayout;
 import io.github.revnet.gate.ShapeSpace;
 import io.github.revnet.gate.TorchScriptBlocks;

@@ -3,7 +3,7 @@ package io.github.revnet.cli;
 import io.github.revnet.bridge.MemoryMeter;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.Mode;
-import io.github.revnet.core.data.Soak;
+import io.github.revnet.core.training.Soak;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,8 +1,8 @@
 package io.github.revnet.cli;
 
 import io.github.revnet.bridge.Torch;
-import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.reversible.Coupling;
 import io.github.revnet.gate.BlockGate;
 import io.github.revnet.gate.GateCase;
 import io.github.revnet.gate.GateStrength;

@@ -1,7 +1,7 @@
 package io.github.revnet.firstload;
 
-import io.github.revnet.core.Coupling;
-import io.github.revnet.core.PreActConv;
+import io.github.revnet.core.layers.PreActConv;
+import io.github.revnet.core.reversible.Coupling;
 import io.github.revnet.gate.BlockFactory;
 import io.github.revnet.gate.BlockGate;
 import io.github.revnet.gate.BlockSpec;

@@ -1,11 +1,8 @@
 package io.github.revnet.properties;
 
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
-import io.github.revnet.core.FunctionOptions;
+import io.github.revnet.core.layers.FunctionOptions;
+import io.github.revnet.core.reversible.Coupling;
 import io.github.revnet.gate.ConvCase;
 import io.github.revnet.gate.FiniteDifferences;
 import io.github.revnet.gate.GateCase;
@@ -17,6 +14,9 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Property 3: the reference itself is right. Central differences agree with stored mode's gradient. */
 class FiniteDifferenceProperties {

@@ -1,14 +1,11 @@
 package io.github.revnet.properties;
 
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.github.revnet.bridge.NativeScope;
-import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
-import io.github.revnet.core.FunctionOptions;
-import io.github.revnet.core.ReversibleStack;
-import io.github.revnet.core.Safeguards;
+import io.github.revnet.core.layers.FunctionOptions;
+import io.github.revnet.core.reversible.Coupling;
+import io.github.revnet.core.reversible.ReversibleStack;
+import io.github.revnet.core.reversible.Safeguards;
 import io.github.revnet.gate.BrokenVariants;
 import io.github.revnet.gate.ConvCase;
 import io.github.revnet.gate.GateChecks;
@@ -16,6 +13,9 @@ import io.github.revnet.gate.Harness;
 import io.github.revnet.gate.InputLayout;
 import io.github.revnet.gate.TransformerCase;
 import net.jqwik.api.Example;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A gate that cannot fail is not a gate. Each broken variant below must be caught by the check

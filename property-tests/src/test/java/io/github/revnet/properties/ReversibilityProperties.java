@@ -76,8 +76,8 @@ class ReversibilityProperties {
         // Failed the gate's second tolerance model (1.07e-8 against 1e-10): G's first-layer gradients are sums that cancel
         // to 1e-8 of their terms, and the affine backward multiplies the reconstructed x into them. Injecting the error into
         // the reconstruction itself measures that path (see Harness.reconstructionSensitivities).
-        ConvCase c = new ConvCase(2, 2, 1, 2, 5, io.github.revnet.core.FunctionOptions.Kind.BOTTLENECK, 1,
-                io.github.revnet.core.DType.FLOAT64, true, 0.0, InputLayout.SLICED, true, io.github.revnet.core.Coupling.AFFINE);
+        ConvCase c = new ConvCase(2, 2, 1, 2, 5, io.github.revnet.core.layers.FunctionOptions.Kind.BOTTLENECK, 1,
+                io.github.revnet.core.DType.FLOAT64, true, 0.0, InputLayout.SLICED, true, io.github.revnet.core.reversible.Coupling.AFFINE);
         try (Harness h = new Harness(c, 15124453353855L); NativeScope scope = NativeScope.open()) {
             GateChecks.gradientsAgree(h, 15124453353855L ^ 0x5DEECE66DL);
         }
@@ -87,7 +87,7 @@ class ReversibilityProperties {
     void theCampaignsDropoutCaseWithFewProbesPasses() {
         // Failed the 100,000-case campaign with three probes: 6.5e-10 against 3.1e-10. BatchNorm over 5 values of one channel
         // with dropout makes a gradient depend on one direction, whose three-probe estimate fell short (see Tolerances.probeConfidence).
-        ConvCase c = new ConvCase(1, 2, 1, 5, 5, io.github.revnet.core.FunctionOptions.Kind.BOTTLENECK, 5,
+        ConvCase c = new ConvCase(1, 2, 1, 5, 5, io.github.revnet.core.layers.FunctionOptions.Kind.BOTTLENECK, 5,
                 io.github.revnet.core.DType.FLOAT64, true, 0.4, InputLayout.CONTIGUOUS, true);
         try (Harness h = new Harness(c, 272346); NativeScope scope = NativeScope.open()) {
             GateChecks.gradientsAgree(h, 272346);

@@ -1,17 +1,14 @@
 package io.github.revnet.properties;
 
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.github.revnet.bridge.MemoryMeter;
 import io.github.revnet.bridge.NativeScope;
-import io.github.revnet.core.ActivationMemory;
 import io.github.revnet.core.DType;
-import io.github.revnet.core.FunctionOptions;
 import io.github.revnet.core.Mode;
-import io.github.revnet.core.ResidualFunction;
-import io.github.revnet.core.ReversibleBlock;
-import io.github.revnet.core.ReversibleStack;
+import io.github.revnet.core.checks.ActivationMemory;
+import io.github.revnet.core.layers.FunctionOptions;
+import io.github.revnet.core.layers.ResidualFunction;
+import io.github.revnet.core.reversible.ReversibleBlock;
+import io.github.revnet.core.reversible.ReversibleStack;
 import io.github.revnet.gate.GateCase;
 import io.github.revnet.gate.GateChecks;
 import io.github.revnet.gate.Generators;
@@ -26,6 +23,9 @@ import net.jqwik.api.constraints.IntRange;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Properties 7, 8 and 9 of the gate: memory flat in depth, bad input, lifetimes under garbage collection. */
 class RobustnessProperties {

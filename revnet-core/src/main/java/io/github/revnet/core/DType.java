@@ -37,7 +37,7 @@ public enum DType {
         throw new IllegalArgumentException("unknown dtype '" + name + "': expected float32 or float64");
     }
 
-    static DType of(torch.ScalarType type) {
+    public static DType of(torch.ScalarType type) {
         for (DType d : values()) {
             if (type != null && d.scalarType.value == type.value) { // JavaCPP hands out non-interned enum instances
                 return d;

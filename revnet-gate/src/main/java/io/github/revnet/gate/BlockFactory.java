@@ -1,7 +1,7 @@
 package io.github.revnet.gate;
 
 import io.github.revnet.core.Layer;
-import io.github.revnet.core.ReversibleBlock;
+import io.github.revnet.core.reversible.ReversibleBlock;
 import java.util.Objects;
 
 /**

@@ -1,8 +1,8 @@
 package io.github.revnet.gate;
 
 import io.github.revnet.bridge.NativeScope;
-import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.reversible.Coupling;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -118,7 +118,7 @@ public final class BlockGate {
     }
 
     private boolean wellConditionedInFloat32(long[] s) {
-        boolean images = shapes.layout() == io.github.revnet.core.StreamLayout.CHANNELS;
+        boolean images = shapes.layout() == io.github.revnet.core.reversible.StreamLayout.CHANNELS;
         long channels = images ? s[1] : s[2];
         long valuesPerChannel = images ? s[0] * s[2] * s[3] : s[0] * s[1];
         return channels >= (images ? 4 : 8) && valuesPerChannel >= Generators.MIN_FLOAT32_NORM_VALUES;

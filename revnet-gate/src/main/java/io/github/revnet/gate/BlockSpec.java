@@ -1,7 +1,7 @@
 package io.github.revnet.gate;
 
-import io.github.revnet.core.Coupling;
-import io.github.revnet.core.StreamLayout;
+import io.github.revnet.core.reversible.Coupling;
+import io.github.revnet.core.reversible.StreamLayout;
 import java.util.Arrays;
 
 /**

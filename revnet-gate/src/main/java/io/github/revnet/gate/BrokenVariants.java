@@ -2,9 +2,9 @@ package io.github.revnet.gate;
 
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.NativeScope;
-import io.github.revnet.core.Coupling;
 import io.github.revnet.core.Layer;
-import io.github.revnet.core.TransformerOptions;
+import io.github.revnet.core.layers.TransformerOptions;
+import io.github.revnet.core.reversible.Coupling;
 import org.bytedeco.pytorch.LayerNormImpl;
 import org.bytedeco.pytorch.LayerNormOptions;
 import org.bytedeco.pytorch.LinearImpl;

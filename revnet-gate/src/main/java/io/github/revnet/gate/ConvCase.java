@@ -1,12 +1,12 @@
 package io.github.revnet.gate;
 
-import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
-import io.github.revnet.core.FunctionOptions;
 import io.github.revnet.core.Layer;
-import io.github.revnet.core.ResidualFunction;
-import io.github.revnet.core.ReversibleBlock;
-import io.github.revnet.core.ReversibleStack;
+import io.github.revnet.core.layers.FunctionOptions;
+import io.github.revnet.core.layers.ResidualFunction;
+import io.github.revnet.core.reversible.Coupling;
+import io.github.revnet.core.reversible.ReversibleBlock;
+import io.github.revnet.core.reversible.ReversibleStack;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;

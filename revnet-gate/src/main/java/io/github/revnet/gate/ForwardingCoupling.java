@@ -1,6 +1,6 @@
 package io.github.revnet.gate;
 
-import io.github.revnet.core.Coupling;
+import io.github.revnet.core.reversible.Coupling;
 import org.bytedeco.pytorch.Tensor;
 
 /** A coupling that does what {@code inner} does: the base of the gate's wrappers, which override only what they change. */

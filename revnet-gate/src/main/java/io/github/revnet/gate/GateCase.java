@@ -1,9 +1,9 @@
 package io.github.revnet.gate;
 
-import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Layer;
-import io.github.revnet.core.ReversibleStack;
+import io.github.revnet.core.reversible.Coupling;
+import io.github.revnet.core.reversible.ReversibleStack;
 import java.util.function.UnaryOperator;
 
 /**

@@ -1,9 +1,9 @@
 package io.github.revnet.gate;
 
 import io.github.revnet.bridge.NativeScope;
-import io.github.revnet.core.GradientCheck;
 import io.github.revnet.core.Layer;
 import io.github.revnet.core.Mode;
+import io.github.revnet.core.checks.GradientCheck;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 

@@ -2,8 +2,8 @@ package io.github.revnet.gate;
 
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.DType;
-import io.github.revnet.core.GradientCheck;
 import io.github.revnet.core.Mode;
+import io.github.revnet.core.checks.GradientCheck;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;

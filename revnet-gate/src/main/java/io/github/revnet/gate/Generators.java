@@ -1,8 +1,8 @@
 package io.github.revnet.gate;
 
-import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
-import io.github.revnet.core.FunctionOptions;
+import io.github.revnet.core.layers.FunctionOptions;
+import io.github.revnet.core.reversible.Coupling;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;

@@ -6,7 +6,7 @@ import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.ReferenceKernels;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.Mode;
-import io.github.revnet.core.ReversibleStack;
+import io.github.revnet.core.reversible.ReversibleStack;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -101,7 +101,7 @@ public final class Harness implements AutoCloseable {
      * very F, G and coupling, so the same parameters and buffers): how a planted fault runs. Gradients come in the
      * order of the new stack's parameters, which wrappers that register their inner function first keep.
      */
-    public Pass runOn(List<io.github.revnet.core.ReversibleBlock> blocks, Mode mode, long rngSeed, Runnable betweenForwardAndBackward,
+    public Pass runOn(List<io.github.revnet.core.reversible.ReversibleBlock> blocks, Mode mode, long rngSeed, Runnable betweenForwardAndBackward,
             Runnable afterBackward) {
         return run(arena.run(() -> new ReversibleStack(blocks)), mode, rngSeed, betweenForwardAndBackward, afterBackward);
     }
@@ -141,8 +141,8 @@ public final class Harness implements AutoCloseable {
      * The same blocks (the very same F and G, so the same parameters, buffers and weights) with each
      * function wrapped and another coupling: a test-only view for the sensitivity probes.
      */
-    private ReversibleStack view(java.util.function.UnaryOperator<io.github.revnet.core.Layer> wrap, java.util.function.UnaryOperator<io.github.revnet.core.Coupling> coupling) {
-        return arena.run(() -> new ReversibleStack(stack.blocks().stream().map(b -> new io.github.revnet.core.ReversibleBlock(
+    private ReversibleStack view(java.util.function.UnaryOperator<io.github.revnet.core.Layer> wrap, java.util.function.UnaryOperator<io.github.revnet.core.reversible.Coupling> coupling) {
+        return arena.run(() -> new ReversibleStack(stack.blocks().stream().map(b -> new io.github.revnet.core.reversible.ReversibleBlock(
                 wrap.apply(b.f()), wrap.apply(b.g()), coupling.apply(b.coupling()), b.layout())).toList()));
     }
 

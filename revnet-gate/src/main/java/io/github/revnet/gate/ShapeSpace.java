@@ -1,6 +1,6 @@
 package io.github.revnet.gate;
 
-import io.github.revnet.core.StreamLayout;
+import io.github.revnet.core.reversible.StreamLayout;
 import java.util.Arrays;
 import java.util.List;
 import net.jqwik.api.Arbitraries;

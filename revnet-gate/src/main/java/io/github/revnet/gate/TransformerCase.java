@@ -1,14 +1,14 @@
 package io.github.revnet.gate;
 
-import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
-import io.github.revnet.core.FeedForward;
 import io.github.revnet.core.Layer;
-import io.github.revnet.core.ReversibleBlock;
-import io.github.revnet.core.ReversibleStack;
-import io.github.revnet.core.SelfAttention;
-import io.github.revnet.core.StreamLayout;
-import io.github.revnet.core.TransformerOptions;
+import io.github.revnet.core.layers.FeedForward;
+import io.github.revnet.core.layers.SelfAttention;
+import io.github.revnet.core.layers.TransformerOptions;
+import io.github.revnet.core.reversible.Coupling;
+import io.github.revnet.core.reversible.ReversibleBlock;
+import io.github.revnet.core.reversible.ReversibleStack;
+import io.github.revnet.core.reversible.StreamLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;

@@ -1,15 +1,15 @@
 package io.github.revnet.gate;
 
+import io.github.revnet.core.DType;
+import io.github.revnet.core.Layer;
+import io.github.revnet.core.layers.FunctionOptions;
+import io.github.revnet.core.layers.ResidualFunction;
+import io.github.revnet.core.reversible.Coupling;
+import org.junit.jupiter.api.Test;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.github.revnet.core.Coupling;
-import io.github.revnet.core.DType;
-import io.github.revnet.core.FunctionOptions;
-import io.github.revnet.core.Layer;
-import io.github.revnet.core.ResidualFunction;
-import org.junit.jupiter.api.Test;
 
 /** The library's jqwik container run as a user would run it, on an intact block and on a broken one. */
 class ReversibleBlockPropertiesTest {

@@ -1,12 +1,9 @@
 package io.github.revnet.gate;
 
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Torch;
-import io.github.revnet.core.Coupling;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.reversible.Coupling;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.pytorch.JitModule;
@@ -15,6 +12,9 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Blocks from TorchScript files: exported by Python (committed fixtures) and built from Java; every bad input named. */
 class TorchScriptBlocksTest {

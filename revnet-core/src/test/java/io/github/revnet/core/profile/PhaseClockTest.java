@@ -1,21 +1,21 @@
 package io.github.revnet.core.profile;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
-import io.github.revnet.core.Model;
-import io.github.revnet.core.ModelOptions;
-import io.github.revnet.core.Trainer;
+import io.github.revnet.core.models.Model;
+import io.github.revnet.core.models.ModelOptions;
+import io.github.revnet.core.training.Trainer;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PhaseClockTest {
     private static void spin(long nanos) {
