@@ -46,7 +46,7 @@ public final class ReportWriter {
         env.put("threads", Torch.threads());
         env.put("cpu", Torch.cpuModel());
         env.put("cores", Runtime.getRuntime().availableProcessors());
-        env.put("device", Torch.deviceName());
+        env.put("device", io.github.revnet.core.Device.CPU.label());
         env.put("cuda", io.github.revnet.bridge.CudaDevices.query().describe());
         env.put("java", System.getProperty("java.version"));
         return env;

@@ -71,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
     static void run(Sweep sweep, Path out, ThreadsOption threads, String command, TrainingReport.Section training) throws Exception {
         OutputPaths.folder("--out", out);
         threads.apply();
-        System.out.println(Torch.describe());
+        Banner.print();
         long start = System.nanoTime();
         BenchmarkRun.Outcome outcome = new BenchmarkRun(sweep, out, Torch.threads(),
                 line -> System.out.printf("[%6.1fs] %s%n", (System.nanoTime() - start) / 1e9, line)).run();

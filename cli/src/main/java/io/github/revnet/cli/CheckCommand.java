@@ -80,6 +80,9 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
     @Option(names = "--json", description = {"also write the result as JSON to this file (with --f/--g too: the same fields,",
             "plus the case, the seed and each check's outcome; README, Gate your own block)"})
     Path json;
@@ -109,12 +112,12 @@ final class CheckCommand implements Callable<Integer> {
         }
         OutputPaths.file("--json", json);
         double tol = tolerance != null ? tolerance : FLOAT64_TOLERANCE * type.epsilon() / DType.FLOAT64.epsilon();
-        ModelOptions options = ModelOptions.defaults().dtype(type).seed(seed).coupling(Coupling.parse(coupling));
+        ModelOptions options = ModelOptions.defaults().dtype(type).seed(seed).coupling(Coupling.parse(coupling)).device(device.available());
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
         }
         threads.apply();
-        System.out.println(Torch.describe());
+        Banner.print();
         long start = System.nanoTime();
         // LibTorch's reference kernels, as in the gate: oneDNN's float32 convolution backward below 16 channels reads memory
         // it never wrote, and the input gradient of revnet-38's 3-channel stem came back NaN.

@@ -41,6 +41,9 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
     @Override
     public Integer call() throws Exception {
         ModelSpec.resolve(model);
@@ -49,7 +52,8 @@ final class PlanCommand implements Callable<Integer> {
         OutputPaths.folder("--out", out);
         threads.apply();
         var options = new MemoryPlanner.Options(model, batch, imageSize, type, budgetBytes, rounds, Torch.threads());
-        System.out.println(Torch.describe());
+        device.cpuOnly("plan");
+        Banner.print();
         MemoryPlanner.Outcome o = MemoryPlanner.run(options, line -> System.out.println("  " + line));
         System.out.print(MemoryPlanner.table(o));
         java.nio.file.Files.createDirectories(out);

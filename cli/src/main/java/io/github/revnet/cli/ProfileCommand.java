@@ -43,6 +43,9 @@ final class ProfileCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
     @Override
     public Integer call() {
         ModelSpec.resolve(model);
@@ -52,7 +55,8 @@ final class ProfileCommand implements Callable<Integer> {
         }
         var options = new StepProfile.Options(model, batch, imageSize, DType.parse(dtype), parsed, warmup, rounds);
         threads.apply();
-        System.out.println(Torch.describe());
+        device.cpuOnly("profile");
+        Banner.print();
         System.out.printf("%s, batch %d, %s: %d warm-up and %d measured rounds, modes interleaved%n", model, batch, dtype, warmup, rounds);
         StepProfile.Outcome o = StepProfile.run(options, line -> System.out.println("  " + line));
         System.out.print(StepProfile.table(o));

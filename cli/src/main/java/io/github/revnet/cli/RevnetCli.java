@@ -1,6 +1,8 @@
 package io.github.revnet.cli;
 
 import io.github.revnet.bridge.FirstLoad;
+import io.github.revnet.bridge.Torch;
+import io.github.revnet.core.NumericalFailure;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,7 +19,7 @@ public final class RevnetCli implements Runnable {
     static final class Versions implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return ("revnet-harness 0.1.0\n" + io.github.revnet.bridge.Torch.describe()).split("\n");
+            return new String[] {"revnet-harness 0.1.0", Torch.describe(), Torch.describeCuda()};
         }
     }
 
@@ -38,21 +40,28 @@ public final class RevnetCli implements Runnable {
 
     /** Exit code of bad input: a wrong option value, a path that cannot be read or written. */
     static final int BAD_INPUT = 2;
-    /** Exit code of anything else that went wrong (a bug, a native error). */
+    /** Exit code of anything else that went wrong: a numerical failure, a bug, a native error. */
     static final int FAILURE = 3;
 
     /**
      * The configured command line: every error is one line on standard error (the stack trace
-     * only with --verbose); bad input and I/O problems exit 2, anything else 3.
+     * only with --verbose); bad input (IllegalArgumentException) and unreadable or unwritable
+     * paths exit 2, a numerical failure and anything else 3.
      */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new RevnetCli());
+        cli.setExecutionStrategy(parseResult -> {
+            Banner.verbose(verbose(parseResult));
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            boolean badInput = e instanceof IllegalArgumentException || e instanceof IllegalStateException
-                    || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException;
+            boolean badInput = e instanceof IllegalArgumentException || e instanceof java.io.IOException
+                    || e instanceof java.io.UncheckedIOException;
             String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage().lines().findFirst().orElse("");
-            commandLine.getErr().println("revnet: " + (badInput ? "" : "internal error (" + e.getClass().getSimpleName() + "): ") + message
-                    + (verbose(parseResult) ? "" : badInput ? "" : " (--verbose shows the stack trace)"));
+            String kind = badInput ? "" : e instanceof NumericalFailure ? "numerical failure: "
+                    : "internal error (" + e.getClass().getSimpleName() + "): ";
+            commandLine.getErr().println("revnet: " + kind + message
+                    + (verbose(parseResult) || badInput ? "" : " (--verbose shows the stack trace)"));
             if (verbose(parseResult)) {
                 e.printStackTrace(commandLine.getErr());
             }

@@ -99,7 +99,7 @@ final class ScriptedBlockCheck {
             throw new IllegalArgumentException("--blocks must be >= 1, got " + blocks);
         }
         threads.apply();
-        System.out.println(Torch.describe());
+        Banner.print();
         long start = System.nanoTime();
         BlockGate gate = gateOf(f, g, shape, dtype, coupling);
         long[] dims = parseShape(shape);

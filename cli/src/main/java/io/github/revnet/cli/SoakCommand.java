@@ -58,7 +58,7 @@ final class SoakCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--sample-every must be >= 1, got " + sampleEvery);
         }
         threads.apply();
-        System.out.println(Torch.describe());
+        Banner.print();
         if (!MemoryMeter.cpuSettingsInEffect()) {
             System.out.println("note: MALLOC_MMAP_THRESHOLD_ is not set, so RSS may keep freed memory; handles are exact either way");
         }

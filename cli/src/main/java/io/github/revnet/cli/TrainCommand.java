@@ -78,6 +78,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
     @Option(names = "--json", description = "write the result as JSON to this file")
     Path json;
 
@@ -100,7 +103,8 @@ final class TrainCommand implements Callable<Integer> {
         OutputPaths.file("--json", json);
         OutputPaths.folder("--checkpoint", checkpoint);
         threads.apply();
-        System.out.println(Torch.describe());
+        device.cpuOnly("train");
+        Banner.print();
         FashionMnist mnist = FashionMnist.load(data);
         Map<String, Object> out;
         if (compare) {

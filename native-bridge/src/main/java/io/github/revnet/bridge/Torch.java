@@ -74,19 +74,28 @@ public final class Torch {
         }
     }
 
+    private static volatile Boolean simulatedCuda;
+
+    /**
+     * Makes {@link #cudaAvailable} answer {@code available} (null: ask LibTorch again), so a test
+     * can show how code behaves on a GPU machine without one.
+     */
+    public static void simulateCudaAvailable(Boolean available) {
+        simulatedCuda = available;
+    }
+
     /** True when the loaded LibTorch was built with CUDA and sees a device. */
     public static boolean cudaAvailable() {
+        Boolean simulated = simulatedCuda;
+        if (simulated != null) {
+            return simulated;
+        }
         ensureLoaded();
         try {
             return torch.cuda_is_available();
         } catch (RuntimeException | LinkageError e) {
             return false;
         }
-    }
-
-    /** The device this harness computes on: "cuda" when available, else "cpu". */
-    public static String deviceName() {
-        return cudaAvailable() ? "cuda" : "cpu";
     }
 
     /** The CPU model as the kernel reports it, for reports. */
@@ -105,9 +114,13 @@ public final class Torch {
 
     /** One line describing the runtime, printed by commands and reports. */
     public static String describe() {
-        return "LibTorch " + libtorchVersion() + " (JavaCPP " + javacppVersion() + "), device " + deviceName()
-                + ", " + threads() + " intra-op threads (OpenBLAS " + blasThreads() + "), CPU " + cpuModel() + "\n"
-                + CudaDevices.query().describe();
+        return "LibTorch " + libtorchVersion() + " (JavaCPP " + javacppVersion() + "), " + threads() + " intra-op threads (OpenBLAS "
+                + blasThreads() + "), CPU " + cpuModel();
+    }
+
+    /** What the CUDA runtime says about GPUs, one line: for --version, the report and --verbose. */
+    public static String describeCuda() {
+        return CudaDevices.query().describe();
     }
 
     /** OpenBLAS's own thread count: 1 once LibTorch is loaded (see {@link #ensureLoaded()}). */

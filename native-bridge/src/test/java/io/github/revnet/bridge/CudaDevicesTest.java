@@ -26,8 +26,8 @@ class CudaDevicesTest {
         IllegalStateException meter = assertThrows(IllegalStateException.class, () -> MemoryMeter.measureCuda(() -> { }));
         assertTrue(meter.getMessage().contains(facts.problem()), "the meter's CUDA path names why: " + meter.getMessage());
         assertFalse(Torch.cudaAvailable());
-        assertEquals("cpu", Torch.deviceName());
-        assertTrue(Torch.describe().contains(facts.describe()), "the facts are part of the environment line");
+        assertEquals(facts.describe(), Torch.describeCuda(), "the facts are what --version and the report print");
+        assertFalse(Torch.describe().contains("CUDA"), "the environment line every command prints leaves CUDA to --verbose: " + Torch.describe());
     }
 
     @Test

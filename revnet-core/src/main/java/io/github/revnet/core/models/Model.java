@@ -6,6 +6,7 @@ import io.github.revnet.bridge.Shapes;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.Check;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Device;
 import io.github.revnet.core.Layer;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.layers.Conv;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -35,9 +37,10 @@ public final class Model implements AutoCloseable {
     private Model(ModelSpec spec, ModelOptions options) {
         this.spec = spec;
         this.options = options;
+        options.device().requireAvailable();
         Torch.seed(options.seed());
         this.network = arena.run(() -> build(spec, options));
-        arena.run(() -> network.module().to(options.dtype().scalarType(), false));
+        arena.run(() -> network.module().to(options.device().torchDevice(), options.dtype().scalarType(), false));
         network.train(true);
     }
 
@@ -139,12 +142,13 @@ public final class Model implements AutoCloseable {
         Check.positive("batch", batch);
         Check.positive("image size", imageSize);
         return torch.randn(new long[] {batch, options.inputChannels(), imageSize, imageSize},
-                new TensorOptions(options.dtype().scalarType()));
+                new TensorOptions(options.dtype().scalarType()).device(new DeviceOptional(options.device().torchDevice())));
     }
 
     /** Uniformly random class indices. */
     public Tensor randomLabels(int batch) {
-        return torch.randint(options.classes(), new long[] {batch}, new TensorOptions(torch.ScalarType.Long));
+        return torch.randint(options.classes(), new long[] {batch},
+                new TensorOptions(torch.ScalarType.Long).device(new DeviceOptional(options.device().torchDevice())));
     }
 
     /** Logits with each reversible stack in its {@code plan}'s mode (the hybrid mode); a uniform plan is the plain mode. */
@@ -187,9 +191,9 @@ public final class Model implements AutoCloseable {
             throw new IllegalArgumentException("input dtype " + (given == null ? input.scalar_type() : given.label())
                     + " does not match the model's " + options.dtype().label());
         }
-        if (input.is_cuda() != Torch.cudaAvailable()) {
-            throw new IllegalArgumentException("input is on " + (input.is_cuda() ? "cuda" : "cpu") + " but the model is on "
-                    + Torch.deviceName());
+        if (Device.of(input) != options.device()) {
+            throw new IllegalArgumentException("input is on " + Device.of(input).label() + " but the model is on "
+                    + options.device().label() + ": move the input with --device or Tensor.to");
         }
         network.checkInput(shape, spec.name(), network.isTraining());
         if (options.checkFinite()) {

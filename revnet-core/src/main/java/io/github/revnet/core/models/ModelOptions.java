@@ -2,13 +2,15 @@ package io.github.revnet.core.models;
 
 import io.github.revnet.core.Check;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Device;
 import io.github.revnet.core.reversible.Coupling;
 
-/** Options of a model instance: input channels, classes, dtype, seed and input checking. */
+/** Options of a model instance: input channels, classes, dtype, device, seed and input checking. */
 public final class ModelOptions {
     private int inputChannels = 3;
     private int classes = 10;
     private DType dtype = DType.FLOAT32;
+    private Device device = Device.CPU;
     private long seed = 0;
     private boolean checkFinite;
     private double dropout;
@@ -33,6 +35,12 @@ public final class ModelOptions {
 
     public ModelOptions dtype(DType value) {
         this.dtype = java.util.Objects.requireNonNull(value, "dtype");
+        return this;
+    }
+
+    /** Where the model's parameters live, and so where its inputs must be: the CPU by default. */
+    public ModelOptions device(Device value) {
+        this.device = java.util.Objects.requireNonNull(value, "device");
         return this;
     }
 
@@ -70,6 +78,10 @@ public final class ModelOptions {
 
     public DType dtype() {
         return dtype;
+    }
+
+    public Device device() {
+        return device;
     }
 
     public long seed() {

@@ -1,6 +1,7 @@
 package io.github.revnet.core.reversible;
 
 import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.core.NumericalFailure;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -58,7 +59,7 @@ final class AffineCoupling implements Coupling {
             int axis = axis(y, h);
             Tensor x = y.sub(shift(h, axis)).div(scale(h, axis));
             if (!x.isfinite().all().item_bool()) {
-                throw new IllegalStateException("the affine coupling's inverse is not finite: (y - shift) / scale has NaN or infinite"
+                throw new NumericalFailure("the affine coupling's inverse is not finite: (y - shift) / scale has NaN or infinite"
                         + " elements (a non-finite scale or shift from F or G, or a non-finite output)");
             }
             return scope.keep(x);

@@ -1,7 +1,9 @@
 package io.github.revnet.core.models;
 
 import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Device;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.layers.FunctionOptions;
 import io.github.revnet.core.layers.ResidualFunction;
@@ -17,7 +19,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BadInputTest {
@@ -31,6 +35,23 @@ class BadInputTest {
     @AfterAll
     static void release() {
         model.close();
+    }
+
+    @Test
+    void aCpuModelAcceptsACpuInputOnAMachineWhereCudaIsAvailable() {
+        Torch.simulateCudaAvailable(true);
+        try (NativeScope scope = NativeScope.open()) {
+            Tensor logits = model.forward(model.randomInput(2, 16), Mode.STORED);
+            assertEquals(2, logits.size(0));
+        } finally {
+            Torch.simulateCudaAvailable(null);
+        }
+    }
+
+    @Test
+    void aCudaModelIsRefusedWithTheReasonWhereThereIsNoCuda() {
+        assumeFalse(Torch.cudaAvailable(), "this machine computes on CUDA");
+        rejects("device cuda is not available here", () -> Model.create("revnet-38", ModelOptions.defaults().device(Device.CUDA)));
     }
 
     private static void rejects(String expectedFragment, Executable call) {
