@@ -8,6 +8,7 @@ import io.github.revnet.bridge.MemoryMeter;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Mode;
 import io.github.revnet.core.checks.GradientCheck;
 import io.github.revnet.core.models.Model;
 import io.github.revnet.core.models.ModelOptions;
@@ -104,20 +105,20 @@ public final class BenchmarkRun {
      * {@link Sweep#maxRoundsFor} allows more rounds.
      */
     private List<Result> time(Sweep.Config c, ArrayNode jmhJson) throws RunnerException, IOException {
-        List<String> ran = new ArrayList<>();
+        List<Mode> ran = new ArrayList<>();
         List<JsonNode> phases = new ArrayList<>();
-        List<String> narrowed = List.of("stored", "reversible");
+        List<Mode> narrowed = List.of(Mode.STORED, Mode.REVERSIBLE);
         boolean narrow = sweep.precise().contains(c.model()) && c.modes().containsAll(narrowed);
         RoundTimes rounds = null;
         do {
-            List<String> modes = rounds == null ? c.modes() : narrowed;
+            List<Mode> modes = rounds == null ? c.modes() : narrowed;
             int count = rounds == null ? sweep.rounds() : sweep.extraRounds();
             List<Double> millis = new ArrayList<>();
-            List<String> forkRan = new ArrayList<>();
+            List<Mode> forkRan = new ArrayList<>();
             Path json = Files.createTempFile("jmh", ".json");
             Path phaseLines = Files.createTempFile("phases", ".jsonl");
             var options = new OptionsBuilder().include(PairedStepBenchmark.class.getName() + ".step").param("model", c.model())
-                    .param("modes", String.join(",", modes)).param("batch", String.valueOf(c.batch())).param("dtype", c.dtype())
+                    .param("modes", modes.stream().map(Mode::label).collect(java.util.stream.Collectors.joining(","))).param("batch", String.valueOf(c.batch())).param("dtype", c.dtype().label())
                     .param("imageSize", String.valueOf(c.imageSize())).param("threads", String.valueOf(threads))
                     .param("phasesFile", phaseLines.toString()).warmupIterations(sweep.warmupRounds() * modes.size())
                     .measurementIterations(count * modes.size()).forks(1).jvmArgsAppend(childFlags()).shouldDoGC(false)
@@ -132,7 +133,7 @@ public final class BenchmarkRun {
             for (String line : Files.readAllLines(phaseLines)) {
                 JsonNode node = JSON.readTree(line);
                 phases.add(node);
-                forkRan.add(node.get("mode").asText());
+                forkRan.add(Mode.parse(node.get("mode").asText()));
             }
             if (forkRan.size() != millis.size()) {
                 throw new IllegalStateException("JMH reported " + millis.size() + " iterations of " + c.model() + " but its state recorded "
@@ -145,16 +146,16 @@ public final class BenchmarkRun {
             RoundTimes fork = RoundTimes.of(modes, forkRan, millis);
             rounds = rounds == null ? fork : rounds.plus(fork);
             progress.accept("    " + rounds.describe());
-        } while (narrow && rounds.halfWidth("reversible") > sweep.targetHalfWidth()
-                && rounds.rounds("reversible") + sweep.extraRounds() <= sweep.maxRoundsFor(c.model()));
+        } while (narrow && rounds.halfWidth(Mode.REVERSIBLE) > sweep.targetHalfWidth()
+                && rounds.rounds(Mode.REVERSIBLE) + sweep.extraRounds() <= sweep.maxRoundsFor(c.model()));
         List<Result> results = new ArrayList<>();
-        for (String mode : c.modes()) {
+        for (Mode mode : c.modes()) {
             double[] times = rounds.times(mode);
             MedianInterval step = MedianInterval.of(times, 0.95);
             Map<String, Double> phaseMedians = new LinkedHashMap<>();
             List<JsonNode> mine = new ArrayList<>();
             for (int i = 0; i < ran.size(); i++) {
-                if (ran.get(i).equals(mode)) {
+                if (ran.get(i) == mode) {
                     mine.add(phases.get(i));
                 }
             }
@@ -163,12 +164,12 @@ public final class BenchmarkRun {
             }
             Double forward = null;
             Double backward = null;
-            if (mode.equals("stored")) {
+            if (mode == Mode.STORED) {
                 forward = MedianInterval.median(mine.stream().mapToDouble(n -> n.get("phases_ms").get(Phase.FORWARD_GRAPH.label()).asDouble()
                         + n.get("phases_ms").get(Phase.LOSS.label()).asDouble()).toArray());
                 backward = phaseMedians.get(Phase.BACKWARD.label());
             }
-            Result.Paired paired = mode.equals("stored") || !c.modes().contains("stored") ? null
+            Result.Paired paired = mode == Mode.STORED || !c.modes().contains(Mode.STORED) ? null
                     : new Result.Paired(rounds.ratios(mode), MedianInterval.of(rounds.ratios(mode), 0.95));
             results.add(new Result(c.model(), mode, c.batch(), c.dtype(), c.blocks(),
                     new Result.Timing(step.median(), Arrays.stream(times).min().orElse(Double.NaN), Arrays.stream(times).max()
@@ -194,7 +195,7 @@ public final class BenchmarkRun {
         for (Map.Entry<Sweep.Config, List<Integer>> e : byConfig.entrySet()) {
             Sweep.Config c = e.getKey();
             long start = System.nanoTime();
-            List<String> modes = e.getValue().stream().map(i -> runs.get(i).mode()).toList();
+            List<String> modes = e.getValue().stream().map(i -> runs.get(i).mode().label()).toList();
             List<JsonNode> readings = probeMemory(c.model(), c.batch(), c.dtype(), c.imageSize(), threads, modes);
             StringBuilder line = new StringBuilder();
             for (int k = 0; k < modes.size(); k++) {
@@ -213,9 +214,9 @@ public final class BenchmarkRun {
      * The peak activation memory of {@code model} in each of {@code what} (modes or plans), measured
      * one after another in one {@link MemoryProbe} process; one JSON object per entry, in order.
      */
-    static List<JsonNode> probeMemory(String model, int batch, String dtype, int imageSize, int threads, List<String> what)
+    static List<JsonNode> probeMemory(String model, int batch, DType dtype, int imageSize, int threads, List<String> what)
             throws IOException, InterruptedException {
-        List<String> args = new ArrayList<>(List.of(model, String.valueOf(batch), dtype, String.valueOf(imageSize), String.valueOf(threads)));
+        List<String> args = new ArrayList<>(List.of(model, String.valueOf(batch), dtype.label(), String.valueOf(imageSize), String.valueOf(threads)));
         args.addAll(what);
         List<String> lines = probe(MemoryProbe.class, args);
         if (lines.size() < what.size()) {
@@ -267,7 +268,7 @@ public final class BenchmarkRun {
                     Torch.seed(blocks + 1);
                     var r = GradientCheck.run(model, model.randomInput(sweep.driftBatch(), sweep.driftImageSize()),
                             model.randomLabels(sweep.driftBatch()));
-                    drift.add(new Drift(blocks, dtype.label(), r.inverseMaxAbsError(), r.maxRelativeGradError(), r.gradAngleDegrees()));
+                    drift.add(new Drift(blocks, dtype, r.inverseMaxAbsError(), r.maxRelativeGradError(), r.gradAngleDegrees()));
                 }
             }
         }

@@ -1,5 +1,7 @@
 package io.github.revnet.bench;
 
+import io.github.revnet.core.DType;
+import io.github.revnet.core.Mode;
 import io.github.revnet.core.profile.Phase;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -49,41 +51,41 @@ final class Charts {
 
         XYChart overhead = chart("Step time relative to stored mode (synthetic stacks, 95% intervals)", "reversible blocks",
                 "time / stored time");
-        for (String mode : List.of("reversible", "checkpoint")) {
-            ratioSeries(overhead, mode, stacks, mode, summary);
+        for (Mode mode : List.of(Mode.REVERSIBLE, Mode.CHECKPOINT)) {
+            ratioSeries(overhead, mode.label(), stacks, mode, summary);
         }
         boundSeries(overhead, stacks, summary);
         constant(overhead, "4/3 (4N vs 3N operations)", stacks, 4.0 / 3.0);
         save(overhead, dir.resolve(OVERHEAD), written);
 
         XYChart memory = chart("Peak activation memory (synthetic stacks, measured)", "reversible blocks", "MiB");
-        for (String mode : List.of("stored", "reversible", "checkpoint")) {
-            series(memory, mode, stacks, mode, r -> r.peakActivationBytes() / 1048576.0);
+        for (Mode mode : List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT)) {
+            series(memory, mode.label(), stacks, mode, r -> r.peakActivationBytes() / 1048576.0);
         }
         save(memory, dir.resolve(MEMORY), written);
 
         XYChart tradeoff = chart("Memory saved against time paid (relative to stored mode)", "step time / stored step time",
                 "activation memory saved");
         tradeoff.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        for (String mode : List.of("reversible", "checkpoint")) {
+        for (Mode mode : List.of(Mode.REVERSIBLE, Mode.CHECKPOINT)) {
             List<Double> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
             for (Result r : o.runs()) {
-                if (r.mode().equals(mode)) {
+                if (r.mode() == mode) {
                     x.add(summary.row(r).timeRatio());
                     y.add(1 - ratio(o.runs(), r, t -> (double) t.peakActivationBytes()));
                 }
             }
             if (!x.isEmpty()) {
-                tradeoff.addSeries(mode, x, y);
+                tradeoff.addSeries(mode.label(), x, y);
             }
         }
         save(tradeoff, dir.resolve(TRADEOFF), written);
 
         XYChart drift = chart("Reconstruction drift against depth", "reversible blocks", "error (log scale)");
         drift.getStyler().setYAxisLogarithmic(true);
-        for (String dtype : List.of("float32", "float64")) {
-            List<Drift> rows = o.drift().stream().filter(d -> d.dtype().equals(dtype)).toList();
+        for (DType dtype : DType.values()) {
+            List<Drift> rows = o.drift().stream().filter(d -> d.dtype() == dtype).toList();
             addPositive(drift, "inverse max abs error, " + dtype, rows, Drift::inverseMaxAbsError);
             addPositive(drift, "max relative gradient error, " + dtype, rows, Drift::maxRelativeGradError);
         }
@@ -100,8 +102,8 @@ final class Charts {
         }
         XYChart overhead = chart("Step time relative to stored mode (RevViT, 64 tokens, 95% intervals)", "reversible blocks",
                 "time / stored time");
-        for (String mode : List.of("reversible", "checkpoint")) {
-            ratioSeries(overhead, mode, depth, mode, summary);
+        for (Mode mode : List.of(Mode.REVERSIBLE, Mode.CHECKPOINT)) {
+            ratioSeries(overhead, mode.label(), depth, mode, summary);
             List<Result> affine = o.runs().stream().filter(r -> r.model().matches("revvit-d\\d+-t64-affine")).toList();
             ratioSeries(overhead, mode + ", affine coupling", affine, mode, summary);
         }
@@ -109,25 +111,25 @@ final class Charts {
         save(overhead, dir.resolve(TRANSFORMER_OVERHEAD), written);
 
         XYChart memory = chart("Peak activation memory (RevViT, 64 tokens, measured)", "reversible blocks", "MiB");
-        for (String mode : List.of("stored", "reversible", "checkpoint")) {
-            series(memory, mode, depth, mode, r -> r.peakActivationBytes() / 1048576.0);
+        for (Mode mode : List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT)) {
+            series(memory, mode.label(), depth, mode, r -> r.peakActivationBytes() / 1048576.0);
         }
         save(memory, dir.resolve(TRANSFORMER_MEMORY), written);
 
         List<Result> tokens = o.runs().stream().filter(r -> r.model().matches("revvit-d4-t\\d+")).toList();
         XYChart perToken = chart("Peak activation memory against sequence length (RevViT, 4 blocks, measured)", "tokens", "MiB");
         perToken.getStyler().setXAxisLogarithmic(true);
-        for (String mode : List.of("stored", "reversible", "checkpoint")) {
+        for (Mode mode : List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT)) {
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
             for (Result r : tokens) {
-                if (r.mode().equals(mode) && r.peakActivationBytes() != null) {
+                if (r.mode() == mode && r.peakActivationBytes() != null) {
                     xs.add(Double.parseDouble(r.model().replaceAll(".*-t", "")));
                     ys.add(r.peakActivationBytes() / 1048576.0);
                 }
             }
             if (!xs.isEmpty()) {
-                perToken.addSeries(mode, xs, ys);
+                perToken.addSeries(mode.label(), xs, ys);
             }
         }
         if (!perToken.getSeriesMap().isEmpty()) {
@@ -143,14 +145,14 @@ final class Charts {
         }
         XYChart overhead = chart("Step time relative to stored mode (your block, 95% intervals)", "reversible blocks",
                 "time / stored time");
-        for (String mode : List.of("reversible", "checkpoint")) {
-            ratioSeries(overhead, mode, depth, mode, summary);
+        for (Mode mode : List.of(Mode.REVERSIBLE, Mode.CHECKPOINT)) {
+            ratioSeries(overhead, mode.label(), depth, mode, summary);
         }
         boundSeries(overhead, depth, summary);
         save(overhead, dir.resolve(SCRIPTED_OVERHEAD), written);
         XYChart memory = chart("Peak activation memory (your block, measured)", "reversible blocks", "MiB");
-        for (String mode : List.of("stored", "reversible", "checkpoint")) {
-            series(memory, mode, depth, mode, r -> r.peakActivationBytes() / 1048576.0);
+        for (Mode mode : List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT)) {
+            series(memory, mode.label(), depth, mode, r -> r.peakActivationBytes() / 1048576.0);
         }
         save(memory, dir.resolve(SCRIPTED_MEMORY), written);
     }
@@ -193,7 +195,7 @@ final class Charts {
 
     /** The stored-mode run of {@code r}'s model and batch. */
     static Optional<Result> storedOf(List<Result> runs, Result r) {
-        return runs.stream().filter(s -> s.model().equals(r.model()) && s.batch() == r.batch() && s.mode().equals("stored")).findFirst();
+        return runs.stream().filter(s -> s.model().equals(r.model()) && s.batch() == r.batch() && s.mode() == Mode.STORED).findFirst();
     }
 
     private static XYChart chart(String title, String x, String y) {
@@ -203,11 +205,11 @@ final class Charts {
         return chart;
     }
 
-    private static void series(XYChart chart, String name, List<Result> rows, String mode, ToDoubleFunction<Result> y) {
+    private static void series(XYChart chart, String name, List<Result> rows, Mode mode, ToDoubleFunction<Result> y) {
         List<Double> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
         for (Result r : rows) {
-            if (r.mode().equals(mode)) {
+            if (r.mode() == mode) {
                 xs.add((double) r.blocks());
                 ys.add(y.applyAsDouble(r));
             }
@@ -221,12 +223,12 @@ final class Charts {
      * A mode's median ratio to stored mode against depth, its 95% interval as an error bar. XChart
      * draws symmetric bars: each is the interval's larger side, so the bar never understates it.
      */
-    private static void ratioSeries(XYChart chart, String name, List<Result> rows, String mode, Summary summary) {
+    private static void ratioSeries(XYChart chart, String name, List<Result> rows, Mode mode, Summary summary) {
         List<Double> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
         List<Double> errors = new ArrayList<>();
         for (Result r : rows) {
-            if (r.mode().equals(mode)) {
+            if (r.mode() == mode) {
                 Summary.Row row = summary.row(r);
                 xs.add((double) r.blocks());
                 ys.add(row.timeRatio());
@@ -244,7 +246,7 @@ final class Charts {
         List<Double> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
         for (Result r : rows) {
-            if (r.mode().equals("stored") && Double.isFinite(summary.boundOf(r.model()))) {
+            if (r.mode() == Mode.STORED && Double.isFinite(summary.boundOf(r.model()))) {
                 xs.add((double) r.blocks());
                 ys.add(summary.boundOf(r.model()));
             }

@@ -157,7 +157,7 @@ public final class MemoryPlanner {
     /** Each plan's peak, measured one after another in one probe process (the malloc counter makes that exact). */
     private static Map<String, Long> peaks(Options o, List<Plan> plans) throws IOException, InterruptedException {
         Map<String, Long> peaks = new HashMap<>();
-        List<JsonNode> readings = BenchmarkRun.probeMemory(o.model(), o.batch(), o.dtype().label(),
+        List<JsonNode> readings = BenchmarkRun.probeMemory(o.model(), o.batch(), o.dtype(),
                 o.imageSize(), o.threads(), plans.stream().map(Plan::label).toList());
         for (int k = 0; k < plans.size(); k++) {
             peaks.put(plans.get(k).label(), readings.get(k).get("peak_activation_bytes").asLong());

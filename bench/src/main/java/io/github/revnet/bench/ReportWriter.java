@@ -3,6 +3,7 @@ package io.github.revnet.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.revnet.bridge.Torch;
+import io.github.revnet.core.Mode;
 import io.github.revnet.core.profile.Phase;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -94,9 +95,9 @@ public final class ReportWriter {
         for (Result r : o.runs()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("model", r.model());
-            m.put("mode", r.mode());
+            m.put("mode", r.mode().label());
             m.put("batch", r.batch());
-            m.put("dtype", r.dtype());
+            m.put("dtype", r.dtype().label());
             m.put("blocks", r.blocks());
             m.put("step_ms", Map.of("median", r.stepMs().median(), "min", r.stepMs().min(), "max", r.stepMs().max(), "samples",
                     r.stepMs().samples()));
@@ -131,7 +132,7 @@ public final class ReportWriter {
         for (Summary.Row row : s.rows()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("model", row.model());
-            m.put("mode", row.mode());
+            m.put("mode", row.mode().label());
             m.put("time_ratio_to_stored", finite(row.timeRatio()));
             m.put("time_ratio_low", finite(row.timeRatioLow()));
             m.put("time_ratio_high", finite(row.timeRatioHigh()));
@@ -174,7 +175,7 @@ public final class ReportWriter {
         StringBuilder sb = new StringBuilder("model,mode,batch,dtype,blocks,step_ms_median,step_ms_min,step_ms_max,samples,forward_ms,"
                 + "backward_ms,peak_activation_bytes,estimated_activation_bytes,params\n");
         for (Result r : o.runs()) {
-            sb.append(String.join(",", r.model(), r.mode(), String.valueOf(r.batch()), r.dtype(), String.valueOf(r.blocks()),
+            sb.append(String.join(",", r.model(), r.mode().label(), String.valueOf(r.batch()), r.dtype().label(), String.valueOf(r.blocks()),
                     String.valueOf(r.stepMs().median()), String.valueOf(r.stepMs().min()), String.valueOf(r.stepMs().max()),
                     String.valueOf(r.stepMs().samples()), blank(r.forwardMs()), blank(r.backwardMs()), blank(r.peakActivationBytes()),
                     blank(r.estimatedActivationBytes()), blank(r.params()))).append('\n');
@@ -212,7 +213,7 @@ public final class ReportWriter {
         for (Result r : o.runs()) {
             Summary.Row row = s.row(r);
             String interval = Double.isFinite(row.timeRatioLow()) ? String.format("%.3f–%.3f", row.timeRatioLow(), row.timeRatioHigh()) : "";
-            String bound = r.mode().equals("reversible") && Double.isFinite(s.boundOf(r.model())) ? String.format("%.3f",
+            String bound = r.mode() == Mode.REVERSIBLE && Double.isFinite(s.boundOf(r.model())) ? String.format("%.3f",
                     s.boundOf(r.model())) : "";
             md.append(String.format("| %s | %s | %d | %d | %.1f | %.1f | %.1f | %d | %.3f | %s | %s | %.1f | %.1f | %.1f | %.2f |%n", r.model(),
                     r.mode(), r.batch(), r.blocks(), r.stepMs().median(), r.stepMs().min(), r.stepMs().max(), r.stepMs().samples(),

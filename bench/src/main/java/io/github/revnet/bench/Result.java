@@ -1,5 +1,7 @@
 package io.github.revnet.bench;
 
+import io.github.revnet.core.DType;
+import io.github.revnet.core.Mode;
 import java.util.Map;
 
 /**
@@ -9,7 +11,7 @@ import java.util.Map;
  * step; {@code forwardMs} and {@code backwardMs} (stored mode) the medians of forward with loss
  * and of backward, whose ratio k gives the bound (2 + k)/(1 + k).
  */
-public record Result(String model, String mode, int batch, String dtype, int blocks, Timing stepMs, Paired paired,
+public record Result(String model, Mode mode, int batch, DType dtype, int blocks, Timing stepMs, Paired paired,
         Map<String, Double> phasesMs, Double forwardMs, Double backwardMs, Long peakActivationBytes, Long estimatedActivationBytes,
         Long params) {
 

@@ -1,9 +1,10 @@
 package io.github.revnet.bench;
 
+import io.github.revnet.core.Mode;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Step times grouped into rounds: each round is one consecutive run of every mode it times, in the
@@ -12,17 +13,17 @@ import java.util.TreeMap;
  * cancel. Rounds may time different sets of modes ({@link #plus}): a precise model's extra rounds
  * time only stored mode and the mode whose interval is being narrowed.
  */
-record RoundTimes(List<String> modes, List<Map<String, Double>> perRound) {
+record RoundTimes(List<Mode> modes, List<Map<Mode, Double>> perRound) {
 
     /** Groups {@code millis[i]}, measured in mode {@code ran[i]}, into rounds of {@code modes.size()} iterations. */
-    static RoundTimes of(List<String> modes, List<String> ran, List<Double> millis) {
+    static RoundTimes of(List<Mode> modes, List<Mode> ran, List<Double> millis) {
         if (ran.size() != millis.size() || ran.size() % modes.size() != 0) {
             throw new IllegalArgumentException("rounds need as many modes as times and whole rounds of " + modes.size() + ", got "
                     + ran.size() + " modes and " + millis.size() + " times");
         }
-        List<Map<String, Double>> rounds = new ArrayList<>();
+        List<Map<Mode, Double>> rounds = new ArrayList<>();
         for (int start = 0; start < ran.size(); start += modes.size()) {
-            Map<String, Double> round = new TreeMap<>();
+            Map<Mode, Double> round = new EnumMap<>(Mode.class);
             for (int i = start; i < start + modes.size(); i++) {
                 if (round.put(ran.get(i), millis.get(i)) != null) {
                     throw new IllegalArgumentException("round at iteration " + start + " ran " + ran.get(i) + " twice: " + ran.subList(start,
@@ -42,7 +43,7 @@ record RoundTimes(List<String> modes, List<Map<String, Double>> perRound) {
         if (!modes.containsAll(later.modes)) {
             throw new IllegalArgumentException("later rounds time " + later.modes + ", not a subset of " + modes);
         }
-        List<Map<String, Double>> all = new ArrayList<>(perRound);
+        List<Map<Mode, Double>> all = new ArrayList<>(perRound);
         all.addAll(later.perRound);
         return new RoundTimes(modes, all);
     }
@@ -52,22 +53,22 @@ record RoundTimes(List<String> modes, List<Map<String, Double>> perRound) {
     }
 
     /** The rounds that timed {@code mode}. */
-    int rounds(String mode) {
+    int rounds(Mode mode) {
         return (int) perRound.stream().filter(r -> r.containsKey(mode)).count();
     }
 
-    double[] times(String mode) {
+    double[] times(Mode mode) {
         return perRound.stream().filter(r -> r.containsKey(mode)).mapToDouble(r -> r.get(mode)).toArray();
     }
 
     /** {@code mode}'s step over stored mode's step, one value per round that timed both. */
-    double[] ratios(String mode) {
-        return perRound.stream().filter(r -> r.containsKey(mode) && r.containsKey("stored")).mapToDouble(r -> r.get(mode) / r.get("stored"))
+    double[] ratios(Mode mode) {
+        return perRound.stream().filter(r -> r.containsKey(mode) && r.containsKey(Mode.STORED)).mapToDouble(r -> r.get(mode) / r.get(Mode.STORED))
                 .toArray();
     }
 
     /** The relative half-width of {@code mode}'s ratio interval; infinite while there are too few rounds for one. */
-    double halfWidth(String mode) {
+    double halfWidth(Mode mode) {
         double h = MedianInterval.of(ratios(mode), 0.95).relativeHalfWidth();
         return Double.isNaN(h) ? Double.POSITIVE_INFINITY : h;
     }
@@ -75,8 +76,8 @@ record RoundTimes(List<String> modes, List<Map<String, Double>> perRound) {
     /** The widest relative half-width among the modes' ratio intervals; infinite while there are too few rounds for one. */
     double widestHalfWidth() {
         double widest = 0;
-        for (String mode : modes) {
-            if (!mode.equals("stored") && modes.contains("stored")) {
+        for (Mode mode : modes) {
+            if (mode != Mode.STORED && modes.contains(Mode.STORED)) {
                 widest = Math.max(widest, halfWidth(mode));
             }
         }
@@ -84,10 +85,10 @@ record RoundTimes(List<String> modes, List<Map<String, Double>> perRound) {
     }
 
     String describe() {
-        StringBuilder sb = new StringBuilder(rounds() + " rounds: stored " + String.format("%.1f ms", MedianInterval.of(times("stored"),
+        StringBuilder sb = new StringBuilder(rounds() + " rounds: stored " + String.format("%.1f ms", MedianInterval.of(times(Mode.STORED),
                 0.95).median()));
-        for (String mode : modes) {
-            if (!mode.equals("stored")) {
+        for (Mode mode : modes) {
+            if (mode != Mode.STORED) {
                 MedianInterval m = MedianInterval.of(ratios(mode), 0.95);
                 sb.append(String.format(", %s/stored %.3f [%.3f, %.3f] (±%.1f%%, %d rounds)", mode, m.median(), m.low(), m.high(),
                         100 * m.relativeHalfWidth(), rounds(mode)));

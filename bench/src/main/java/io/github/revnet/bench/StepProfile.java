@@ -53,8 +53,8 @@ public final class StepProfile {
     }
 
     public static Outcome run(Options options, Consumer<String> progress) {
-        List<String> modes = options.modes().stream().map(Mode::label).toList();
-        List<String> ran = new ArrayList<>();
+        List<Mode> modes = options.modes();
+        List<Mode> ran = new ArrayList<>();
         List<Double> plain = new ArrayList<>();
         Map<Mode, List<PhaseClock.Breakdown>> clocked = new LinkedHashMap<>();
         options.modes().forEach(m -> clocked.put(m, new ArrayList<>()));
@@ -70,7 +70,7 @@ public final class StepProfile {
                     double ms = (System.nanoTime() - start) / 1e6;
                     PhaseClock.Breakdown b = PhaseClock.measure(() -> rig.trainer.step(rig.images, rig.labels, mode));
                     if (warm) {
-                        ran.add(mode.label());
+                        ran.add(mode);
                         plain.add(ms);
                         clocked.get(mode).add(b);
                         line.append(line.length() == 0 ? ": " : ", ").append(String.format("%s %.1f ms", mode.label(), ms));
@@ -88,8 +88,8 @@ public final class StepProfile {
             for (Phase p : Phase.values()) {
                 phases.put(p, MedianInterval.median(bs.stream().mapToDouble(b -> b.millis(p)).toArray()));
             }
-            profiles.add(new ModeProfile(mode, MedianInterval.of(rounds.times(mode.label()), 0.95), MedianInterval.of(rounds.ratios(
-                    mode.label()), 0.95), MedianInterval.median(bs.stream().mapToDouble(PhaseClock.Breakdown::totalMillis).toArray()),
+            profiles.add(new ModeProfile(mode, MedianInterval.of(rounds.times(mode), 0.95), MedianInterval.of(rounds.ratios(
+                    mode), 0.95), MedianInterval.median(bs.stream().mapToDouble(PhaseClock.Breakdown::totalMillis).toArray()),
                     phases));
         }
         double k = MedianInterval.median(clocked.get(Mode.STORED).stream().mapToDouble(PhaseClock.Breakdown::backwardOverForward).toArray());

@@ -1,5 +1,6 @@
 package io.github.revnet.bench;
 
+import io.github.revnet.core.Mode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +19,7 @@ record Summary(Map<String, Double> ks, List<Row> rows) {
     }
 
     /** One model's comparison with its stored mode; the interval bounds are NaN for stored mode itself. */
-    record Row(String model, int batch, String mode, double timeRatio, double timeRatioLow, double timeRatioHigh, double memoryRatio,
+    record Row(String model, int batch, Mode mode, double timeRatio, double timeRatioLow, double timeRatioHigh, double memoryRatio,
             double estimateRatio) {
     }
 
@@ -43,7 +44,7 @@ record Summary(Map<String, Double> ks, List<Row> rows) {
     }
 
     Row row(Result r) {
-        return rows.stream().filter(x -> x.model().equals(r.model()) && x.batch() == r.batch() && x.mode().equals(r.mode())).findFirst()
+        return rows.stream().filter(x -> x.model().equals(r.model()) && x.batch() == r.batch() && x.mode() == r.mode()).findFirst()
                 .orElseThrow();
     }
 }

@@ -1,5 +1,7 @@
 package io.github.revnet.bench;
 
+import io.github.revnet.core.DType;
+import io.github.revnet.core.Mode;
 import java.util.List;
 
 /**
@@ -37,19 +39,19 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
     }
 
     /** One model at one batch size, timed and measured in the given modes. */
-    public record Config(String model, int batch, int imageSize, String dtype, List<String> modes, int blocks) {
+    public record Config(String model, int batch, int imageSize, DType dtype, List<Mode> modes, int blocks) {
     }
 
-    private static final List<String> ALL_MODES = List.of("stored", "reversible", "checkpoint");
-    private static final List<String> STORED = List.of("stored");
+    private static final List<Mode> ALL_MODES = List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT);
+    private static final List<Mode> STORED = List.of(Mode.STORED);
 
     public static Sweep quick() {
         return new Sweep("quick", List.of(
-                new Config("stack-2", 16, 32, "float32", ALL_MODES, 2),
-                new Config("stack-8", 16, 32, "float32", ALL_MODES, 8),
-                new Config("stack-32", 16, 32, "float32", ALL_MODES, 32),
-                new Config("revnet-38", 32, 32, "float32", ALL_MODES, 9),
-                new Config("resnet-32", 32, 32, "float32", STORED, 15),
+                new Config("stack-2", 16, 32, DType.FLOAT32, ALL_MODES, 2),
+                new Config("stack-8", 16, 32, DType.FLOAT32, ALL_MODES, 8),
+                new Config("stack-32", 16, 32, DType.FLOAT32, ALL_MODES, 32),
+                new Config("revnet-38", 32, 32, DType.FLOAT32, ALL_MODES, 9),
+                new Config("resnet-32", 32, 32, DType.FLOAT32, STORED, 15),
                 transformer(2, 64, false, 16, ALL_MODES),
                 transformer(8, 64, false, 16, ALL_MODES),
                 transformer(8, 64, true, 16, ALL_MODES),
@@ -59,18 +61,18 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
 
     public static Sweep standard() {
         return new Sweep("standard", List.of(
-                new Config("stack-2", 32, 32, "float32", ALL_MODES, 2),
-                new Config("stack-4", 32, 32, "float32", ALL_MODES, 4),
-                new Config("stack-8", 32, 32, "float32", ALL_MODES, 8),
-                new Config("stack-16", 32, 32, "float32", ALL_MODES, 16),
-                new Config("stack-32", 32, 32, "float32", ALL_MODES, 32),
-                new Config("stack-64", 32, 32, "float32", ALL_MODES, 64),
-                new Config("revnet-38", 32, 32, "float32", ALL_MODES, 9),
-                new Config("revnet-110", 32, 32, "float32", ALL_MODES, 27),
-                new Config("revnet-164", 32, 32, "float32", ALL_MODES, 27),
-                new Config("resnet-32", 32, 32, "float32", STORED, 15),
-                new Config("resnet-110", 32, 32, "float32", STORED, 54),
-                new Config("resnet-164", 32, 32, "float32", STORED, 54),
+                new Config("stack-2", 32, 32, DType.FLOAT32, ALL_MODES, 2),
+                new Config("stack-4", 32, 32, DType.FLOAT32, ALL_MODES, 4),
+                new Config("stack-8", 32, 32, DType.FLOAT32, ALL_MODES, 8),
+                new Config("stack-16", 32, 32, DType.FLOAT32, ALL_MODES, 16),
+                new Config("stack-32", 32, 32, DType.FLOAT32, ALL_MODES, 32),
+                new Config("stack-64", 32, 32, DType.FLOAT32, ALL_MODES, 64),
+                new Config("revnet-38", 32, 32, DType.FLOAT32, ALL_MODES, 9),
+                new Config("revnet-110", 32, 32, DType.FLOAT32, ALL_MODES, 27),
+                new Config("revnet-164", 32, 32, DType.FLOAT32, ALL_MODES, 27),
+                new Config("resnet-32", 32, 32, DType.FLOAT32, STORED, 15),
+                new Config("resnet-110", 32, 32, DType.FLOAT32, STORED, 54),
+                new Config("resnet-164", 32, 32, DType.FLOAT32, STORED, 54),
                 // The transformer family: depth at 64 tokens, sequence length at depth 4, affine beside additive, the zoo pair.
                 transformer(2, 64, false, 8, ALL_MODES),
                 transformer(4, 64, false, 8, ALL_MODES),
@@ -82,8 +84,8 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(4, 16, false, 8, ALL_MODES),
                 transformer(4, 256, false, 8, ALL_MODES),
                 transformer(4, 1024, false, 8, ALL_MODES),
-                new Config("revvit-tiny", 64, 32, "float32", ALL_MODES, 6),
-                new Config("vit-tiny", 64, 32, "float32", STORED, 6)),
+                new Config("revvit-tiny", 64, 32, DType.FLOAT32, ALL_MODES, 6),
+                new Config("vit-tiny", 64, 32, DType.FLOAT32, STORED, 6)),
                 List.of(2, 4, 8, 16, 32, 64), 2, 16, 2, 10, 20, 110, 0.03, List.of("revnet-164"),
                 new Front("revnet-38", 8, 32, 6));
     }
@@ -99,8 +101,8 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(4, 16, false, 4, ALL_MODES),
                 transformer(4, 256, false, 4, ALL_MODES),
                 transformer(4, 1024, false, 4, ALL_MODES),
-                new Config("revvit-tiny", 64, 32, "float32", ALL_MODES, 6),
-                new Config("vit-tiny", 64, 32, "float32", STORED, 6)),
+                new Config("revvit-tiny", 64, 32, DType.FLOAT32, ALL_MODES, 6),
+                new Config("vit-tiny", 64, 32, DType.FLOAT32, STORED, 6)),
                 List.of(2, 8, 32), 2, 16, 1, 8, 16, 24, 0.03, List.of("revvit-tiny"), null);
     }
 
@@ -111,14 +113,14 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
     public static Sweep scripted(int batch, int imageSize) {
         List<Config> configs = new java.util.ArrayList<>();
         for (int depth : new int[] {2, 4, 8, 16, 32, 64}) {
-            configs.add(new Config("scripted-d" + depth, batch, imageSize, "float32", ALL_MODES, depth));
+            configs.add(new Config("scripted-d" + depth, batch, imageSize, DType.FLOAT32, ALL_MODES, depth));
         }
         return new Sweep("scripted", configs, List.of(), batch, imageSize, 1, 8, 16, 24, 0.03, List.of("scripted-d8"), null);
     }
 
     /** A synthetic RevViT config (see {@code ModelSpec.syntheticTransformer}). */
-    static Config transformer(int depth, int tokens, boolean affine, int batch, List<String> modes) {
+    static Config transformer(int depth, int tokens, boolean affine, int batch, List<Mode> modes) {
         return new Config("revvit-d" + depth + "-t" + tokens + (affine ? "-affine" : ""), batch, 4 * (int) Math.round(Math.sqrt(tokens)),
-                "float32", modes, depth);
+                DType.FLOAT32, modes, depth);
     }
 }

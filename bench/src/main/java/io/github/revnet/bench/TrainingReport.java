@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Mode;
 import io.github.revnet.core.training.LearningRateSchedule;
 import io.github.revnet.core.training.TrainingComparison;
 import java.io.IOException;
@@ -52,8 +53,8 @@ public final class TrainingReport {
         out.put("angle_every", opt.angleEvery());
         out.put("train_limit", opt.trainLimit());
         out.put("test_limit", opt.testLimit());
-        out.put("stored", run(o.stored()));
-        out.put("reversible", run(o.reversible()));
+        out.put(Mode.STORED.label(), run(o.stored()));
+        out.put(Mode.REVERSIBLE.label(), run(o.reversible()));
         out.put("accuracy_difference_points", 100 * Math.abs(o.stored().testAccuracy() - o.reversible().testAccuracy()));
         out.put("max_grad_angle_degrees", o.maxGradAngleDegrees());
         out.put("seconds", o.seconds());
@@ -117,9 +118,9 @@ public final class TrainingReport {
         double[] steps = curve.stream().mapToDouble(TrainingComparison.Point::step).toArray();
         XYChart loss = chart(String.format("Training loss, %s on Fashion-MNIST (moving average of %d steps)", o.options().model(),
                 SMOOTHING), "step", "cross-entropy loss");
-        loss.addSeries("stored", steps, movingAverage(curve.stream().mapToDouble(TrainingComparison.Point::storedLoss).toArray()))
+        loss.addSeries(Mode.STORED.label(), steps, movingAverage(curve.stream().mapToDouble(TrainingComparison.Point::storedLoss).toArray()))
                 .setMarker(SeriesMarkers.NONE);
-        loss.addSeries("reversible", steps,
+        loss.addSeries(Mode.REVERSIBLE.label(), steps,
                 movingAverage(curve.stream().mapToDouble(TrainingComparison.Point::reversibleLoss).toArray())).setMarker(SeriesMarkers.NONE);
         BitmapEncoder.saveBitmap(loss, dir.resolve(LOSS_CHART).toString(), BitmapEncoder.BitmapFormat.PNG);
 

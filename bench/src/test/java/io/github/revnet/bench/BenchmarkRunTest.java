@@ -1,13 +1,15 @@
 package io.github.revnet.bench;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
+import io.github.revnet.core.DType;
+import io.github.revnet.core.Mode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchmarkRunTest {
     @TempDir
@@ -15,11 +17,11 @@ class BenchmarkRunTest {
 
     @Test
     void aTinySweepRunsEndToEndWithExtraRoundsMemoryForEveryRunAndAFront() throws Exception {
-        List<String> modes = List.of("stored", "reversible", "checkpoint");
+        List<Mode> modes = List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT);
         // A ±0.1% target is never met in 6 rounds: the precise model gets its one extra fork of stored and reversible alone.
         // Batch 4 at 16×16: activations of 128 KB, above the probes' 64 KB mmap threshold; at batch 2 and 8×8 (16 KB) they
         // came from glibc's heap, where a reading of 0 is possible, and one run read 0.
-        Sweep sweep = new Sweep("tiny", List.of(new Sweep.Config("stack-2", 4, 16, "float32", modes, 2)), List.of(2), 2, 8, 1, 6, 6, 12,
+        Sweep sweep = new Sweep("tiny", List.of(new Sweep.Config("stack-2", 4, 16, DType.FLOAT32, modes, 2)), List.of(2), 2, 8, 1, 6, 6, 12,
                 0.001, List.of("stack-2"), new Sweep.Front("stack-2", 4, 16, 2));
         List<String> progress = new ArrayList<>();
         BenchmarkRun.Outcome o = new BenchmarkRun(sweep, dir, 1, line -> {

@@ -60,7 +60,7 @@ class MemoryPlannerTest {
     void aProbeOfModesReportsThePeakTheEstimateAndTheParametersAndOneOfAPlanThePeak() throws Exception {
         // Batch 16 at 32x32: stored mode's extra activations (about 6 MB) far above the few hundred KB a reading can carry from
         // the JVM's own transient allocations; at batch 4 and 16x16 the two modes differ by 0.26 MB and once read the wrong way round.
-        var modes = BenchmarkRun.probeMemory("stack-2", 16, "float32", 32, 1, List.of("reversible", "stored"));
+        var modes = BenchmarkRun.probeMemory("stack-2", 16, DType.FLOAT32, 32, 1, List.of("reversible", "stored"));
         for (var json : modes) {
             assertTrue(json.get("peak_activation_bytes").asLong() > 0, json.toString());
             assertTrue(json.get("estimated_activation_bytes").asLong() > 0, json.toString());
@@ -68,7 +68,7 @@ class MemoryPlannerTest {
         }
         assertTrue(modes.get(1).get("peak_activation_bytes").asLong() > modes.get(0).get("peak_activation_bytes").asLong(),
                 "stored keeps every block's activations, reversible none: " + modes);
-        var plan = BenchmarkRun.probeMemory("revnet-38", 4, "float32", 16, 1, List.of("checkpoint,stored,reversible")).get(0);
+        var plan = BenchmarkRun.probeMemory("revnet-38", 4, DType.FLOAT32, 16, 1, List.of("checkpoint,stored,reversible")).get(0);
         assertTrue(plan.get("peak_activation_bytes").asLong() > 0, plan.toString());
         assertTrue(!plan.has("estimated_activation_bytes"), "a mixed plan has no analytical estimate: " + plan);
     }
@@ -78,10 +78,10 @@ class MemoryPlannerTest {
         // The malloc counter's promise: a later mode's reading does not depend on what ran before it in the process. At the
         // report's batch 32, 2% is about 1 MB, well above the JVM's transient allocations that a reading can carry (at batch 4 and
         // 16x16, 2% was 70 KB and a 140 KB difference failed it).
-        var together = BenchmarkRun.probeMemory("revnet-38", 32, "float32", 32, 1, List.of("stored", "checkpoint", "reversible"));
+        var together = BenchmarkRun.probeMemory("revnet-38", 32, DType.FLOAT32, 32, 1, List.of("stored", "checkpoint", "reversible"));
         for (int k = 0; k < 3; k++) {
             String mode = together.get(k).get("what").asText();
-            long alone = BenchmarkRun.probeMemory("revnet-38", 32, "float32", 32, 1, List.of(mode)).get(0).get("peak_activation_bytes").asLong();
+            long alone = BenchmarkRun.probeMemory("revnet-38", 32, DType.FLOAT32, 32, 1, List.of(mode)).get(0).get("peak_activation_bytes").asLong();
             long shared = together.get(k).get("peak_activation_bytes").asLong();
             assertTrue(Math.abs(shared - alone) <= 0.02 * alone, mode + ": " + shared + " bytes after other modes, " + alone + " alone");
         }

@@ -2,6 +2,8 @@ package io.github.revnet.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.revnet.core.DType;
+import io.github.revnet.core.Mode;
 import io.github.revnet.core.profile.Phase;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +21,9 @@ class ReportWriterTest {
     Path dir;
 
     /** A run whose stored step is {@code storedMs}; stored runs carry phases with forward 4 and the given backward. */
-    private static Result run(String model, String mode, int blocks, double ms, double storedMs, long peak, double backwardMs) {
+    private static Result run(String model, Mode mode, int blocks, double ms, double storedMs, long peak, double backwardMs) {
         Result.Paired paired = null;
-        if (!mode.equals("stored")) {
+        if (mode != Mode.STORED) {
             double[] rounds = new double[8];
             for (int i = 0; i < rounds.length; i++) {
                 rounds[i] = ms / storedMs * (1 + (i - 3.5) / 100); // ±3.5% around the ratio
@@ -32,28 +34,28 @@ class ReportWriterTest {
         for (Phase p : Phase.values()) {
             phases.put(p.label(), ms / Phase.values().length);
         }
-        Double forward = mode.equals("stored") && backwardMs > 0 ? 4.0 : null;
-        Double backward = mode.equals("stored") && backwardMs > 0 ? backwardMs : null;
-        return new Result(model, mode, 8, "float32", blocks, new Result.Timing(ms, ms * 0.9, ms * 1.1, 5), paired, phases, forward, backward,
+        Double forward = mode == Mode.STORED && backwardMs > 0 ? 4.0 : null;
+        Double backward = mode == Mode.STORED && backwardMs > 0 ? backwardMs : null;
+        return new Result(model, mode, 8, DType.FLOAT32, blocks, new Result.Timing(ms, ms * 0.9, ms * 1.1, 5), paired, phases, forward, backward,
                 peak, peak, 1000L);
     }
 
     static BenchmarkRun.Outcome outcome() {
         List<Result> runs = List.of(
-                run("stack-2", "stored", 2, 10, 10, 200, 6),
-                run("stack-2", "reversible", 2, 14, 10, 100, 0),
-                run("stack-8", "stored", 8, 40, 40, 800, 0),
-                run("stack-8", "reversible", 8, 56, 40, 100, 0),
-                run("revvit-d2-t64", "stored", 2, 10, 10, 300, 8),
-                run("revvit-d2-t64", "reversible", 2, 15, 10, 120, 0),
-                run("revvit-d8-t64", "stored", 8, 40, 40, 1200, 0),
-                run("revvit-d8-t64", "reversible", 8, 60, 40, 120, 0),
-                run("revvit-d4-t16", "stored", 4, 5, 5, 100, 0),
-                run("revvit-d4-t16", "reversible", 4, 7, 5, 30, 0),
-                run("revvit-d4-t256", "stored", 4, 30, 30, 1600, 0),
-                run("revvit-d4-t256", "reversible", 4, 45, 30, 400, 0));
+                run("stack-2", Mode.STORED, 2, 10, 10, 200, 6),
+                run("stack-2", Mode.REVERSIBLE, 2, 14, 10, 100, 0),
+                run("stack-8", Mode.STORED, 8, 40, 40, 800, 0),
+                run("stack-8", Mode.REVERSIBLE, 8, 56, 40, 100, 0),
+                run("revvit-d2-t64", Mode.STORED, 2, 10, 10, 300, 8),
+                run("revvit-d2-t64", Mode.REVERSIBLE, 2, 15, 10, 120, 0),
+                run("revvit-d8-t64", Mode.STORED, 8, 40, 40, 1200, 0),
+                run("revvit-d8-t64", Mode.REVERSIBLE, 8, 60, 40, 120, 0),
+                run("revvit-d4-t16", Mode.STORED, 4, 5, 5, 100, 0),
+                run("revvit-d4-t16", Mode.REVERSIBLE, 4, 7, 5, 30, 0),
+                run("revvit-d4-t256", Mode.STORED, 4, 30, 30, 1600, 0),
+                run("revvit-d4-t256", Mode.REVERSIBLE, 4, 45, 30, 400, 0));
         Sweep sweep = new Sweep("test", List.of(), List.of(2, 8), 2, 8, 1, 8, 8, 8, 0.03, List.of(), null);
-        return new BenchmarkRun.Outcome(sweep, runs, List.of(new Drift(2, "float32", 1e-6, 1e-6, 1e-5), new Drift(8, "float64", 1e-14,
+        return new BenchmarkRun.Outcome(sweep, runs, List.of(new Drift(2, DType.FLOAT32, 1e-6, 1e-6, 1e-5), new Drift(8, DType.FLOAT64, 1e-14,
                 1e-14, 1e-13)), null, 1.0);
     }
 

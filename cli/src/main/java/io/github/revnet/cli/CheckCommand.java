@@ -8,6 +8,7 @@ import io.github.revnet.core.checks.GradientCheck;
 import io.github.revnet.core.models.Model;
 import io.github.revnet.core.models.ModelOptions;
 import io.github.revnet.core.reversible.Coupling;
+import io.github.revnet.gate.InputLayout;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,9 +48,10 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--blocks", defaultValue = "2", description = "with --f/--g: blocks in the stack (default ${DEFAULT-VALUE})")
     int blocks;
 
-    @Option(names = "--layout", defaultValue = "contiguous",
-            description = "with --f/--g: the input's memory layout, contiguous, channels_last or sliced (default ${DEFAULT-VALUE})")
-    String layout;
+    @Option(names = "--layout", defaultValue = "contiguous", converter = Converters.Layouts.class,
+            completionCandidates = Converters.Layouts.class,
+            description = "with --f/--g: the input's memory layout, ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+    InputLayout layout;
 
     @Option(names = "--no-input-grad", description = "with --f/--g: the input requires no gradient (fuzz cases print input-grad when it does)")
     boolean noInputGrad;
@@ -57,8 +59,8 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "2", description = "batch size (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--dtype", defaultValue = "float64", description = "float32 or float64 (default ${DEFAULT-VALUE})")
-    String dtype;
+    @Option(names = "--dtype", defaultValue = "float64", converter = Converters.DTypes.class, completionCandidates = Converters.DTypes.class, description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+    DType dtype;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of weights, input and labels (default ${DEFAULT-VALUE})")
     long seed;
@@ -70,9 +72,10 @@ final class CheckCommand implements Callable<Integer> {
             + " both passes draw the same masks")
     double dropout;
 
-    @Option(names = "--coupling", defaultValue = "additive",
+    @Option(names = "--coupling", defaultValue = "additive", converter = Converters.Couplings.class,
+            completionCandidates = Converters.Couplings.class,
             description = "coupling of the reversible blocks: additive (y = x + F) or affine (y = x * s + t) (default ${DEFAULT-VALUE})")
-    String coupling;
+    Coupling coupling;
 
     @Option(names = "--tolerance", description = "override both tolerances")
     Double tolerance;
@@ -97,13 +100,13 @@ final class CheckCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("give either --model or --f/--g/--shape, not both");
             }
             OutputPaths.file("--json", json);
-            return new ScriptedBlockCheck(f, g, shape, blocks, DType.parse(dtype), Coupling.parse(coupling), seed, threads)
-                    .withInput(ScriptedBlockCheck.parseLayout(layout), !noInputGrad).run(json);
+            return new ScriptedBlockCheck(f, g, shape, blocks, dtype, coupling, seed, threads)
+                    .withInput(layout, !noInputGrad).run(json);
         }
         if (model == null) {
             throw new IllegalArgumentException("missing --model (or --f, --g and --shape for your own block)");
         }
-        DType type = DType.parse(dtype);
+        DType type = dtype;
         if (batch < 1) {
             throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         }
@@ -112,7 +115,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         OutputPaths.file("--json", json);
         double tol = tolerance != null ? tolerance : FLOAT64_TOLERANCE * type.epsilon() / DType.FLOAT64.epsilon();
-        ModelOptions options = ModelOptions.defaults().dtype(type).seed(seed).coupling(Coupling.parse(coupling)).device(device.available());
+        ModelOptions options = ModelOptions.defaults().dtype(type).seed(seed).coupling(coupling).device(device.available());
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
         }
@@ -161,7 +164,7 @@ final class CheckCommand implements Callable<Integer> {
     private void writeJson(GradientCheck.Result r, double tol, int size, boolean pass) throws IOException {
         List<CheckVerdict.ParameterError> params = r.parameters().stream()
                 .map(e -> new CheckVerdict.ParameterError(e.name(), e.relativeError())).toList();
-        Json.write(json, new CheckVerdict(r.model(), r.dtype().label(), r.batch(), size, null, seed, dropout, coupling, tol,
+        Json.write(json, new CheckVerdict(r.model(), r.dtype().label(), r.batch(), size, null, seed, dropout, coupling.label(), tol,
                 r.inverseMaxAbsError(), r.maxRelativeGradError(), null, r.inputRelativeError(), r.gradAngleDegrees(),
                 r.runningStatsMaxAbsDiff(), params, null, null, Torch.libtorchVersion(), pass));
     }

@@ -41,8 +41,9 @@ final class FuzzCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "--strength: the seed of the generated cases (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--coupling", defaultValue = "additive", description = "additive or affine (default ${DEFAULT-VALUE})")
-    String coupling;
+    @Option(names = "--coupling", defaultValue = "additive", converter = Converters.Couplings.class,
+            completionCandidates = Converters.Couplings.class, description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+    Coupling coupling;
 
     @Option(names = "--tries", defaultValue = "100", description = "generated cases per property (default ${DEFAULT-VALUE})")
     int tries;
@@ -71,14 +72,14 @@ final class FuzzCommand implements Callable<Integer> {
         }
         OutputPaths.file("--json", json);
         if (strength) {
-            return new StrengthRun(f, g, shape, Coupling.parse(coupling), tries, seed, json).run(threads);
+            return new StrengthRun(f, g, shape, coupling, tries, seed, json).run(threads);
         }
         if (f == null || g == null || shape == null) {
             throw new IllegalArgumentException("fuzz needs --f, --g and --shape (or --strength alone for the harness's own blocks); missing: "
                     + ((f == null ? "--f " : "") + (g == null ? "--g " : "") + (shape == null ? "--shape" : "")).trim());
         }
         threads.apply();
-        current = ScriptedBlockCheck.gateOf(f, g, shape, DType.FLOAT64, Coupling.parse(coupling)).depths(1, 4);
+        current = ScriptedBlockCheck.gateOf(f, g, shape, DType.FLOAT64, coupling).depths(1, 4);
         System.out.printf("fuzzing %s: %d tries per property%n", current.name(), tries);
         long start = System.nanoTime();
         GateRunner.Result result = GateRunner.run(ScriptedBlockProperties.class, tries,
@@ -92,7 +93,7 @@ final class FuzzCommand implements Callable<Integer> {
                 result.failures().size(), seconds);
         if (json != null) {
             Json.write(json, new FuzzVerdict(current.name(), Arrays.stream(ScriptedBlockCheck.parseShape(shape)).boxed().toList(),
-                    Coupling.parse(coupling).label(), tries, result.properties(), result.failures().size(), result.outcomes(),
+                    coupling.label(), tries, result.properties(), result.failures().size(), result.outcomes(),
                     current.summary().rows(), Torch.libtorchVersion(), seconds, result.passed()));
             System.out.println("wrote " + json);
         }

@@ -26,8 +26,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--image-size", defaultValue = "32", description = "image size (default ${DEFAULT-VALUE})")
     int imageSize;
 
-    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64 (default ${DEFAULT-VALUE})")
-    String dtype;
+    @Option(names = "--dtype", defaultValue = "float32", converter = Converters.DTypes.class, completionCandidates = Converters.DTypes.class, description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+    DType dtype;
 
     @Option(names = "--budget", required = true, description = "peak activation memory allowed, e.g. 300MiB, 1.5GiB, 500MB")
     String budget;
@@ -48,7 +48,7 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelSpec.resolve(model);
         long budgetBytes = MemoryPlanner.parseBytes(budget);
-        DType type = DType.parse(dtype);
+        DType type = dtype;
         OutputPaths.folder("--out", out);
         threads.apply();
         var options = new MemoryPlanner.Options(model, batch, imageSize, type, budgetBytes, rounds, Torch.threads());

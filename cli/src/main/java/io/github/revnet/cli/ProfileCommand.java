@@ -1,11 +1,9 @@
 package io.github.revnet.cli;
 
 import io.github.revnet.bench.StepProfile;
-import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.models.ModelSpec;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,12 +25,12 @@ final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--image-size", defaultValue = "32", description = "image size (default ${DEFAULT-VALUE}; RevViT: tokens = (size/4)^2)")
     int imageSize;
 
-    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64 (default ${DEFAULT-VALUE})")
-    String dtype;
+    @Option(names = "--dtype", defaultValue = "float32", converter = Converters.DTypes.class, completionCandidates = Converters.DTypes.class, description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+    DType dtype;
 
-    @Option(names = "--modes", defaultValue = "stored,reversible,checkpoint", split = ",",
-            description = "modes to profile, stored among them (default ${DEFAULT-VALUE})")
-    List<String> modes;
+    @Option(names = "--modes", defaultValue = "stored,reversible,checkpoint", split = ",", converter = Converters.Modes.class,
+            completionCandidates = Converters.Modes.class, description = "modes to profile, stored among them (default ${DEFAULT-VALUE})")
+    List<Mode> modes;
 
     @Option(names = "--rounds", defaultValue = "10", description = "measured rounds, >= 6 (default ${DEFAULT-VALUE})")
     int rounds;
@@ -49,11 +47,7 @@ final class ProfileCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ModelSpec.resolve(model);
-        List<Mode> parsed = new ArrayList<>();
-        for (String m : modes) {
-            parsed.add(Mode.parse(m.strip()));
-        }
-        var options = new StepProfile.Options(model, batch, imageSize, DType.parse(dtype), parsed, warmup, rounds);
+        var options = new StepProfile.Options(model, batch, imageSize, dtype, List.copyOf(modes), warmup, rounds);
         threads.apply();
         device.cpuOnly("profile");
         Banner.print();

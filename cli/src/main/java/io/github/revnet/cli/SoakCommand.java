@@ -1,7 +1,6 @@
 package io.github.revnet.cli;
 
 import io.github.revnet.bridge.MemoryMeter;
-import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.training.Soak;
 import java.util.concurrent.Callable;
@@ -23,8 +22,9 @@ final class SoakCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "revnet-38", description = "model (default ${DEFAULT-VALUE})")
     String model;
 
-    @Option(names = "--mode", defaultValue = "reversible", description = "stored, reversible or checkpoint (default ${DEFAULT-VALUE})")
-    String mode;
+    @Option(names = "--mode", defaultValue = "reversible", converter = Converters.Modes.class, completionCandidates = Converters.Modes.class,
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+    Mode mode;
 
     @Option(names = "--batch", defaultValue = "32", description = "batch size (default ${DEFAULT-VALUE})")
     int batch;
@@ -53,7 +53,7 @@ final class SoakCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int warm = warmup != null ? warmup : Math.min(steps - 1, Math.max(20, steps / 10));
-        var options = new Soak.Options(model, Mode.parse(mode), batch, imageSize, steps, warm, forceGc);
+        var options = new Soak.Options(model, mode, batch, imageSize, steps, warm, forceGc);
         if (sampleEvery < 1) {
             throw new IllegalArgumentException("--sample-every must be >= 1, got " + sampleEvery);
         }

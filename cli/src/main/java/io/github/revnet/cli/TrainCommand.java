@@ -1,7 +1,6 @@
 package io.github.revnet.cli;
 
 import io.github.revnet.bench.TrainingReport;
-import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.data.FashionMnist;
@@ -31,8 +30,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "revnet-38", description = "a revnet-* or revvit-* model (default ${DEFAULT-VALUE})")
     String model;
 
-    @Option(names = "--mode", defaultValue = "reversible", description = "stored, reversible or checkpoint (default ${DEFAULT-VALUE})")
-    String mode;
+    @Option(names = "--mode", defaultValue = "reversible", converter = Converters.Modes.class, completionCandidates = Converters.Modes.class,
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+    Mode mode;
 
     @Option(names = "--compare", description = "train stored and reversible side by side and compare")
     boolean compare;
@@ -63,8 +63,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--test-limit", defaultValue = "10000", description = "evaluate on the first N test images (default ${DEFAULT-VALUE})")
     int testLimit;
 
-    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64 (default ${DEFAULT-VALUE})")
-    String dtype;
+    @Option(names = "--dtype", defaultValue = "float32", converter = Converters.DTypes.class, completionCandidates = Converters.DTypes.class, description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+    DType dtype;
 
     @Option(names = "--checkpoint", description = "save the run's state (weights, momentum, curve) in this folder")
     Path checkpoint;
@@ -93,10 +93,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume needs --checkpoint DIR, the folder of the run to continue");
         }
         var options = new TrainingComparison.Options(model, steps, batch, seed, lr, LearningRateSchedule.parse(schedule), angleEvery,
-                trainLimit, testLimit, DType.parse(dtype));
+                trainLimit, testLimit, dtype);
         var checkpointing = checkpoint == null ? TrainingComparison.Checkpointing.NONE
                 : new TrainingComparison.Checkpointing(checkpoint, checkpointEvery, resume);
-        Mode single = compare ? null : Mode.parse(mode);
+        Mode single = compare ? null : mode;
         if (!FashionMnist.isInstalled(data)) {
             throw new IllegalArgumentException("Fashion-MNIST not found in " + data + ": apt-get install dataset-fashion-mnist, or pass --data DIR");
         }

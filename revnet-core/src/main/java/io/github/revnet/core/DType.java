@@ -28,6 +28,12 @@ public enum DType {
         return name().toLowerCase();
     }
 
+    /** The label, so a mode or dtype reads the same in messages, tables and JSON as on the command line. */
+    @Override
+    public String toString() {
+        return label();
+    }
+
     public static DType parse(String name) {
         for (DType d : values()) {
             if (d.label().equalsIgnoreCase(name)) {

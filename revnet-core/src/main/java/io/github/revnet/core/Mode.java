@@ -21,4 +21,10 @@ public enum Mode {
     public String label() {
         return name().toLowerCase();
     }
+
+    /** The label, so a mode or dtype reads the same in messages, tables and JSON as on the command line. */
+    @Override
+    public String toString() {
+        return label();
+    }
 }

@@ -96,8 +96,8 @@ public final class TrainingComparison {
         try (Model stored = Model.create(o.model(), modelOptions(o)); Model reversible = Model.create(o.model(), modelOptions(o));
                 Trainer storedTrainer = new Trainer(stored, sgd(o)); Trainer reversibleTrainer = new Trainer(reversible, sgd(o))) {
             Map<String, Trainer> trainers = new LinkedHashMap<>();
-            trainers.put("stored", storedTrainer);
-            trainers.put("reversible", reversibleTrainer);
+            trainers.put(Mode.STORED.label(), storedTrainer);
+            trainers.put(Mode.REVERSIBLE.label(), reversibleTrainer);
             Loop loop = new Loop(data, o, checkpointing, "compare", trainers, progress);
             List<Point> curve = loop.rows().stream().map(Point::parse).collect(Collectors.toCollection(ArrayList::new));
             for (int step = loop.firstStep(); step <= o.steps(); step++) {
