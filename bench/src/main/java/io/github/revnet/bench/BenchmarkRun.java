@@ -12,7 +12,7 @@ import io.github.revnet.core.Mode;
 import io.github.revnet.core.checks.GradientCheck;
 import io.github.revnet.core.models.Model;
 import io.github.revnet.core.models.ModelOptions;
-import io.github.revnet.core.models.ModelSpec;
+import io.github.revnet.core.models.ScriptedBlock;
 import io.github.revnet.core.profile.Phase;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,14 +39,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 public final class BenchmarkRun {
     static final String[] NATIVE_FLAGS = {"-Dorg.bytedeco.javacpp.maxBytes=0", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"};
 
-    /** The flags every child JVM gets: the native ones, and the system properties that define {@code scripted-dN} models. */
+    /** The flags every child JVM gets: the native ones, and the user's block that defines {@code scripted-dN} models. */
     static String[] childFlags() {
         List<String> flags = new ArrayList<>(List.of(NATIVE_FLAGS));
-        for (String key : List.of(ModelSpec.SCRIPTED_F, ModelSpec.SCRIPTED_G, ModelSpec.SCRIPTED_CHANNELS)) {
-            if (System.getProperty(key) != null) {
-                flags.add("-D" + key + "=" + System.getProperty(key));
-            }
-        }
+        flags.addAll(ScriptedBlock.jvmFlags());
         return flags.toArray(String[]::new);
     }
 

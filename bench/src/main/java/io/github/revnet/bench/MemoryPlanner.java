@@ -96,10 +96,10 @@ public final class MemoryPlanner {
         List<Plan> plans = Plan.all(stacks);
         progress.accept(String.format("%s has %d reversible stacks: %d plans; measuring their peak memory", o.model(), stacks,
                 plans.size()));
-        Map<String, Long> peaks = peaks(o, plans);
+        Map<Plan, Long> peaks = peaks(o, plans);
         long least = peaks.values().stream().mapToLong(Long::longValue).min().orElseThrow();
         if (least > o.budgetBytes()) {
-            Plan lightest = plans.stream().min(Comparator.comparingLong(p -> peaks.get(p.label()))).orElseThrow();
+            Plan lightest = plans.stream().min(Comparator.comparingLong(p -> peaks.get(p))).orElseThrow();
             throw new IllegalArgumentException(String.format("budget %s is below the lightest plan's measured peak: %s needs at least %s"
                     + " (plan %s)", mib(o.budgetBytes()), o.model(), mib(least), lightest));
         }
@@ -111,8 +111,7 @@ public final class MemoryPlanner {
         List<Candidate> candidates = measure(o, progress);
         // The budget is held against a fresh process's reading; a plan planned just under the budget can read over it there
         // (a transient allocation of the JVM can land in one reading), so the next fastest plan that fits is tried, up to three times.
-        List<Candidate> fitting = candidates.stream().filter(c -> c.peakBytes() <= o.budgetBytes())
-                .sorted(Comparator.comparingDouble(Candidate::stepMs)).toList();
+        List<Candidate> fitting = fastestFirstWithin(candidates, o.budgetBytes());
         Candidate chosen = fitting.get(0);
         long verified = 0;
         for (int attempt = 0; attempt < Math.min(3, fitting.size()); attempt++) {
@@ -129,18 +128,18 @@ public final class MemoryPlanner {
 
     /** {@code plan}'s peak activation memory, measured in a fresh process. */
     static long measuredPeak(Options o, Plan plan) throws IOException, InterruptedException {
-        return peaks(o, List.of(plan)).get(plan.label());
+        return peaks(o, List.of(plan)).get(plan);
     }
 
     /** Marks the plans no other plan beats in both time and memory. */
-    static List<Candidate> pareto(List<Plan> plans, Map<String, Double> times, Map<String, Long> peaks) {
+    static List<Candidate> pareto(List<Plan> plans, Map<Plan, Double> times, Map<Plan, Long> peaks) {
         List<Candidate> out = new ArrayList<>();
         for (Plan p : plans) {
-            double t = times.get(p.label());
-            long m = peaks.get(p.label());
+            double t = times.get(p);
+            long m = peaks.get(p);
             boolean dominated = plans.stream().anyMatch(q -> {
-                double tq = times.get(q.label());
-                long mq = peaks.get(q.label());
+                double tq = times.get(q);
+                long mq = peaks.get(q);
                 return tq <= t && mq <= m && (tq < t || mq < m);
             });
             out.add(new Candidate(p, t, m, !dominated));
@@ -150,24 +149,33 @@ public final class MemoryPlanner {
 
     /** The fastest plan whose measured peak fits the budget. */
     static Candidate choose(List<Candidate> candidates, long budgetBytes) {
-        return candidates.stream().filter(c -> c.peakBytes() <= budgetBytes).min(Comparator.comparingDouble(Candidate::stepMs))
-                .orElseThrow(() -> new IllegalArgumentException("no plan fits " + mib(budgetBytes)));
+        return fastestFirstWithin(candidates, budgetBytes).get(0);
+    }
+
+    /** The plans whose measured peak fits the budget, fastest first: the choice, then the fallbacks if it reads over. */
+    static List<Candidate> fastestFirstWithin(List<Candidate> candidates, long budgetBytes) {
+        List<Candidate> fitting = candidates.stream().filter(c -> c.peakBytes() <= budgetBytes)
+                .sorted(Comparator.comparingDouble(Candidate::stepMs)).toList();
+        if (fitting.isEmpty()) {
+            throw new IllegalArgumentException("no plan fits " + mib(budgetBytes));
+        }
+        return fitting;
     }
 
     /** Each plan's peak, measured one after another in one probe process (the malloc counter makes that exact). */
-    private static Map<String, Long> peaks(Options o, List<Plan> plans) throws IOException, InterruptedException {
-        Map<String, Long> peaks = new HashMap<>();
+    private static Map<Plan, Long> peaks(Options o, List<Plan> plans) throws IOException, InterruptedException {
+        Map<Plan, Long> peaks = new HashMap<>();
         List<JsonNode> readings = BenchmarkRun.probeMemory(o.model(), o.batch(), o.dtype(),
                 o.imageSize(), o.threads(), plans.stream().map(Plan::label).toList());
         for (int k = 0; k < plans.size(); k++) {
-            peaks.put(plans.get(k).label(), readings.get(k).get("peak_activation_bytes").asLong());
+            peaks.put(plans.get(k), readings.get(k).get("peak_activation_bytes").asLong());
         }
         return peaks;
     }
 
     /** Median step time per plan over {@code rounds} rounds, each stepping every plan once in a rotated order, after one warm-up round. */
-    private static Map<String, Double> times(Options o, List<Plan> plans, Consumer<String> progress) {
-        Map<String, List<Double>> samples = new HashMap<>();
+    private static Map<Plan, Double> times(Options o, List<Plan> plans, Consumer<String> progress) {
+        Map<Plan, List<Double>> samples = new HashMap<>();
         try (StepRig rig = new StepRig(o.model(), o.dtype(), o.batch(), o.imageSize())) {
             int n = plans.size();
             for (int round = 0; round <= o.rounds(); round++) {
@@ -176,13 +184,13 @@ public final class MemoryPlanner {
                     long start = System.nanoTime();
                     rig.trainer.step(rig.images, rig.labels, plan);
                     if (round > 0) {
-                        samples.computeIfAbsent(plan.label(), k -> new ArrayList<>()).add((System.nanoTime() - start) / 1e6);
+                        samples.computeIfAbsent(plan, k -> new ArrayList<>()).add((System.nanoTime() - start) / 1e6);
                     }
                 }
                 progress.accept(round == 0 ? "warm-up round done" : "round " + round + "/" + o.rounds() + " done");
             }
         }
-        Map<String, Double> medians = new HashMap<>();
+        Map<Plan, Double> medians = new HashMap<>();
         samples.forEach((plan, xs) -> medians.put(plan, MedianInterval.median(xs.stream().mapToDouble(Double::doubleValue).toArray())));
         return medians;
     }

@@ -25,8 +25,8 @@ class MemoryPlannerTest {
     @Test
     void theFrontHoldsThePlansNoOtherBeatsInBothAndTheChoiceIsTheFastestWithinBudget() {
         List<Plan> plans = List.of(Plan.parse("stored"), Plan.parse("checkpoint"), Plan.parse("reversible"));
-        Map<String, Double> times = Map.of("stored", 100.0, "checkpoint", 150.0, "reversible", 140.0);
-        Map<String, Long> peaks = Map.of("stored", 300L, "checkpoint", 120L, "reversible", 50L);
+        Map<Plan, Double> times = Map.of(plans.get(0), 100.0, plans.get(1), 150.0, plans.get(2), 140.0);
+        Map<Plan, Long> peaks = Map.of(plans.get(0), 300L, plans.get(1), 120L, plans.get(2), 50L);
         List<MemoryPlanner.Candidate> c = MemoryPlanner.pareto(plans, times, peaks);
         assertTrue(c.get(0).paretoOptimal(), "stored: fastest");
         assertTrue(!c.get(1).paretoOptimal(), "checkpoint: slower and heavier than reversible");
@@ -34,6 +34,8 @@ class MemoryPlannerTest {
         assertEquals("stored", MemoryPlanner.choose(c, 400).plan().label());
         assertEquals("reversible", MemoryPlanner.choose(c, 200).plan().label());
         assertThrows(IllegalArgumentException.class, () -> MemoryPlanner.choose(c, 10));
+        assertEquals(List.of("reversible", "checkpoint"), MemoryPlanner.fastestFirstWithin(c, 200).stream().map(x -> x.plan().label()).toList(),
+                "run's fallbacks: every plan within the budget, fastest first");
     }
 
     @Test

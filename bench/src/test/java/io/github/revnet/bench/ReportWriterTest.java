@@ -107,8 +107,8 @@ class ReportWriterTest {
         List<io.github.revnet.core.models.Plan> plans = List.of(io.github.revnet.core.models.Plan.parse("stored"), io.github.revnet.core.models.Plan.parse(
                 "reversible"), io.github.revnet.core.models.Plan.parse("checkpoint"));
         // checkpoint is slower and heavier than reversible here: off the front
-        var candidates = MemoryPlanner.pareto(plans, Map.of("stored", 10.0, "reversible", 14.0, "checkpoint", 15.0), Map.of("stored", 300L,
-                "reversible", 100L, "checkpoint", 150L));
+        var candidates = MemoryPlanner.pareto(plans, Map.of(plans.get(0), 10.0, plans.get(1), 14.0, plans.get(2), 15.0),
+                Map.of(plans.get(0), 300L, plans.get(1), 100L, plans.get(2), 150L));
         ReportWriter.write(new BenchmarkRun.Outcome(o.sweep(), o.runs(), o.drift(), new MemoryPlanner.Front(options, candidates), 1.0), dir,
                 "test");
         assertTrue(Files.size(dir.resolve(ReportWriter.PARETO_CHART)) > 0);

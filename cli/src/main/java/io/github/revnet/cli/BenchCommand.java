@@ -6,7 +6,7 @@ import io.github.revnet.bench.Sweep;
 import io.github.revnet.bench.TrainingReport;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
-import io.github.revnet.core.models.ModelSpec;
+import io.github.revnet.core.models.ScriptedBlock;
 import io.github.revnet.core.reversible.Coupling;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -57,9 +57,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             OutputPaths.folder("--out", out);
             ScriptedBlockCheck.gateOf(f, g, shape, DType.FLOAT32, Coupling.ADDITIVE);
-            System.setProperty(ModelSpec.SCRIPTED_F, f.toAbsolutePath().toString());
-            System.setProperty(ModelSpec.SCRIPTED_G, g.toAbsolutePath().toString());
-            System.setProperty(ModelSpec.SCRIPTED_CHANNELS, String.valueOf(dims[1]));
+            ScriptedBlock.use(new ScriptedBlock(f, g, (int) dims[1]));
             run(Sweep.scripted((int) dims[0], (int) dims[2]), out, threads, "./revnet bench --f " + f + " --g " + g + " --shape " + shape, null);
             return 0;
         }

@@ -59,8 +59,8 @@ public final class Model implements AutoCloseable {
         }
         if (spec.isScripted()) {
             int c = spec.widths()[0];
-            java.nio.file.Path f = java.nio.file.Path.of(System.getProperty(ModelSpec.SCRIPTED_F));
-            java.nio.file.Path g = java.nio.file.Path.of(System.getProperty(ModelSpec.SCRIPTED_G));
+            java.nio.file.Path f = spec.scripted().f();
+            java.nio.file.Path g = spec.scripted().g();
             List<ReversibleBlock> blocks = new ArrayList<>();
             for (int i = 0; i < spec.units()[0]; i++) {
                 blocks.add(new ReversibleBlock(new ScriptedFunction(f), new ScriptedFunction(g), o.coupling()));

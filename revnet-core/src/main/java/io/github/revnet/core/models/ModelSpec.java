@@ -12,7 +12,7 @@ import java.util.List;
  * al. (2016). Transformer families: the {@link Transformer} shape.
  */
 public record ModelSpec(String name, Family family, FunctionOptions.Kind kind, int[] units, int[] widths, boolean imagenet,
-        double paperParamsMillions, Transformer transformer) {
+        double paperParamsMillions, Transformer transformer, ScriptedBlock scripted) {
 
     /** Reversible or ordinary residual network, reversible (RevViT, Mangalam et al., 2022) or ordinary vision transformer. */
     public enum Family {
@@ -43,7 +43,13 @@ public record ModelSpec(String name, Family family, FunctionOptions.Kind kind, i
     /** A convolutional spec. */
     public ModelSpec(String name, Family family, FunctionOptions.Kind kind, int[] units, int[] widths, boolean imagenet,
             double paperParamsMillions) {
-        this(name, family, kind, units, widths, imagenet, paperParamsMillions, null);
+        this(name, family, kind, units, widths, imagenet, paperParamsMillions, null, null);
+    }
+
+    /** A convolutional or transformer spec of the zoo (no user block). */
+    public ModelSpec(String name, Family family, FunctionOptions.Kind kind, int[] units, int[] widths, boolean imagenet,
+            double paperParamsMillions, Transformer transformer) {
+        this(name, family, kind, units, widths, imagenet, paperParamsMillions, transformer, null);
     }
 
     /** A transformer spec. */
@@ -108,43 +114,29 @@ public record ModelSpec(String name, Family family, FunctionOptions.Kind kind, i
                 new Transformer(4 * side, 4, 64, depth, 4, 2, affine ? Coupling.AFFINE : null));
     }
 
-    /** System properties naming a user's TorchScript block for {@code scripted-dN} models (set by {@code ./revnet bench --f --g}). */
-    public static final String SCRIPTED_F = "revnet.scripted.f";
-    public static final String SCRIPTED_G = "revnet.scripted.g";
-    public static final String SCRIPTED_CHANNELS = "revnet.scripted.channels";
-
     private static final java.util.regex.Pattern SCRIPTED = java.util.regex.Pattern.compile("scripted-d(\\d+)");
 
-    /**
-     * A stack of {@code blocks} copies of the user's TorchScript block (F and G files and the block's
-     * channel count from the {@link #SCRIPTED_F}, {@link #SCRIPTED_G}, {@link #SCRIPTED_CHANNELS}
-     * system properties, so that benchmark forks and memory probes build the same model from its name)
-     * behind a 3×3 stem, with the usual classifier head.
-     */
-    public static ModelSpec scripted(int blocks) {
+    /** A stack of {@code blocks} copies of the user's TorchScript {@code block} behind a 3×3 stem, with the usual classifier head. */
+    public static ModelSpec scripted(int blocks, ScriptedBlock block) {
         if (blocks < 1) {
             throw new IllegalArgumentException("blocks must be >= 1, got " + blocks);
         }
-        String channels = System.getProperty(SCRIPTED_CHANNELS);
-        if (System.getProperty(SCRIPTED_F) == null || System.getProperty(SCRIPTED_G) == null || channels == null) {
-            throw new IllegalArgumentException("scripted-dN models need the system properties " + SCRIPTED_F + ", " + SCRIPTED_G + " and "
-                    + SCRIPTED_CHANNELS + " (./revnet bench --f --g --shape sets them)");
-        }
-        int c = Integer.parseInt(channels);
+        int c = block.channels();
         return new ModelSpec("scripted-d" + blocks, Family.REVNET, FunctionOptions.Kind.BASIC, new int[] {blocks}, new int[] {c, c}, false,
-                Double.NaN);
+                Double.NaN, null, block);
     }
 
     /** Whether this is a {@link #scripted} model. */
     public boolean isScripted() {
-        return SCRIPTED.matcher(name).matches();
+        return scripted != null;
     }
 
     /** A zoo model, {@code stack-N} for a synthetic stack of N blocks at width 32, {@code revvit-dD-tT[-affine]}, or {@code scripted-dN}. */
     public static ModelSpec resolve(String name) {
         java.util.regex.Matcher scripted = SCRIPTED.matcher(name.toLowerCase());
         if (scripted.matches()) {
-            return scripted(Integer.parseInt(scripted.group(1)));
+            return scripted(Integer.parseInt(scripted.group(1)), ScriptedBlock.inUse().orElseThrow(() -> new IllegalArgumentException(
+                    name + " is a stack of your TorchScript block, and none is in use: ./revnet bench --f --g --shape chooses it")));
         }
         java.util.regex.Matcher revvit = SYNTHETIC_REVVIT.matcher(name.toLowerCase());
         if (revvit.matches()) {
