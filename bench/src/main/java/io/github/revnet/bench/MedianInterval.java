@@ -1,5 +1,6 @@
 package io.github.revnet.bench;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Arrays;
 
 /**
@@ -57,6 +58,7 @@ public record MedianInterval(double median, double low, double high, int n, doub
     }
 
     /** The interval's larger distance from the median, relative to it: "± 3%" reads 0.03. */
+    @JsonProperty
     public double relativeHalfWidth() {
         return Math.max(high - median, median - low) / median;
     }

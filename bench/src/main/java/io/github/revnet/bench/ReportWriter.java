@@ -1,6 +1,13 @@
 package io.github.revnet.bench;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.Mode;
@@ -8,10 +15,13 @@ import io.github.revnet.core.profile.Phase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.commonmark.ext.gfm.tables.TablesExtension;
+import org.commonmark.node.Node;
+import org.commonmark.parser.Parser;
+import org.commonmark.renderer.html.HtmlRenderer;
 
 /** Writes results.json, results.csv, report.md and report.html (with the charts) into the output folder. */
 public final class ReportWriter {
@@ -84,91 +94,64 @@ public final class ReportWriter {
         return TrainingReport.markdown(training.outcome(), training.source());
     }
 
-    private static void json(BenchmarkRun.Outcome o, Summary s, Path dir, String command, TrainingReport.Section training)
-            throws IOException {
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("command", command);
-        root.put("sweep", o.sweep().name());
-        root.put("seconds", o.seconds());
-        root.put("environment", environment());
-        List<Map<String, Object>> runs = new ArrayList<>();
-        for (Result r : o.runs()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("model", r.model());
-            m.put("mode", r.mode().label());
-            m.put("batch", r.batch());
-            m.put("dtype", r.dtype().label());
-            m.put("blocks", r.blocks());
-            m.put("step_ms", Map.of("median", r.stepMs().median(), "min", r.stepMs().min(), "max", r.stepMs().max(), "samples",
-                    r.stepMs().samples()));
-            if (r.paired() != null) {
-                MedianInterval ratio = r.paired().ratio();
-                Map<String, Object> paired = new LinkedHashMap<>();
-                paired.put("median", ratio.median());
-                paired.put("low", finite(ratio.low()));
-                paired.put("high", finite(ratio.high()));
-                paired.put("coverage", finite(ratio.coverage()));
-                paired.put("relative_half_width", finite(ratio.relativeHalfWidth()));
-                paired.put("rounds", r.paired().roundRatios());
-                m.put("ratio_to_stored", paired);
-            }
-            m.put("phases_ms", r.phasesMs());
-            m.put("forward_ms", r.forwardMs());
-            m.put("backward_ms", r.backwardMs());
-            m.put("peak_activation_bytes", r.peakActivationBytes());
-            m.put("estimated_activation_bytes", r.estimatedActivationBytes());
-            m.put("params", r.params());
-            runs.add(m);
-        }
-        root.put("runs", runs);
-        root.put("drift", o.drift());
-        Map<String, Object> summary = new LinkedHashMap<>();
-        Map<String, Object> bounds = new LinkedHashMap<>();
-        for (var e : s.ks().entrySet()) {
-            bounds.put(e.getKey(), Map.of("k", finite(e.getValue()), "bound", finite(s.boundOf(e.getKey()))));
-        }
-        summary.put("bounds_per_model", bounds);
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (Summary.Row row : s.rows()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("model", row.model());
-            m.put("mode", row.mode().label());
-            m.put("time_ratio_to_stored", finite(row.timeRatio()));
-            m.put("time_ratio_low", finite(row.timeRatioLow()));
-            m.put("time_ratio_high", finite(row.timeRatioHigh()));
-            m.put("bound", finite(s.boundOf(row.model())));
-            m.put("memory_ratio_to_stored", finite(row.memoryRatio()));
-            m.put("measured_over_estimated_memory", finite(row.estimateRatio()));
-            rows.add(m);
-        }
-        summary.put("ratios", rows);
-        root.put("summary", summary);
-        if (o.front() != null) {
-            Map<String, Object> front = new LinkedHashMap<>();
-            front.put("model", o.front().options().model());
-            front.put("batch", o.front().options().batch());
-            front.put("rounds", o.front().options().rounds());
-            List<Map<String, Object>> plans = new ArrayList<>();
-            for (MemoryPlanner.Candidate c : o.front().candidates()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("plan", c.plan().label());
-                m.put("step_ms", c.stepMs());
-                m.put("peak_activation_bytes", c.peakBytes());
-                m.put("pareto_optimal", c.paretoOptimal());
-                plans.add(m);
-            }
-            front.put("plans", plans);
-            root.put("pareto_front", front);
-        }
-        if (training != null) {
-            root.put("training", training.outcome() == null ? Map.of("skipped", training.skippedBecause())
-                    : TrainingReport.json(training.outcome()));
-        }
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("results.json").toFile(), root);
+    /** results.json: snake_case names, labels for modes and dtypes, null for a figure that is not finite. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ResultsJson(String command, String sweep, double seconds, Map<String, Object> environment, List<Result> runs, List<Drift> drift,
+            SummaryJson summary, FrontJson paretoFront, Object training) {
     }
 
-    private static Double finite(double v) {
-        return Double.isFinite(v) ? v : null;
+    record SummaryJson(Map<String, Bound> boundsPerModel, List<RatioRow> ratios) {
+    }
+
+    /** A model's k = backward / forward of its stored step and its bound (2 + k)/(1 + k). */
+    record Bound(double k, double bound) {
+    }
+
+    record RatioRow(String model, Mode mode, @JsonProperty("time_ratio_to_stored") double timeRatio, double timeRatioLow,
+            double timeRatioHigh, double bound, @JsonProperty("memory_ratio_to_stored") double memoryRatio,
+            @JsonProperty("measured_over_estimated_memory") double estimateRatio) {
+    }
+
+    record FrontJson(String model, int batch, int rounds, List<PlanJson> plans) {
+    }
+
+    record PlanJson(String plan, double stepMs, long peakActivationBytes, boolean paretoOptimal) {
+    }
+
+    /** The writer of results.json: the naming and number conventions above, and nothing hand-built. */
+    static final ObjectMapper JSON = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT).enable(SerializationFeature.WRITE_ENUMS_USING_TO_STRING)
+            .registerModule(new SimpleModule().addSerializer(Double.class, new NonFinite()).addSerializer(double.class, new NonFinite()));
+
+    /** NaN and infinities, which JSON cannot carry, are written as null. */
+    private static final class NonFinite extends StdSerializer<Double> {
+        NonFinite() {
+            super(Double.class);
+        }
+
+        @Override
+        public void serialize(Double value, JsonGenerator out, SerializerProvider provider) throws IOException {
+            if (Double.isFinite(value)) {
+                out.writeNumber(value);
+            } else {
+                out.writeNull();
+            }
+        }
+    }
+
+    private static void json(BenchmarkRun.Outcome o, Summary s, Path dir, String command, TrainingReport.Section training)
+            throws IOException {
+        Map<String, Bound> bounds = new LinkedHashMap<>();
+        s.ks().forEach((model, k) -> bounds.put(model, new Bound(k, s.boundOf(model))));
+        List<RatioRow> ratios = s.rows().stream().map(r -> new RatioRow(r.model(), r.mode(), r.timeRatio(), r.timeRatioLow(),
+                r.timeRatioHigh(), s.boundOf(r.model()), r.memoryRatio(), r.estimateRatio())).toList();
+        FrontJson front = o.front() == null ? null : new FrontJson(o.front().options().model(), o.front().options().batch(),
+                o.front().options().rounds(), o.front().candidates().stream().map(c -> new PlanJson(c.plan().label(), c.stepMs(), c.peakBytes(),
+                        c.paretoOptimal())).toList());
+        Object trained = training == null ? null : training.outcome() == null ? Map.of("skipped", training.skippedBecause())
+                : TrainingReport.json(training.outcome());
+        JSON.writeValue(dir.resolve("results.json").toFile(), new ResultsJson(command, o.sweep().name(), o.seconds(), environment(), o.runs(),
+                o.drift(), new SummaryJson(bounds, ratios), front, trained));
     }
 
     private static void csv(BenchmarkRun.Outcome o, Path dir) throws IOException {
@@ -269,53 +252,15 @@ public final class ReportWriter {
     }
 
     /** A minimal rendering of the Markdown report (headings, paragraphs, tables, images) as HTML. */
-    static String html(String markdown) {
-        StringBuilder h = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>revnet-harness report</title>"
-                + "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}"
-                + "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}img{max-width:800px}</style></head><body>\n");
-        boolean inTable = false;
-        for (String line : markdown.split("\n")) {
-            if (line.startsWith("|")) {
-                if (line.startsWith("|---")) {
-                    continue;
-                }
-                String tag = inTable ? "td" : "th";
-                if (!inTable) {
-                    h.append("<table>");
-                    inTable = true;
-                }
-                h.append("<tr>");
-                for (String cell : line.substring(1, line.length() - 1).split("\\|")) {
-                    h.append('<').append(tag).append('>').append(escape(cell.trim())).append("</").append(tag).append('>');
-                }
-                h.append("</tr>\n");
-                continue;
-            }
-            if (inTable) {
-                h.append("</table>\n");
-                inTable = false;
-            }
-            if (line.startsWith("### ")) {
-                h.append("<h3>").append(escape(line.substring(4))).append("</h3>\n");
-            } else if (line.startsWith("## ")) {
-                h.append("<h2>").append(escape(line.substring(3))).append("</h2>\n");
-            } else if (line.startsWith("# ")) {
-                h.append("<h1>").append(escape(line.substring(2))).append("</h1>\n");
-            } else if (line.startsWith("![")) {
-                String alt = line.substring(2, line.indexOf(']'));
-                String src = line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'));
-                h.append("<p><img src=\"").append(escape(src)).append("\" alt=\"").append(escape(alt)).append("\"></p>\n");
-            } else if (!line.isBlank()) {
-                h.append("<p>").append(escape(line).replaceAll("`([^`]*)`", "<code>$1</code>")).append("</p>\n");
-            }
-        }
-        if (inTable) {
-            h.append("</table>\n");
-        }
-        return h.append("</body></html>\n").toString();
-    }
+    private static final List<org.commonmark.Extension> MARKDOWN_EXTENSIONS = List.of(TablesExtension.create());
 
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    /** The Markdown report as a standalone HTML page, rendered by commonmark (GitHub-flavoured tables). */
+    static String html(String markdown) {
+        Node document = Parser.builder().extensions(MARKDOWN_EXTENSIONS).build().parse(markdown);
+        String body = HtmlRenderer.builder().extensions(MARKDOWN_EXTENSIONS).build().render(document);
+        return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>revnet-harness report</title>"
+                + "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}"
+                + "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}img{max-width:800px}</style></head><body>\n" + body
+                + "</body></html>\n";
     }
 }

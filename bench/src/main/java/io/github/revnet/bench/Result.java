@@ -1,5 +1,7 @@
 package io.github.revnet.bench;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
 import java.util.Map;
@@ -11,7 +13,8 @@ import java.util.Map;
  * step; {@code forwardMs} and {@code backwardMs} (stored mode) the medians of forward with loss
  * and of backward, whose ratio k gives the bound (2 + k)/(1 + k).
  */
-public record Result(String model, Mode mode, int batch, DType dtype, int blocks, Timing stepMs, Paired paired,
+public record Result(String model, Mode mode, int batch, DType dtype, int blocks, Timing stepMs,
+        @JsonProperty("ratio_to_stored") Paired paired,
         Map<String, Double> phasesMs, Double forwardMs, Double backwardMs, Long peakActivationBytes, Long estimatedActivationBytes,
         Long params) {
 
@@ -20,7 +23,7 @@ public record Result(String model, Mode mode, int batch, DType dtype, int blocks
     }
 
     /** Per-round ratios to stored mode and their median with its 95% interval. */
-    public record Paired(double[] roundRatios, MedianInterval ratio) {
+    public record Paired(@JsonProperty("rounds") double[] roundRatios, @JsonUnwrapped MedianInterval ratio) {
     }
 
     Result withMemory(long peak, long estimate, long parameterCount) {

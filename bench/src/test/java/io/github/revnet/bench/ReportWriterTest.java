@@ -95,9 +95,20 @@ class ReportWriterTest {
         assertEquals(5, first.get("step_ms").get("samples").asInt());
         assertEquals(13, Files.readAllLines(dir.resolve("results.csv")).size(), "header plus twelve runs");
         assertEquals(2.0, json.get("summary").get("bounds_per_model").get("revvit-d2-t64").get("k").asDouble(), 1e-12);
+        assertEquals("stored", first.get("mode").asText(), "modes and dtypes as their command-line labels");
+        assertEquals("float32", first.get("dtype").asText());
+        assertTrue(reversible.has("relative_half_width") && reversible.get("relative_half_width").asDouble() > 0, reversible.toString());
+        JsonNode ratio = json.get("summary").get("ratios").get(1);
+        for (String key : List.of("model", "mode", "time_ratio_to_stored", "time_ratio_low", "time_ratio_high", "bound",
+                "memory_ratio_to_stored", "measured_over_estimated_memory")) {
+            assertTrue(ratio.has(key), "summary row lacks " + key + ": " + ratio);
+        }
+        assertTrue(json.get("summary").get("ratios").get(0).get("time_ratio_low").isNull(), "stored mode has no interval: null, not NaN");
+        assertEquals("float32", json.get("drift").get(0).get("dtype").asText());
+        assertTrue(json.get("drift").get(0).has("inverse_max_abs_error"), json.get("drift").toString());
         String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("<img src=\"" + Charts.MEMORY + "\""), "the HTML report shows the charts");
-        assertTrue(html.contains("<table>"));
+        assertTrue(html.contains("<table>") && html.contains("<th"), "tables rendered with their header row");
     }
 
     @Test
