@@ -1,13 +1,12 @@
 package io.github.revnet.gate;
 
-import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.NativeArena;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.ReferenceKernels;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.Mode;
+import io.github.revnet.core.checks.ModePass;
 import io.github.revnet.core.reversible.ReversibleStack;
-import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -26,7 +25,7 @@ public final class Harness implements AutoCloseable {
     private final ReversibleStack stack;
     private final Tensor input;
     private final Tensor lossWeights;
-    private final List<Tensor> initialBuffers;
+    private final ModePass.Buffers initialBuffers;
 
     /** The case's stack, built and filled with data under {@code seed}. */
     public Harness(GateCase config, long seed) {
@@ -45,7 +44,7 @@ public final class Harness implements AutoCloseable {
             });
             this.input = arena.run(() -> makeInput(config));
             this.lossWeights = arena.run(() -> torch.randn(config.shape(), new TensorOptions(config.dtype().scalarType())));
-            this.initialBuffers = arena.run(() -> Grad.off(() -> stack.buffers().stream().map(Tensor::clone).toList()));
+            this.initialBuffers = arena.run(() -> ModePass.Buffers.of(stack));
         } catch (RuntimeException | Error e) {
             close();
             throw e;
@@ -109,31 +108,11 @@ public final class Harness implements AutoCloseable {
     /** As {@link #run(Mode, long, Runnable)}, through {@code through}: this stack or a {@link #view} of it. */
     private Pass run(ReversibleStack through, Mode mode, long rngSeed, Runnable betweenForwardAndBackward, Runnable afterBackward) {
         resetBuffers();
-        stack.module().zero_grad(true);
         return arena.run(() -> {
-            Tensor x = input.detach();
-            x.requires_grad_(config.inputRequiresGrad());
             through.reseed(rngSeed);
-            double loss;
-            try (NativeScope scope = NativeScope.open()) {
-                Tensor l = through.forward(x, mode).mul(lossWeights).sum();
-                if (betweenForwardAndBackward != null) {
-                    betweenForwardAndBackward.run();
-                }
-                l.backward();
-                loss = l.item_double();
-            }
-            if (afterBackward != null) {
-                afterBackward.run();
-            }
-            List<Tensor> grads = new ArrayList<>();
-            for (Tensor p : through.parameters()) {
-                grads.add(p.grad().defined() ? p.grad().clone() : null);
-            }
-            if (config.inputRequiresGrad()) {
-                grads.add(x.grad().clone());
-            }
-            return new Pass(grads, Grad.off(() -> through.buffers().stream().map(Tensor::clone).toList()), loss);
+            ModePass.Result r = ModePass.run(through, input, config.inputRequiresGrad(), x -> through.forward(x, mode).mul(lossWeights).sum(),
+                    new ModePass.Hooks(betweenForwardAndBackward, afterBackward));
+            return new Pass(r.allGradients(), r.buffersAfter(), r.loss());
         });
     }
 
@@ -252,15 +231,7 @@ public final class Harness implements AutoCloseable {
     }
 
     public void resetBuffers() {
-        try (NativeScope scope = NativeScope.open()) {
-            Grad.off(() -> {
-                List<Tensor> buffers = stack.buffers();
-                for (int i = 0; i < buffers.size(); i++) {
-                    buffers.get(i).copy_(initialBuffers.get(i));
-                }
-                return null;
-            });
-        }
+        initialBuffers.restore();
     }
 
     public double inputMagnitude() {

@@ -44,17 +44,17 @@ public final class GradientCheck {
         model.validateInput(input, Mode.REVERSIBLE);
         Network net = model.network();
         try (NativeArena held = new NativeArena(); NativeScope scope = NativeScope.open()) {
-            List<Tensor> initialBuffers = held.run(() -> cloneAll(net.buffers()));
+            ModePass.Buffers initialBuffers = held.run(() -> ModePass.Buffers.of(net));
 
             progress.accept("inverse: reconstructing every reversible stack's input from its output");
             double[] inverseError = {0};
             Grad.off(() -> net.forward(input, Mode.STORED, (stack, x) ->
                     inverseError[0] = Math.max(inverseError[0], stack.reconstructionError(x))));
-            copyInto(net.buffers(), initialBuffers);
+            initialBuffers.restore();
 
             progress.accept("stored: forward/backward with plain autograd");
             Pass stored = held.run(() -> pass(model, input, labels, Mode.STORED));
-            copyInto(net.buffers(), initialBuffers);
+            initialBuffers.restore();
             progress.accept("reversible: forward without activations, backward by reconstruction");
             Pass reversible = held.run(() -> pass(model, input, labels, Mode.REVERSIBLE));
 
@@ -82,22 +82,14 @@ public final class GradientCheck {
     }
 
     private static Pass pass(Model model, Tensor input, Tensor labels, Mode mode) {
-        model.network().module().zero_grad(true);
         model.reseed(model.options().seed());
-        Tensor x = input.detach().clone();
-        x.requires_grad_(true);
-        double loss;
-        try (NativeScope scope = NativeScope.open()) {
-            Tensor l = model.loss(model.forward(x, mode), labels);
-            l.backward();
-            loss = l.item_double();
-        }
+        ModePass.Result r = ModePass.run(model.network(), input, true, x -> model.loss(model.forward(x, mode), labels), ModePass.Hooks.NONE);
         Map<String, Tensor> grads = new LinkedHashMap<>();
-        for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
-            Tensor g = p.getValue().grad();
-            grads.put(p.getKey(), g.defined() ? g.clone() : null);
+        int i = 0;
+        for (String name : model.network().namedParameters().keySet()) {
+            grads.put(name, r.parameterGradients().get(i++));
         }
-        return new Pass(loss, grads, x.grad().clone(), cloneAll(model.network().buffers()));
+        return new Pass(r.loss(), grads, r.inputGradient(), r.buffersAfter());
     }
 
     /** ‖a − b‖ / ‖b‖, or ‖a − b‖ when b is zero; infinite when only one of them exists. */
@@ -153,18 +145,4 @@ public final class GradientCheck {
         }
     }
 
-    private static List<Tensor> cloneAll(List<Tensor> tensors) {
-        return Grad.off(() -> tensors.stream().map(Tensor::clone).toList());
-    }
-
-    private static void copyInto(List<Tensor> targets, List<Tensor> sources) {
-        try (NativeScope scope = NativeScope.open()) {
-            Grad.off(() -> {
-                for (int i = 0; i < targets.size(); i++) {
-                    targets.get(i).copy_(sources.get(i));
-                }
-                return null;
-            });
-        }
-    }
 }
