@@ -6,73 +6,65 @@ import io.github.revnet.core.reversible.Coupling;
 import io.github.revnet.gate.InputLayout;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * picocli's typed options for the harness's own types: each converter parses the command line's
- * label (the message of a bad value names it and the choices), each candidate list gives the
- * labels for --help and shell completion.
+ * picocli's typed options for the harness's own types: each parses the command line's label (a bad
+ * value's message names it and the choices) and lists the labels for --help and shell completion.
  */
 final class Converters {
     private Converters() {
     }
 
-    private static <T> T convert(String value, Function<String, T> parse) {
-        try {
-            return parse.apply(value);
-        } catch (IllegalArgumentException e) {
-            throw new TypeConversionException(e.getMessage());
-        }
-    }
+    /** A type known on the command line by labels: its parser and its values' labels. */
+    abstract static class Labelled<T> implements ITypeConverter<T>, Iterable<String> {
+        private final Function<String, T> parse;
+        private final List<String> labels;
 
-    static final class DTypes implements ITypeConverter<DType>, Iterable<String> {
-        @Override
-        public DType convert(String value) {
-            return Converters.convert(value, DType::parse);
+        Labelled(Function<String, T> parse, List<String> labels) {
+            this.parse = parse;
+            this.labels = labels;
         }
 
         @Override
-        public Iterator<String> iterator() {
-            return Stream.of(DType.values()).map(DType::label).iterator();
-        }
-    }
-
-    static final class Modes implements ITypeConverter<Mode>, Iterable<String> {
-        @Override
-        public Mode convert(String value) {
-            return Converters.convert(value.strip(), Mode::parse);
+        public T convert(String value) {
+            try {
+                return parse.apply(value.strip());
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
         }
 
         @Override
         public Iterator<String> iterator() {
-            return Stream.of(Mode.values()).map(Mode::label).iterator();
+            return labels.iterator();
         }
     }
 
-    static final class Couplings implements ITypeConverter<Coupling>, Iterable<String> {
-        @Override
-        public Coupling convert(String value) {
-            return Converters.convert(value, Coupling::parse);
-        }
-
-        @Override
-        public Iterator<String> iterator() {
-            return List.of(Coupling.ADDITIVE, Coupling.AFFINE).stream().map(Coupling::label).iterator();
+    static final class DTypes extends Labelled<DType> {
+        DTypes() {
+            super(DType::parse, List.of(DType.values()).stream().map(DType::label).toList());
         }
     }
 
-    static final class Layouts implements ITypeConverter<InputLayout>, Iterable<String> {
-        @Override
-        public InputLayout convert(String value) {
-            return Converters.convert(value, ScriptedBlockCheck::parseLayout);
+    static final class Modes extends Labelled<Mode> {
+        Modes() {
+            super(Mode::parse, List.of(Mode.values()).stream().map(Mode::label).toList());
         }
+    }
 
-        @Override
-        public Iterator<String> iterator() {
-            return Stream.of(InputLayout.values()).map(l -> l.name().toLowerCase(java.util.Locale.ROOT)).iterator();
+    static final class Couplings extends Labelled<Coupling> {
+        Couplings() {
+            super(Coupling::parse, List.of(Coupling.ADDITIVE.label(), Coupling.AFFINE.label()));
+        }
+    }
+
+    static final class Layouts extends Labelled<InputLayout> {
+        Layouts() {
+            super(ScriptedBlockCheck::parseLayout, List.of(InputLayout.values()).stream().map(l -> l.name().toLowerCase(Locale.ROOT)).toList());
         }
     }
 }

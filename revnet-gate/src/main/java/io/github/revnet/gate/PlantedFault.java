@@ -8,6 +8,7 @@ import io.github.revnet.core.DType;
 import io.github.revnet.core.Layer;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.reversible.Coupling;
+import io.github.revnet.core.reversible.ForwardingCoupling;
 import io.github.revnet.core.reversible.ReversibleBlock;
 import io.github.revnet.core.reversible.ReversibleStack;
 import java.util.ArrayList;

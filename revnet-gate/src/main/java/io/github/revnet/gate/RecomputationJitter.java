@@ -3,6 +3,7 @@ package io.github.revnet.gate;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.Layer;
 import io.github.revnet.core.reversible.Coupling;
+import io.github.revnet.core.reversible.ForwardingCoupling;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Scalar;

@@ -1,8 +1,6 @@
 package io.github.revnet.core.reversible;
 
-import io.github.revnet.bridge.CustomFunction;
 import io.github.revnet.bridge.RandomStream;
-import io.github.revnet.bridge.RngState;
 import io.github.revnet.core.profile.Phase;
 import io.github.revnet.core.profile.PhaseClock;
 import io.github.revnet.core.reversible.BlockWalk.Direction;
@@ -21,21 +19,11 @@ import org.bytedeco.pytorch.TensorVector;
  * <p>Blocks run on the two halves, as in {@link ReversibleBackprop}, so the stack splits its input
  * and joins its output once instead of per block. The same {@link Safeguards} apply.
  */
-final class CheckpointBackprop extends CustomFunction {
-    private final List<ReversibleBlock> blocks;
-    private final StreamLayout layout;
-    private final Safeguards safeguards;
-    private final RandomStream random;
-    private final RandomStates states;
+final class CheckpointBackprop extends BlockwiseBackprop {
     private final List<Tensor[]> inputs = new ArrayList<>();
-    private final Recomputation recomputation = Recomputation.forThisStep();
 
     CheckpointBackprop(List<ReversibleBlock> blocks, Safeguards safeguards, RandomStream random) {
-        this.blocks = blocks;
-        this.layout = blocks.get(0).layout();
-        this.safeguards = safeguards;
-        this.random = random;
-        this.states = new RandomStates(random);
+        super(blocks, safeguards, random);
     }
 
     /** The stack's forward without a graph, keeping each block's input and the random state the block starts from. */
@@ -48,23 +36,17 @@ final class CheckpointBackprop extends CustomFunction {
                 }, layout::join));
     }
 
+    /** From the last block to the first: each block recomputed from its saved input and backpropagated through. */
     @Override
-    protected Tensor backward(Tensor output, Tensor gradOutput, boolean needsInputGrad) {
-        return PhaseClock.time(Phase.BOOKKEEPING, () -> random.activate(() -> {
-            try (RngState resume = random.capture()) {
-                Tensor dx = BlockWalk.walk(blocks, Direction.LAST_TO_FIRST, () -> layout.split(gradOutput),
-                        (i, block, dy) -> recomputeAndBackward(i, block, dy),
-                        dy -> needsInputGrad ? layout.join(dy) : null);
-                resume.restore();
-                return dx;
-            }
-        }));
+    protected Tensor backwardThroughBlocks(Tensor output, Tensor gradOutput, boolean needsInputGrad) {
+        return BlockWalk.walk(blocks, Direction.LAST_TO_FIRST, () -> layout.split(gradOutput), this::recomputeAndBackward,
+                dy -> needsInputGrad ? layout.join(dy) : null);
     }
 
     /** Runs block i again from its saved input, with a graph, and backpropagates {@code dy} through it; returns dL/dx. */
     private Tensor[] recomputeAndBackward(int i, ReversibleBlock block, Tensor[] dy) {
-        Tensor x1 = ReversibleBackprop.leaf(inputs.get(i)[0]);
-        Tensor x2 = ReversibleBackprop.leaf(inputs.get(i)[1]);
+        Tensor x1 = leaf(inputs.get(i)[0]);
+        Tensor x2 = leaf(inputs.get(i)[1]);
         BeforeFunction replay = safeguards.restoreRandomState() ? beforeF(i, states::restore) : BeforeFunction.NOTHING;
         java.util.function.Supplier<Tensor[]> recompute = () -> {
             Tensor[] y = recomputation.forward(() -> block.forward(x1, x2, replay));
@@ -94,7 +76,7 @@ final class CheckpointBackprop extends CustomFunction {
 
     @Override
     protected void releaseState() {
-        states.close();
+        super.releaseState();
         inputs.clear();
     }
 }

@@ -5,7 +5,11 @@ import io.github.revnet.core.profile.PhaseClock;
 import org.bytedeco.pytorch.Tensor;
 
 /** A coupling whose arithmetic is charged to {@link Phase#RECONSTRUCTION}: how a profiled backward sees the coupling's cost. */
-record PhasedCoupling(Coupling coupling) implements Coupling {
+final class PhasedCoupling extends ForwardingCoupling {
+    private PhasedCoupling(Coupling inner) {
+        super(inner);
+    }
+
     /** {@code coupling} itself, or charged to reconstruction while a {@link PhaseClock} measures the step. */
     static Coupling forThisStep(Coupling coupling) {
         return PhaseClock.isMeasuring() ? new PhasedCoupling(coupling) : coupling;
@@ -13,36 +17,21 @@ record PhasedCoupling(Coupling coupling) implements Coupling {
 
     @Override
     public Tensor combine(Tensor x, Tensor h) {
-        return PhaseClock.time(Phase.RECONSTRUCTION, () -> coupling.combine(x, h));
+        return PhaseClock.time(Phase.RECONSTRUCTION, () -> inner.combine(x, h));
     }
 
     @Override
     public Tensor uncombine(Tensor y, Tensor h) {
-        return PhaseClock.time(Phase.RECONSTRUCTION, () -> coupling.uncombine(y, h));
+        return PhaseClock.time(Phase.RECONSTRUCTION, () -> inner.uncombine(y, h));
     }
 
     @Override
     public Tensor gradientThroughCombine(Tensor dy, Tensor h) {
-        return PhaseClock.time(Phase.RECONSTRUCTION, () -> coupling.gradientThroughCombine(dy, h));
+        return PhaseClock.time(Phase.RECONSTRUCTION, () -> inner.gradientThroughCombine(dy, h));
     }
 
     @Override
     public Tensor[] backwardSeed(Tensor x, Tensor h, Tensor dy) {
-        return PhaseClock.time(Phase.RECONSTRUCTION, () -> coupling.backwardSeed(x, h, dy));
-    }
-
-    @Override
-    public int functionChannels(int halfChannels) {
-        return coupling.functionChannels(halfChannels);
-    }
-
-    @Override
-    public double inverseConditioning() {
-        return coupling.inverseConditioning();
-    }
-
-    @Override
-    public String label() {
-        return coupling.label();
+        return PhaseClock.time(Phase.RECONSTRUCTION, () -> inner.backwardSeed(x, h, dy));
     }
 }

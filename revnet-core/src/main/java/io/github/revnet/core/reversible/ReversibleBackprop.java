@@ -1,9 +1,7 @@
 package io.github.revnet.core.reversible;
 
-import io.github.revnet.bridge.CustomFunction;
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.RandomStream;
-import io.github.revnet.bridge.RngState;
 import io.github.revnet.core.Layer;
 import io.github.revnet.core.profile.Phase;
 import io.github.revnet.core.profile.PhaseClock;
@@ -23,20 +21,9 @@ import org.bytedeco.pytorch.TensorVector;
  * states and running statistics charge themselves); the rest of the forward pass is charged to
  * the forward without graph, the rest of the backward to bookkeeping.
  */
-final class ReversibleBackprop extends CustomFunction {
-    private final List<ReversibleBlock> blocks;
-    private final StreamLayout layout;
-    private final Safeguards safeguards;
-    private final RandomStream random;
-    private final RandomStates states;
-    private final Recomputation recomputation = Recomputation.forThisStep();
-
+final class ReversibleBackprop extends BlockwiseBackprop {
     ReversibleBackprop(List<ReversibleBlock> blocks, Safeguards safeguards, RandomStream random) {
-        this.blocks = blocks;
-        this.layout = blocks.get(0).layout();
-        this.safeguards = safeguards;
-        this.random = random;
-        this.states = new RandomStates(random);
+        super(blocks, safeguards, random);
     }
 
     /** The stack's forward without a graph, remembering only where each function's random draws began. */
@@ -52,17 +39,12 @@ final class ReversibleBackprop extends CustomFunction {
                 (i, block, y) -> block.inverse(y[0], y[1], states.restoring(i)), layout::join);
     }
 
+    /** Algorithm 1 over the stack: from the last block to the first, each block's {@link #step}. */
     @Override
-    protected Tensor backward(Tensor output, Tensor gradOutput, boolean needsInputGrad) {
-        return PhaseClock.time(Phase.BOOKKEEPING, () -> random.activate(() -> {
-            try (RngState resume = random.capture()) {
-                Tensor dx = BlockWalk.walk(blocks, Direction.LAST_TO_FIRST, () -> join(layout.split(output), layout.split(gradOutput)),
-                        (i, block, carried) -> step(i, block, carried[0], carried[1], carried[2], carried[3]),
-                        carried -> needsInputGrad ? layout.join(new Tensor[] {carried[2], carried[3]}) : null);
-                resume.restore();
-                return dx;
-            }
-        }));
+    protected Tensor backwardThroughBlocks(Tensor output, Tensor gradOutput, boolean needsInputGrad) {
+        return BlockWalk.walk(blocks, Direction.LAST_TO_FIRST, () -> join(layout.split(output), layout.split(gradOutput)),
+                (i, block, carried) -> step(i, block, carried[0], carried[1], carried[2], carried[3]),
+                carried -> needsInputGrad ? layout.join(new Tensor[] {carried[2], carried[3]}) : null);
     }
 
     /**
@@ -123,19 +105,7 @@ final class ReversibleBackprop extends CustomFunction {
         return sum;
     }
 
-    /** A detached alias of {@code t} that records its own gradient: where a recomputation's backward stops. */
-    static Tensor leaf(Tensor t) {
-        Tensor leaf = t.detach();
-        leaf.requires_grad_(true);
-        return leaf;
-    }
-
     private static Tensor[] join(Tensor[] a, Tensor[] b) {
         return new Tensor[] {a[0], a[1], b[0], b[1]};
-    }
-
-    @Override
-    protected void releaseState() {
-        states.close();
     }
 }

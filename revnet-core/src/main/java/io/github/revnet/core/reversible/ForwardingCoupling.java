@@ -1,13 +1,15 @@
-package io.github.revnet.gate;
+package io.github.revnet.core.reversible;
 
-import io.github.revnet.core.reversible.Coupling;
 import org.bytedeco.pytorch.Tensor;
 
-/** A coupling that does what {@code inner} does: the base of the gate's wrappers, which override only what they change. */
-abstract class ForwardingCoupling implements Coupling {
+/**
+ * A coupling that does what {@code inner} does: the base of decorators (profiling, the gate's planted
+ * faults), which override only what they change.
+ */
+public abstract class ForwardingCoupling implements Coupling {
     protected final Coupling inner;
 
-    ForwardingCoupling(Coupling inner) {
+    protected ForwardingCoupling(Coupling inner) {
         this.inner = inner;
     }
 
