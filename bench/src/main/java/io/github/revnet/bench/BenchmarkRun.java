@@ -3,8 +3,6 @@ package io.github.revnet.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import io.github.revnet.bridge.MallocCounter;
-import io.github.revnet.bridge.MemoryMeter;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
@@ -12,10 +10,8 @@ import io.github.revnet.core.Mode;
 import io.github.revnet.core.checks.GradientCheck;
 import io.github.revnet.core.models.Model;
 import io.github.revnet.core.models.ModelOptions;
-import io.github.revnet.core.models.ScriptedBlock;
 import io.github.revnet.core.profile.Phase;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,14 +33,6 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * peaks (each configuration in a process of its own, started with the malloc counter), and drift.
  */
 public final class BenchmarkRun {
-    static final String[] NATIVE_FLAGS = {"-Dorg.bytedeco.javacpp.maxBytes=0", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"};
-
-    /** The flags every child JVM gets: the native ones, and the user's block that defines {@code scripted-dN} models. */
-    static String[] childFlags() {
-        List<String> flags = new ArrayList<>(List.of(NATIVE_FLAGS));
-        flags.addAll(ScriptedBlock.jvmFlags());
-        return flags.toArray(String[]::new);
-    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -117,7 +105,7 @@ public final class BenchmarkRun {
                     .param("modes", modes.stream().map(Mode::label).collect(java.util.stream.Collectors.joining(","))).param("batch", String.valueOf(c.batch())).param("dtype", c.dtype().label())
                     .param("imageSize", String.valueOf(c.imageSize())).param("threads", String.valueOf(threads))
                     .param("phasesFile", phaseLines.toString()).warmupIterations(sweep.warmupRounds() * modes.size())
-                    .measurementIterations(count * modes.size()).forks(1).jvmArgsAppend(childFlags()).shouldDoGC(false)
+                    .measurementIterations(count * modes.size()).forks(1).jvmArgsAppend(Probes.childFlags()).shouldDoGC(false)
                     .output(out.resolve("jmh.log").toString()).resultFormat(ResultFormatType.JSON).result(json.toString()).build();
             for (RunResult r : new Runner(options).run()) {
                 for (BenchmarkResult fork : r.getBenchmarkResults()) {
@@ -192,7 +180,7 @@ public final class BenchmarkRun {
             Sweep.Config c = e.getKey();
             long start = System.nanoTime();
             List<String> modes = e.getValue().stream().map(i -> runs.get(i).mode().label()).toList();
-            List<JsonNode> readings = probeMemory(c.model(), c.batch(), c.dtype(), c.imageSize(), threads, modes);
+            List<JsonNode> readings = Probes.memory(c.model(), c.batch(), c.dtype(), c.imageSize(), threads, modes);
             StringBuilder line = new StringBuilder();
             for (int k = 0; k < modes.size(); k++) {
                 JsonNode m = readings.get(k);
@@ -204,55 +192,6 @@ public final class BenchmarkRun {
             done += modes.size();
             progress.accept(String.format("    %d/%d %s: %s (%.0f s)", done, runs.size(), c.model(), line, (System.nanoTime() - start) / 1e9));
         }
-    }
-
-    /**
-     * The peak activation memory of {@code model} in each of {@code what} (modes or plans), measured
-     * one after another in one {@link MemoryProbe} process; one JSON object per entry, in order.
-     */
-    static List<JsonNode> probeMemory(String model, int batch, DType dtype, int imageSize, int threads, List<String> what)
-            throws IOException, InterruptedException {
-        List<String> args = new ArrayList<>(List.of(model, String.valueOf(batch), dtype.label(), String.valueOf(imageSize), String.valueOf(threads)));
-        args.addAll(what);
-        List<String> lines = probe(MemoryProbe.class, args);
-        if (lines.size() < what.size()) {
-            throw new IllegalStateException("MemoryProbe printed " + lines.size() + " lines for " + what.size() + " readings: " + lines);
-        }
-        List<JsonNode> out = new ArrayList<>();
-        for (int k = 0; k < what.size(); k++) {
-            JsonNode node = JSON.readTree(lines.get(lines.size() - what.size() + k));
-            if (!node.path("what").asText().equals(what.get(k))) {
-                throw new IllegalStateException("MemoryProbe answered " + node + " where " + what.get(k) + " was expected");
-            }
-            out.add(node);
-        }
-        return out;
-    }
-
-    /**
-     * Runs {@code main} in a JVM of its own, started with the malloc counter preloaded (the memory
-     * meter's exact and fast CPU path), and returns its output lines; a failure carries the output.
-     */
-    static List<String> probe(Class<?> main, List<String> args) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // C1 only and the serial collector: the JIT's C2 arenas and G1's concurrent threads allocate and free beside the
-        // measured work, by megabytes (revnet-38 checkpoint readings of 57.4 MB read 48 MB in one of three probes with them);
-        // a probe's own Java code does little that C2 would speed up.
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx1g", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
-        command.addAll(List.of(childFlags()));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
-        command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        // The counter makes the resident-size settings unnecessary, and they would slow every allocation down.
-        pb.environment().remove(MemoryMeter.MMAP_THRESHOLD_VARIABLE);
-        pb.environment().remove("MALLOC_TRIM_THRESHOLD_");
-        MallocCounter.preloadInto(pb.environment());
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(main.getSimpleName() + " " + String.join(" ", args) + " failed:\n" + output);
-        }
-        return List.of(output.strip().split("\n"));
     }
 
     private List<Drift> drift() {

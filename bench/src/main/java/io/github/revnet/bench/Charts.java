@@ -10,11 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.ToDoubleFunction;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -39,7 +36,6 @@ final class Charts {
 
     /** Draws every chart whose family the run measured; returns the file names written. */
     static java.util.Set<String> writeAll(BenchmarkRun.Outcome o, Summary summary, Path dir) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         java.util.Set<String> written = new java.util.LinkedHashSet<>();
         phases(o, dir, written);
         List<Result> stacks = o.runs().stream().filter(r -> r.model().startsWith("stack-")).toList();
@@ -167,12 +163,9 @@ final class Charts {
         if (rows.isEmpty()) {
             return;
         }
-        CategoryChart chart = new CategoryChartBuilder().width(1100).height(600).title("Where a training step's time goes (median per phase)")
-                .xAxisTitle("model, mode").yAxisTitle("time / the model's stored step time").build();
+        CategoryChart chart = ChartStyle.bars("Where a training step's time goes (median per phase)", "model, mode",
+                "time / the model's stored step time");
         chart.getStyler().setStacked(true);
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
-        chart.getStyler().setXAxisLabelRotation(45);
         List<String> categories = rows.stream().map(r -> r.model() + " " + r.mode()).toList();
         for (Phase phase : Phase.values()) {
             List<Double> values = new ArrayList<>();
@@ -184,7 +177,7 @@ final class Charts {
                 chart.addSeries(phase.label(), categories, values);
             }
         }
-        BitmapEncoder.saveBitmap(chart, dir.resolve(PHASES).toString(), BitmapEncoder.BitmapFormat.PNG);
+        ChartStyle.save(chart, dir.resolve(PHASES));
         written.add(PHASES);
     }
 
@@ -199,10 +192,7 @@ final class Charts {
     }
 
     private static XYChart chart(String title, String x, String y) {
-        XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle(x).yAxisTitle(y).build();
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-        return chart;
+        return ChartStyle.lines(title, x, y, org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
     }
 
     private static void series(XYChart chart, String name, List<Result> rows, Mode mode, ToDoubleFunction<Result> y) {
@@ -278,7 +268,7 @@ final class Charts {
     }
 
     private static void save(XYChart chart, Path file, java.util.Set<String> written) throws IOException {
-        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        ChartStyle.save(chart, file);
         written.add(file.getFileName().toString());
     }
 

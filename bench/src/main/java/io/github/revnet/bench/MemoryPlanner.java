@@ -6,18 +6,12 @@ import io.github.revnet.core.models.Model;
 import io.github.revnet.core.models.ModelOptions;
 import io.github.revnet.core.models.Plan;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * Chooses, for every reversible stack of a model, stored, checkpoint or reversible mode so that
@@ -60,27 +54,6 @@ public final class MemoryPlanner {
         }
     }
 
-    /** Parses "300MiB", "1.5GiB", "512MB", "2000000" (bytes). */
-    public static long parseBytes(String text) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)\\s*([0-9]+(?:\\.[0-9]+)?)\\s*(b|kib|mib|gib|kb|mb|gb)?\\s*")
-                .matcher(text == null ? "" : text);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("a budget is a number with an optional unit (B, KiB, MiB, GiB, KB, MB, GB), got '" + text + "'");
-        }
-        double value = Double.parseDouble(m.group(1));
-        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase();
-        double scale = switch (unit) {
-            case "kib" -> 1024;
-            case "mib" -> 1024 * 1024;
-            case "gib" -> 1024.0 * 1024 * 1024;
-            case "kb" -> 1e3;
-            case "mb" -> 1e6;
-            case "gb" -> 1e9;
-            default -> 1;
-        };
-        return (long) (value * scale);
-    }
-
     /**
      * Every plan of {@code o.model()} with its measured peak and step time, the Pareto front marked;
      * refuses a budget below the lightest plan's peak before timing anything.
@@ -101,7 +74,7 @@ public final class MemoryPlanner {
         if (least > o.budgetBytes()) {
             Plan lightest = plans.stream().min(Comparator.comparingLong(p -> peaks.get(p))).orElseThrow();
             throw new IllegalArgumentException(String.format("budget %s is below the lightest plan's measured peak: %s needs at least %s"
-                    + " (plan %s)", mib(o.budgetBytes()), o.model(), mib(least), lightest));
+                    + " (plan %s)", ByteSize.mib(o.budgetBytes()), o.model(), ByteSize.mib(least), lightest));
         }
         progress.accept(String.format("timing the %d plans in %d interleaved rounds", plans.size(), o.rounds()));
         return pareto(plans, times(o, plans, progress), peaks);
@@ -121,7 +94,7 @@ public final class MemoryPlanner {
             if (verified <= o.budgetBytes()) {
                 break;
             }
-            progress.accept(String.format("  %s read %s there, over the budget: trying the next fastest plan", chosen.plan(), mib(verified)));
+            progress.accept(String.format("  %s read %s there, over the budget: trying the next fastest plan", chosen.plan(), ByteSize.mib(verified)));
         }
         return new Outcome(o, candidates, chosen, verified);
     }
@@ -157,7 +130,7 @@ public final class MemoryPlanner {
         List<Candidate> fitting = candidates.stream().filter(c -> c.peakBytes() <= budgetBytes)
                 .sorted(Comparator.comparingDouble(Candidate::stepMs)).toList();
         if (fitting.isEmpty()) {
-            throw new IllegalArgumentException("no plan fits " + mib(budgetBytes));
+            throw new IllegalArgumentException("no plan fits " + ByteSize.mib(budgetBytes));
         }
         return fitting;
     }
@@ -165,7 +138,7 @@ public final class MemoryPlanner {
     /** Each plan's peak, measured one after another in one probe process (the malloc counter makes that exact). */
     private static Map<Plan, Long> peaks(Options o, List<Plan> plans) throws IOException, InterruptedException {
         Map<Plan, Long> peaks = new HashMap<>();
-        List<JsonNode> readings = BenchmarkRun.probeMemory(o.model(), o.batch(), o.dtype(),
+        List<JsonNode> readings = Probes.memory(o.model(), o.batch(), o.dtype(),
                 o.imageSize(), o.threads(), plans.stream().map(Plan::label).toList());
         for (int k = 0; k < plans.size(); k++) {
             peaks.put(plans.get(k), readings.get(k).get("peak_activation_bytes").asLong());
@@ -195,48 +168,4 @@ public final class MemoryPlanner {
         return medians;
     }
 
-    /** The plans as a table, fastest first, the chosen one and the Pareto front marked. */
-    public static String table(Outcome o) {
-        StringBuilder sb = new StringBuilder(String.format("%-40s %12s %14s  %s%n", "plan (stack modes, in order)", "step ms", "peak MiB", ""));
-        o.candidates().stream().sorted(Comparator.comparingDouble(Candidate::stepMs)).forEach(c -> sb.append(String.format(
-                "%-40s %12.1f %14.1f  %s%n", c.plan(), c.stepMs(), c.peakBytes() / 1048576.0, (c.equals(o.chosen()) ? "chosen " : "")
-                        + (c.paretoOptimal() ? "pareto" : ""))));
-        sb.append(String.format("budget %s: chose %s, %.1f ms per step, peak %s when planned, %s measured again in a fresh process: %s%n",
-                mib(o.options().budgetBytes()), o.chosen().plan(), o.chosen().stepMs(), mib(o.chosen().peakBytes()), mib(o.verifiedPeakBytes()),
-                o.meetsBudget() ? "within the budget" : "OVER the budget"));
-        return sb.toString();
-    }
-
-    /** Time against memory for every plan, the Pareto front joined, the budget and the choice marked. */
-    public static void chart(Outcome o, Path file) throws IOException {
-        chart(o.options(), o.candidates(), o.chosen(), file);
-    }
-
-    /** Time against memory for every plan, the Pareto front joined; the budget and {@code chosen} marked unless it is null. */
-    public static void chart(Options o, List<Candidate> all, Candidate chosen, Path file) throws IOException {
-        System.setProperty("java.awt.headless", "true");
-        XYChart chart = new XYChartBuilder().width(800).height(500).title("Plans for " + o.model() + ", batch " + o.batch()
-                + ": step time against peak activation memory").xAxisTitle("peak activation memory (MiB, measured)").yAxisTitle(
-                        "step time (ms, median)").build();
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
-        chart.addSeries("every plan", all.stream().map(c -> c.peakBytes() / 1048576.0).toList(), all.stream().map(Candidate::stepMs).toList())
-                .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        List<Candidate> front = all.stream().filter(Candidate::paretoOptimal).sorted(Comparator.comparingLong(Candidate::peakBytes)).toList();
-        chart.addSeries("Pareto front", front.stream().map(c -> c.peakBytes() / 1048576.0).toList(), front.stream().map(Candidate::stepMs)
-                .toList());
-        if (chosen != null) {
-            double lo = all.stream().mapToDouble(Candidate::stepMs).min().orElse(0);
-            double hi = all.stream().mapToDouble(Candidate::stepMs).max().orElse(1);
-            chart.addSeries("budget", new double[] {o.budgetBytes() / 1048576.0, o.budgetBytes() / 1048576.0}, new double[] {lo, hi})
-                    .setMarker(SeriesMarkers.NONE);
-            chart.addSeries("chosen: " + chosen.plan(), new double[] {chosen.peakBytes() / 1048576.0}, new double[] {chosen.stepMs()})
-                    .setMarker(SeriesMarkers.DIAMOND);
-        }
-        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
-    }
-
-    static String mib(long bytes) {
-        return String.format("%.1f MiB", bytes / 1048576.0);
-    }
 }

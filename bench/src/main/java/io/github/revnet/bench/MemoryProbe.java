@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Measures one model's peak activation memory in a process of its own ({@link BenchmarkRun#probe}
+ * Measures one model's peak activation memory in a process of its own ({@link Probes#run}
  * starts it with the malloc counter preloaded), for each mode or plan named in turn; prints one JSON
  * object per mode or plan, on the last lines. A plan is one mode per stack, separated by commas
  * (no analytical estimate then). Several modes share a process only under the malloc counter: with

@@ -5,10 +5,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.github.revnet.bridge.Environment;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.profile.Phase;
@@ -41,7 +42,7 @@ public final class ReportWriter {
         csv(o, dir);
         String markdown = markdown(o, summary, command, charts) + frontMarkdown(o.front()) + trainingMarkdown(training);
         if (o.front() != null) {
-            MemoryPlanner.chart(o.front().options(), o.front().candidates(), null, dir.resolve(PARETO_CHART));
+            PlanReport.chart(o.front().options(), o.front().candidates(), null, dir.resolve(PARETO_CHART));
         }
         if (training != null && training.outcome() != null) {
             TrainingReport.writeCharts(training.outcome(), dir);
@@ -52,10 +53,10 @@ public final class ReportWriter {
 
     static Map<String, Object> environment() {
         Map<String, Object> env = new LinkedHashMap<>();
-        env.put("libtorch", Torch.libtorchVersion());
-        env.put("javacpp", Torch.javacppVersion());
+        env.put("libtorch", Environment.libtorchVersion());
+        env.put("javacpp", Environment.javacppVersion());
         env.put("threads", Torch.threads());
-        env.put("cpu", Torch.cpuModel());
+        env.put("cpu", Environment.cpuModel());
         env.put("cores", Runtime.getRuntime().availableProcessors());
         env.put("device", io.github.revnet.core.Device.CPU.label());
         env.put("cuda", io.github.revnet.bridge.CudaDevices.query().describe());

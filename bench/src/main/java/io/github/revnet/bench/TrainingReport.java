@@ -13,9 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** A stored-vs-reversible training comparison as JSON, as charts, and as the report's training section. */
@@ -113,7 +111,6 @@ public final class TrainingReport {
 
     /** Loss curves (moving averages) and the sampled gradient angle over training, as PNG files in {@code dir}. */
     public static void writeCharts(TrainingComparison.Outcome o, Path dir) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         List<TrainingComparison.Point> curve = o.curve();
         double[] steps = curve.stream().mapToDouble(TrainingComparison.Point::step).toArray();
         XYChart loss = chart(String.format("Training loss, %s on Fashion-MNIST (moving average of %d steps)", o.options().model(),
@@ -122,7 +119,7 @@ public final class TrainingReport {
                 .setMarker(SeriesMarkers.NONE);
         loss.addSeries(Mode.REVERSIBLE.label(), steps,
                 movingAverage(curve.stream().mapToDouble(TrainingComparison.Point::reversibleLoss).toArray())).setMarker(SeriesMarkers.NONE);
-        BitmapEncoder.saveBitmap(loss, dir.resolve(LOSS_CHART).toString(), BitmapEncoder.BitmapFormat.PNG);
+        ChartStyle.save(loss, dir.resolve(LOSS_CHART));
 
         XYChart angle = chart("Angle between stored and reconstructed gradients over training", "step", "degrees (log scale)");
         angle.getStyler().setYAxisLogarithmic(true);
@@ -137,7 +134,7 @@ public final class TrainingReport {
         if (!xs.isEmpty()) {
             angle.addSeries(o.options().dtype().label(), xs, ys);
         }
-        BitmapEncoder.saveBitmap(angle, dir.resolve(ANGLE_CHART).toString(), BitmapEncoder.BitmapFormat.PNG);
+        ChartStyle.save(angle, dir.resolve(ANGLE_CHART));
     }
 
     static double[] movingAverage(double[] values) {
@@ -154,9 +151,7 @@ public final class TrainingReport {
     }
 
     private static XYChart chart(String title, String x, String y) {
-        XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle(x).yAxisTitle(y).build();
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-        return chart;
+        return ChartStyle.lines(title, x, y, org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
     }
 
     /** The report's training section, in Markdown. */

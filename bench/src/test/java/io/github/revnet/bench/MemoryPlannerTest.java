@@ -13,11 +13,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MemoryPlannerTest {
     @Test
     void budgetsAreReadWithTheirUnits() {
-        assertEquals(300L * 1024 * 1024, MemoryPlanner.parseBytes("300MiB"));
-        assertEquals((long) (1.5 * 1024 * 1024 * 1024), MemoryPlanner.parseBytes("1.5 GiB"));
-        assertEquals(500_000_000L, MemoryPlanner.parseBytes("500mb"));
-        assertEquals(2048L, MemoryPlanner.parseBytes("2048"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> MemoryPlanner.parseBytes("lots")).getMessage().contains("lots"));
+        assertEquals(300L * 1024 * 1024, ByteSize.parse("300MiB"));
+        assertEquals((long) (1.5 * 1024 * 1024 * 1024), ByteSize.parse("1.5 GiB"));
+        assertEquals(500_000_000L, ByteSize.parse("500mb"));
+        assertEquals(2048L, ByteSize.parse("2048"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("lots")).getMessage().contains("lots"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new MemoryPlanner.Options("revnet-38", 8, 32, DType.FLOAT32, 0, 3, 2))
                 .getMessage().contains("budget"));
     }
@@ -41,7 +41,7 @@ class MemoryPlannerTest {
     @Test
     void aBudgetBetweenTheLightestAndTheHeaviestPlanIsMetInAFreshProcessAndOneBelowTheLightestIsRefused() throws Exception {
         // one stack (3 plans) at batch 8, 32x32: half-tensors of 512 KB, well above the meter's 64 KB resolution
-        var roomy = new MemoryPlanner.Options("stack-4", 8, 32, DType.FLOAT32, MemoryPlanner.parseBytes("4GiB"), 1, 2);
+        var roomy = new MemoryPlanner.Options("stack-4", 8, 32, DType.FLOAT32, ByteSize.parse("4GiB"), 1, 2);
         MemoryPlanner.Outcome free = MemoryPlanner.run(roomy, line -> { });
         assertEquals(3, free.candidates().size());
         long lightest = free.candidates().stream().mapToLong(MemoryPlanner.Candidate::peakBytes).min().orElseThrow();
@@ -50,8 +50,8 @@ class MemoryPlannerTest {
 
         var middle = new MemoryPlanner.Options("stack-4", 8, 32, DType.FLOAT32, (lightest + heaviest) / 2, 1, 2);
         MemoryPlanner.Outcome planned = MemoryPlanner.run(middle, line -> { });
-        assertTrue(planned.meetsBudget(), MemoryPlanner.table(planned));
-        assertTrue(planned.chosen().peakBytes() < heaviest, "the heaviest plan is over this budget: " + MemoryPlanner.table(planned));
+        assertTrue(planned.meetsBudget(), PlanReport.table(planned));
+        assertTrue(planned.chosen().peakBytes() < heaviest, "the heaviest plan is over this budget: " + PlanReport.table(planned));
 
         var tight = new MemoryPlanner.Options("stack-4", 8, 32, DType.FLOAT32, lightest / 2, 1, 2);
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> MemoryPlanner.run(tight, line -> { }));
@@ -62,7 +62,7 @@ class MemoryPlannerTest {
     void aProbeOfModesReportsThePeakTheEstimateAndTheParametersAndOneOfAPlanThePeak() throws Exception {
         // Batch 16 at 32x32: stored mode's extra activations (about 6 MB) far above the few hundred KB a reading can carry from
         // the JVM's own transient allocations; at batch 4 and 16x16 the two modes differ by 0.26 MB and once read the wrong way round.
-        var modes = BenchmarkRun.probeMemory("stack-2", 16, DType.FLOAT32, 32, 1, List.of("reversible", "stored"));
+        var modes = Probes.memory("stack-2", 16, DType.FLOAT32, 32, 1, List.of("reversible", "stored"));
         for (var json : modes) {
             assertTrue(json.get("peak_activation_bytes").asLong() > 0, json.toString());
             assertTrue(json.get("estimated_activation_bytes").asLong() > 0, json.toString());
@@ -70,7 +70,7 @@ class MemoryPlannerTest {
         }
         assertTrue(modes.get(1).get("peak_activation_bytes").asLong() > modes.get(0).get("peak_activation_bytes").asLong(),
                 "stored keeps every block's activations, reversible none: " + modes);
-        var plan = BenchmarkRun.probeMemory("revnet-38", 4, DType.FLOAT32, 16, 1, List.of("checkpoint,stored,reversible")).get(0);
+        var plan = Probes.memory("revnet-38", 4, DType.FLOAT32, 16, 1, List.of("checkpoint,stored,reversible")).get(0);
         assertTrue(plan.get("peak_activation_bytes").asLong() > 0, plan.toString());
         assertTrue(!plan.has("estimated_activation_bytes"), "a mixed plan has no analytical estimate: " + plan);
     }
@@ -80,10 +80,10 @@ class MemoryPlannerTest {
         // The malloc counter's promise: a later mode's reading does not depend on what ran before it in the process. At the
         // report's batch 32, 2% is about 1 MB, well above the JVM's transient allocations that a reading can carry (at batch 4 and
         // 16x16, 2% was 70 KB and a 140 KB difference failed it).
-        var together = BenchmarkRun.probeMemory("revnet-38", 32, DType.FLOAT32, 32, 1, List.of("stored", "checkpoint", "reversible"));
+        var together = Probes.memory("revnet-38", 32, DType.FLOAT32, 32, 1, List.of("stored", "checkpoint", "reversible"));
         for (int k = 0; k < 3; k++) {
             String mode = together.get(k).get("what").asText();
-            long alone = BenchmarkRun.probeMemory("revnet-38", 32, DType.FLOAT32, 32, 1, List.of(mode)).get(0).get("peak_activation_bytes").asLong();
+            long alone = Probes.memory("revnet-38", 32, DType.FLOAT32, 32, 1, List.of(mode)).get(0).get("peak_activation_bytes").asLong();
             long shared = together.get(k).get("peak_activation_bytes").asLong();
             assertTrue(Math.abs(shared - alone) <= 0.02 * alone, mode + ": " + shared + " bytes after other modes, " + alone + " alone");
         }

@@ -1,6 +1,6 @@
 package io.github.revnet.cli;
 
-import io.github.revnet.bridge.Torch;
+import io.github.revnet.bridge.Environment;
 
 /** The environment line a computing command prints before it starts; with --verbose, the CUDA runtime's facts too. */
 final class Banner {
@@ -15,9 +15,9 @@ final class Banner {
     }
 
     static void print() {
-        System.out.println(Torch.describe());
+        System.out.println(Environment.describe());
         if (verbose) {
-            System.out.println(Torch.describeCuda());
+            System.out.println(Environment.describeCuda());
         }
     }
 }

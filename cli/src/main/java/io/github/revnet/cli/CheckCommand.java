@@ -1,5 +1,6 @@
 package io.github.revnet.cli;
 
+import io.github.revnet.bridge.Environment;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.ReferenceKernels;
 import io.github.revnet.bridge.Torch;
@@ -166,6 +167,6 @@ final class CheckCommand implements Callable<Integer> {
                 .map(e -> new CheckVerdict.ParameterError(e.name(), e.relativeError())).toList();
         Json.write(json, new CheckVerdict(r.model(), r.dtype().label(), r.batch(), size, null, seed, dropout, coupling.label(), tol,
                 r.inverseMaxAbsError(), r.maxRelativeGradError(), null, r.inputRelativeError(), r.gradAngleDegrees(),
-                r.runningStatsMaxAbsDiff(), params, null, null, Torch.libtorchVersion(), pass));
+                r.runningStatsMaxAbsDiff(), params, null, null, Environment.libtorchVersion(), pass));
     }
 }

@@ -1,6 +1,6 @@
 package io.github.revnet.cli;
 
-import io.github.revnet.bridge.Torch;
+import io.github.revnet.bridge.Environment;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.reversible.Coupling;
 import io.github.revnet.gate.BlockGate;
@@ -94,7 +94,7 @@ final class FuzzCommand implements Callable<Integer> {
         if (json != null) {
             Json.write(json, new FuzzVerdict(current.name(), Arrays.stream(ScriptedBlockCheck.parseShape(shape)).boxed().toList(),
                     coupling.label(), tries, result.properties(), result.failures().size(), result.outcomes(),
-                    current.summary().rows(), Torch.libtorchVersion(), seconds, result.passed()));
+                    current.summary().rows(), Environment.libtorchVersion(), seconds, result.passed()));
             System.out.println("wrote " + json);
         }
         return result.passed() ? 0 : 1;

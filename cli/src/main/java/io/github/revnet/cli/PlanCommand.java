@@ -1,6 +1,8 @@
 package io.github.revnet.cli;
 
+import io.github.revnet.bench.ByteSize;
 import io.github.revnet.bench.MemoryPlanner;
+import io.github.revnet.bench.PlanReport;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.models.ModelSpec;
@@ -47,7 +49,7 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelSpec.resolve(model);
-        long budgetBytes = MemoryPlanner.parseBytes(budget);
+        long budgetBytes = ByteSize.parse(budget);
         DType type = dtype;
         OutputPaths.folder("--out", out);
         threads.apply();
@@ -55,9 +57,9 @@ final class PlanCommand implements Callable<Integer> {
         device.cpuOnly("plan");
         Banner.print();
         MemoryPlanner.Outcome o = MemoryPlanner.run(options, line -> System.out.println("  " + line));
-        System.out.print(MemoryPlanner.table(o));
+        System.out.print(PlanReport.table(o));
         java.nio.file.Files.createDirectories(out);
-        MemoryPlanner.chart(o, out.resolve("plan.png"));
+        PlanReport.chart(o, out.resolve("plan.png"));
         System.out.println("wrote " + out.resolve("plan.png"));
         return o.meetsBudget() ? 0 : 1;
     }

@@ -1,10 +1,10 @@
 package io.github.revnet.cli;
 
+import io.github.revnet.bridge.Environment;
 import io.github.revnet.bridge.FirstLoad;
-import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.NumericalFailure;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code ./revnet} command line. */
 @Command(name = "revnet", mixinStandardHelpOptions = true, versionProvider = RevnetCli.Versions.class,
@@ -19,7 +19,7 @@ public final class RevnetCli implements Runnable {
     static final class Versions implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"revnet-harness 0.1.0", Torch.describe(), Torch.describeCuda()};
+            return new String[] {"revnet-harness 0.1.0", Environment.describe(), Environment.describeCuda()};
         }
     }
 

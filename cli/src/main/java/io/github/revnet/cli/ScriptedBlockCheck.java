@@ -1,6 +1,6 @@
 package io.github.revnet.cli;
 
-import io.github.revnet.bridge.Torch;
+import io.github.revnet.bridge.Environment;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.reversible.Coupling;
 import io.github.revnet.gate.BlockGate;
@@ -156,7 +156,7 @@ final class ScriptedBlockCheck {
         Integer imageSize = dims.length == 4 && dims[2] == dims[3] ? (int) dims[2] : null;
         return new CheckVerdict(gate.name(), dtype.label(), (int) dims[0], imageSize, Arrays.stream(dims).boxed().toList(), seed, c.dropout(),
                 coupling.label(), null, passedWorst(outcomes, INVERSE), passedWorst(outcomes, REVERSIBLE), passedWorst(outcomes, CHECKPOINT),
-                null, passedWorst(outcomes, ANGLE), null, null, c.toString(), outcomes, Torch.libtorchVersion(), pass);
+                null, passedWorst(outcomes, ANGLE), null, null, c.toString(), outcomes, Environment.libtorchVersion(), pass);
     }
 
     private static Double passedWorst(List<CheckVerdict.CheckOutcome> outcomes, String check) {

@@ -1,6 +1,6 @@
 package io.github.revnet.cli;
 
-import io.github.revnet.bridge.Torch;
+import io.github.revnet.bridge.Environment;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.reversible.Coupling;
 import io.github.revnet.gate.BlockGate;
@@ -70,7 +70,7 @@ final class StrengthRun {
         }
         System.out.printf("%d cases in %.1fs; %d false alarms on intact passes%n", cases, seconds, campaign.falseAlarms().size());
         if (json != null) {
-            Json.write(json, new StrengthVerdict(name, cases, seed, rows, campaign.falseAlarms(), campaign.misses(), campaign.illConditioned(), campaign.tensors(), Torch.libtorchVersion(),
+            Json.write(json, new StrengthVerdict(name, cases, seed, rows, campaign.falseAlarms(), campaign.misses(), campaign.illConditioned(), campaign.tensors(), Environment.libtorchVersion(),
                     seconds));
             System.out.println("wrote " + json);
         }

@@ -1,13 +1,10 @@
 package io.github.revnet.bridge;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas;
 import org.bytedeco.pytorch.global.torch;
 
-/** The LibTorch runtime: loads the natives once, sets threads, and reports versions and device. */
+/** The LibTorch runtime: loads the natives once, sets threads, seeds, and says whether CUDA is there. */
 public final class Torch {
     private static volatile boolean loaded;
 
@@ -51,29 +48,6 @@ public final class Torch {
         torch.manual_seed(seed);
     }
 
-    /** The LibTorch version these presets wrap, e.g. "2.10.0". */
-    public static String libtorchVersion() {
-        String presets = version("pytorch");
-        if (presets == null) {
-            return "unknown";
-        }
-        int dash = presets.indexOf('-');
-        return dash > 0 ? presets.substring(0, dash) : presets;
-    }
-
-    public static String javacppVersion() {
-        String version = version("javacpp");
-        return version == null ? "unknown" : version;
-    }
-
-    private static String version(String artifact) {
-        try {
-            return Loader.getVersion("org.bytedeco", artifact);
-        } catch (java.io.IOException e) {
-            return null;
-        }
-    }
-
     private static volatile Boolean simulatedCuda;
 
     /**
@@ -96,31 +70,6 @@ public final class Torch {
         } catch (RuntimeException | LinkageError e) {
             return false;
         }
-    }
-
-    /** The CPU model as the kernel reports it, for reports. */
-    public static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // Not Linux, or not readable: reported as unknown.
-        }
-        return "unknown";
-    }
-
-    /** One line describing the runtime, printed by commands and reports. */
-    public static String describe() {
-        return "LibTorch " + libtorchVersion() + " (JavaCPP " + javacppVersion() + "), " + threads() + " intra-op threads (OpenBLAS "
-                + blasThreads() + "), CPU " + cpuModel();
-    }
-
-    /** What the CUDA runtime says about GPUs, one line: for --version, the report and --verbose. */
-    public static String describeCuda() {
-        return CudaDevices.query().describe();
     }
 
     /** OpenBLAS's own thread count: 1 once LibTorch is loaded (see {@link #ensureLoaded()}). */

@@ -1,9 +1,9 @@
 package io.github.revnet.bridge;
 
+import org.junit.jupiter.api.Test;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import org.junit.jupiter.api.Test;
 
 class BlasThreadsTest {
     @Test
@@ -11,6 +11,6 @@ class BlasThreadsTest {
         Torch.setThreads(2);
         assertEquals(1, Torch.blasThreads(), "OpenBLAS's pool would busy-wait beside LibTorch's intra-op threads");
         assertEquals(2, Torch.threads());
-        assertTrue(Torch.describe().contains("(OpenBLAS 1)"), Torch.describe());
+        assertTrue(Environment.describe().contains("(OpenBLAS 1)"), Environment.describe());
     }
 }

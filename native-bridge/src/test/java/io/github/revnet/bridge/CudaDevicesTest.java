@@ -1,5 +1,7 @@
 package io.github.revnet.bridge;
 
+import org.junit.jupiter.api.Test;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import org.junit.jupiter.api.Test;
 
 class CudaDevicesTest {
     @Test
@@ -26,8 +26,8 @@ class CudaDevicesTest {
         IllegalStateException meter = assertThrows(IllegalStateException.class, () -> MemoryMeter.measureCuda(() -> { }));
         assertTrue(meter.getMessage().contains(facts.problem()), "the meter's CUDA path names why: " + meter.getMessage());
         assertFalse(Torch.cudaAvailable());
-        assertEquals(facts.describe(), Torch.describeCuda(), "the facts are what --version and the report print");
-        assertFalse(Torch.describe().contains("CUDA"), "the environment line every command prints leaves CUDA to --verbose: " + Torch.describe());
+        assertEquals(facts.describe(), Environment.describeCuda(), "the facts are what --version and the report print");
+        assertFalse(Environment.describe().contains("CUDA"), "the environment line every command prints leaves CUDA to --verbose: " + Environment.describe());
     }
 
     @Test

@@ -5,67 +5,76 @@ import io.github.revnet.core.DType;
 import io.github.revnet.core.Device;
 import io.github.revnet.core.reversible.Coupling;
 
-/** Options of a model instance: input channels, classes, dtype, device, seed and input checking. */
+/** Options of a model instance (immutable): input channels, classes, dtype, device, seed and input checking. */
 public final class ModelOptions {
-    private int inputChannels = 3;
-    private int classes = 10;
-    private DType dtype = DType.FLOAT32;
-    private Device device = Device.CPU;
-    private long seed = 0;
-    private boolean checkFinite;
-    private double dropout;
-    private Coupling coupling = Coupling.ADDITIVE;
+    private final int inputChannels;
+    private final int classes;
+    private final DType dtype;
+    private final Device device;
+    private final long seed;
+    private final boolean checkFinite;
+    private final double dropout;
+    private final Coupling coupling;
 
-    public static ModelOptions defaults() {
-        return new ModelOptions();
+    private ModelOptions(int inputChannels, int classes, DType dtype, Device device, long seed, boolean checkFinite, double dropout,
+            Coupling coupling) {
+        this.inputChannels = inputChannels;
+        this.classes = classes;
+        this.dtype = dtype;
+        this.device = device;
+        this.seed = seed;
+        this.checkFinite = checkFinite;
+        this.dropout = dropout;
+        this.coupling = coupling;
     }
 
+    /** Three input channels, ten classes, float32 on the CPU, seed 0, no finiteness check, no dropout, additive coupling. */
+    public static ModelOptions defaults() {
+        return new ModelOptions(3, 10, DType.FLOAT32, Device.CPU, 0, false, 0, Coupling.ADDITIVE);
+    }
+
+    /** These options with {@code value} input channels (every setter returns new options; these stay as they are). */
     public ModelOptions inputChannels(int value) {
-        this.inputChannels = Check.positive("input channels", value);
-        return this;
+        return new ModelOptions(Check.positive("input channels", value), classes, dtype, device, seed, checkFinite, dropout, coupling);
     }
 
     public ModelOptions classes(int value) {
         if (value < 2) {
             throw new IllegalArgumentException("classes must be >= 2, got " + value);
         }
-        this.classes = value;
-        return this;
+        return new ModelOptions(inputChannels, value, dtype, device, seed, checkFinite, dropout, coupling);
     }
 
     public ModelOptions dtype(DType value) {
-        this.dtype = java.util.Objects.requireNonNull(value, "dtype");
-        return this;
+        return new ModelOptions(inputChannels, classes, java.util.Objects.requireNonNull(value, "dtype"), device, seed, checkFinite, dropout,
+                coupling);
     }
 
     /** Where the model's parameters live, and so where its inputs must be: the CPU by default. */
     public ModelOptions device(Device value) {
-        this.device = java.util.Objects.requireNonNull(value, "device");
-        return this;
+        return new ModelOptions(inputChannels, classes, dtype, java.util.Objects.requireNonNull(value, "device"), seed, checkFinite, dropout,
+                coupling);
     }
 
     /** Seed of the weight initialisation. */
     public ModelOptions seed(long value) {
-        this.seed = value;
-        return this;
+        return new ModelOptions(inputChannels, classes, dtype, device, value, checkFinite, dropout, coupling);
     }
 
     /** Reject inputs containing NaN or infinity (costs one pass over the input). */
     public ModelOptions checkFinite(boolean value) {
-        this.checkFinite = value;
-        return this;
+        return new ModelOptions(inputChannels, classes, dtype, device, seed, value, dropout, coupling);
     }
 
     /** Dropout before every convolution of the residual functions. */
     public ModelOptions dropout(double value) {
-        this.dropout = Check.probability("dropout", value);
-        return this;
+        return new ModelOptions(inputChannels, classes, dtype, device, seed, checkFinite, Check.probability("dropout", value), coupling);
     }
 
     /** The coupling of the reversible blocks (transitions between stages stay additive). */
     public ModelOptions coupling(Coupling value) {
-        this.coupling = java.util.Objects.requireNonNull(value, "coupling");
-        return this;
+        return new ModelOptions(inputChannels, classes, dtype, device, seed, checkFinite, dropout,
+                java.util.Objects.requireNonNull(value, "coupling"));
     }
 
     public int inputChannels() {
