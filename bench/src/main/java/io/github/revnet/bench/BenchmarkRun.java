@@ -50,6 +50,14 @@ public final class BenchmarkRun {
 
     /** Everything a report needs. */
     public record Outcome(Sweep sweep, List<Result> runs, List<Drift> drift, MemoryPlanner.Front front, double seconds) {
+        /** "N of M rows decided", and the undecided rows with their half-widths. */
+        public String decided() {
+            List<Result> paired = runs.stream().filter(r -> r.paired() != null).toList();
+            List<String> open = paired.stream().filter(r -> !r.paired().decided()).map(r -> String.format("%s %s ±%.1f%%", r.model(),
+                    r.mode(), 100 * r.paired().ratio().relativeHalfWidth())).toList();
+            return String.format("%d of %d rows decided", paired.size() - open.size(), paired.size()) + (open.isEmpty() ? ""
+                    : "; undecided: " + String.join(", ", open));
+        }
     }
 
     public Outcome run() throws IOException, RunnerException, InterruptedException {
@@ -59,10 +67,16 @@ public final class BenchmarkRun {
         List<Result> runs = new ArrayList<>();
         int steps = sweep.configs().size() + 2 + (sweep.front() == null ? 0 : 1);
         int step = 0;
-        for (Sweep.Config c : sweep.configs()) {
-            progress.accept(String.format("[%d/%d] timing %s, batch %d, modes %s interleaved round by round", ++step, steps, c.model(),
-                    c.batch(), c.modes()));
-            runs.addAll(time(c, jmhJson));
+        List<Sweep.Config> configs = sweep.configs();
+        double timingSpent = 0;
+        for (int index = 0; index < configs.size(); index++) {
+            Sweep.Config c = configs.get(index);
+            double allowance = sweep.rounds().allowance(configs, index, timingSpent);
+            progress.accept(String.format("[%d/%d] timing %s, batch %d, modes %s interleaved round by round (allowance %.0f s)", ++step,
+                    steps, c.model(), c.batch(), c.modes(), allowance));
+            long configStart = System.nanoTime();
+            runs.addAll(time(c, allowance, jmhJson));
+            timingSpent += (System.nanoTime() - configStart) / 1e9;
         }
         Files.writeString(out.resolve("jmh.json"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(jmhJson));
         progress.accept(String.format("[%d/%d] memory: each configuration's modes in a process of its own (malloc counter preloaded)", ++step,
@@ -82,56 +96,69 @@ public final class BenchmarkRun {
     }
 
     /**
-     * Times every mode of {@code c} in interleaved rounds ({@link PairedStepBenchmark}), one JMH
-     * fork of {@link Sweep#rounds()} rounds; for a model in {@link Sweep#precise()}, adds forks of
-     * {@link Sweep#extraRounds()} rounds that time stored and reversible mode alone while the
-     * reversible ratio's interval is wider than {@link Sweep#targetHalfWidth()} and
-     * {@link Sweep#maxRoundsFor} allows more rounds.
+     * One JMH fork's samples: the modes of each measured iteration, its per-step times as rounds,
+     * its phase lines, its wall time and the part of it spent in measured and warm-up samples.
      */
-    private List<Result> time(Sweep.Config c, ArrayNode jmhJson) throws RunnerException, IOException {
-        List<Mode> ran = new ArrayList<>();
-        List<JsonNode> phases = new ArrayList<>();
-        List<Mode> narrowed = List.of(Mode.STORED, Mode.REVERSIBLE);
-        boolean narrow = sweep.precise().contains(c.model()) && c.modes().containsAll(narrowed);
-        RoundTimes rounds = null;
-        do {
-            List<Mode> modes = rounds == null ? c.modes() : narrowed;
-            int count = rounds == null ? sweep.rounds() : sweep.extraRounds();
-            List<Double> millis = new ArrayList<>();
-            List<Mode> forkRan = new ArrayList<>();
-            Path json = Files.createTempFile("jmh", ".json");
-            Path phaseLines = Files.createTempFile("phases", ".jsonl");
-            var options = new OptionsBuilder().include(PairedStepBenchmark.class.getName() + ".step").param("model", c.model())
-                    .param("modes", modes.stream().map(Mode::label).collect(java.util.stream.Collectors.joining(","))).param("batch", String.valueOf(c.batch())).param("dtype", c.dtype().label())
-                    .param("imageSize", String.valueOf(c.imageSize())).param("threads", String.valueOf(threads))
-                    .param("phasesFile", phaseLines.toString()).warmupIterations(sweep.warmupRounds() * modes.size())
-                    .measurementIterations(count * modes.size()).forks(1).jvmArgsAppend(Probes.childFlags()).shouldDoGC(false)
-                    .output(out.resolve("jmh.log").toString()).resultFormat(ResultFormatType.JSON).result(json.toString()).build();
-            for (RunResult r : new Runner(options).run()) {
-                for (BenchmarkResult fork : r.getBenchmarkResults()) {
-                    for (IterationResult iteration : fork.getIterationResults()) {
-                        millis.add(iteration.getPrimaryResult().getScore());
-                    }
-                }
+    private record Fork(RoundTimes rounds, List<Mode> ran, List<JsonNode> phases, double seconds, double sampledSeconds) {
+        /** What the fork spent besides its samples: starting the JVM, building the model. */
+        double overheadSeconds() {
+            return Math.max(0, seconds - sampledSeconds);
+        }
+    }
+
+    /**
+     * Times every mode of {@code c} in interleaved rounds ({@link PairedStepBenchmark}) as
+     * {@link RoundBudget} grants: a first fork of all modes; then, while a recomputing mode's
+     * screened ratio interval is wider than its target and {@code allowance} seconds pay for more,
+     * forks of stored mode and the undecided modes. A configuration whose stored step is short
+     * times several steps per sample after its first fork, which is then only a pilot.
+     */
+    private List<Result> time(Sweep.Config c, double allowance, ArrayNode jmhJson) throws RunnerException, IOException {
+        RoundBudget budget = sweep.rounds();
+        long start = System.nanoTime();
+        Fork first = fork(c, c.modes(), budget.firstRounds(), 1, jmhJson);
+        progress.accept("    " + first.rounds().describe());
+        int steps = budget.stepsPerSample(MedianInterval.median(first.rounds().times(Mode.STORED)));
+        List<Fork> pooled = new ArrayList<>();
+        if (steps == 1 || budget.undecided(first.rounds(), c.model()).isEmpty()) {
+            steps = 1;
+            pooled.add(first);
+        }
+        RoundTimes evidence = first.rounds();
+        double overhead = first.overheadSeconds();
+        while (true) {
+            List<Mode> modes = new ArrayList<>(List.of(Mode.STORED));
+            modes.addAll(pooled.isEmpty() ? c.modes().stream().filter(m -> m != Mode.STORED).toList() : budget.undecided(evidence, c.model()));
+            double roundSeconds = 0; // each mode's median step, times the steps of a sample
+            for (Mode m : modes) {
+                roundSeconds += steps * MedianInterval.median(evidence.times(m)) / 1e3;
             }
-            for (String line : Files.readAllLines(phaseLines)) {
-                JsonNode node = JSON.readTree(line);
-                phases.add(node);
-                forkRan.add(Mode.parse(node.get("mode").asText()));
+            double left = allowance - (System.nanoTime() - start) / 1e9 - overhead - budget.warmupRounds() * roundSeconds;
+            int next = budget.nextRounds(evidence, !pooled.isEmpty(), c.model(), (int) Math.floor(left / roundSeconds));
+            if (next == 0) {
+                break;
             }
-            if (forkRan.size() != millis.size()) {
-                throw new IllegalStateException("JMH reported " + millis.size() + " iterations of " + c.model() + " but its state recorded "
-                        + forkRan.size() + " phase lines");
+            Fork fork = fork(c, modes, next, steps, jmhJson);
+            overhead = fork.overheadSeconds();
+            pooled.add(fork);
+            evidence = pooled.get(0).rounds();
+            for (Fork later : pooled.subList(1, pooled.size())) {
+                evidence = evidence.plus(later.rounds());
             }
-            ran.addAll(forkRan);
-            jmhJson.addAll((ArrayNode) JSON.readTree(json.toFile()));
-            Files.deleteIfExists(json);
-            Files.deleteIfExists(phaseLines);
-            RoundTimes fork = RoundTimes.of(modes, forkRan, millis);
-            rounds = rounds == null ? fork : rounds.plus(fork);
-            progress.accept("    " + rounds.describe());
-        } while (narrow && rounds.halfWidth(Mode.REVERSIBLE) > sweep.targetHalfWidth()
-                && rounds.rounds(Mode.REVERSIBLE) + sweep.extraRounds() <= sweep.maxRoundsFor(c.model()));
+            progress.accept("    " + evidence.describe() + (steps > 1 ? " (" + steps + " steps per sample)" : ""));
+        }
+        if (pooled.isEmpty()) {
+            pooled.add(first); // the pilot was all the allowance paid for: it stands as the samples
+            steps = 1;
+        }
+        RoundTimes rounds = pooled.get(0).rounds();
+        List<Mode> ran = new ArrayList<>(pooled.get(0).ran());
+        List<JsonNode> phases = new ArrayList<>(pooled.get(0).phases());
+        for (Fork later : pooled.subList(1, pooled.size())) {
+            rounds = rounds.plus(later.rounds());
+            ran.addAll(later.ran());
+            phases.addAll(later.phases());
+        }
         List<Result> results = new ArrayList<>();
         for (Mode mode : c.modes()) {
             double[] times = rounds.times(mode);
@@ -154,12 +181,56 @@ public final class BenchmarkRun {
                 backward = phaseMedians.get(Phase.BACKWARD.label());
             }
             Result.Paired paired = mode == Mode.STORED || !c.modes().contains(Mode.STORED) ? null
-                    : new Result.Paired(rounds.ratios(mode), MedianInterval.of(rounds.ratios(mode), 0.95));
+                    : new Result.Paired(rounds.ratios(mode), rounds.screen(mode).excluded(), rounds.ratio(mode), sweep.rounds().target(
+                            c.model(), mode));
             results.add(new Result(c.model(), mode, c.batch(), c.dtype(), c.blocks(),
                     new Result.Timing(step.median(), Arrays.stream(times).min().orElse(Double.NaN), Arrays.stream(times).max()
-                            .orElse(Double.NaN), times.length), paired, phaseMedians, forward, backward, null, null, null));
+                            .orElse(Double.NaN), times.length, steps), paired, phaseMedians, forward, backward, null, null, null));
         }
         return results;
+    }
+
+    /** Runs one JMH fork of {@code count} interleaved rounds of {@code modes}, {@code steps} steps per sample, after the warm-up rounds. */
+    private Fork fork(Sweep.Config c, List<Mode> modes, int count, int steps, ArrayNode jmhJson) throws RunnerException, IOException {
+        long start = System.nanoTime();
+        List<Double> millis = new ArrayList<>();
+        List<Mode> ran = new ArrayList<>();
+        List<JsonNode> phases = new ArrayList<>();
+        Path json = Files.createTempFile("jmh", ".json");
+        Path phaseLines = Files.createTempFile("phases", ".jsonl");
+        int warmup = sweep.rounds().warmupRounds();
+        var options = new OptionsBuilder().include(PairedStepBenchmark.class.getName() + ".step").param("model", c.model())
+                .param("modes", modes.stream().map(Mode::label).collect(java.util.stream.Collectors.joining(",")))
+                .param("batch", String.valueOf(c.batch())).param("dtype", c.dtype().label()).param("imageSize", String.valueOf(c.imageSize()))
+                .param("threads", String.valueOf(threads)).param("phasesFile", phaseLines.toString())
+                .param("stepsPerSample", String.valueOf(steps)).warmupIterations(warmup * modes.size())
+                .measurementIterations(count * modes.size()).forks(1).jvmArgsAppend(Probes.childFlags()).shouldDoGC(false)
+                .output(out.resolve("jmh.log").toString()).resultFormat(ResultFormatType.JSON).result(json.toString()).build();
+        double sampled = 0;
+        for (RunResult r : new Runner(options).run()) {
+            for (BenchmarkResult result : r.getBenchmarkResults()) {
+                for (IterationResult iteration : result.getIterationResults()) {
+                    double sample = iteration.getPrimaryResult().getScore();
+                    sampled += sample / 1e3;
+                    millis.add(sample / steps);
+                }
+            }
+        }
+        for (String line : Files.readAllLines(phaseLines)) {
+            JsonNode node = JSON.readTree(line);
+            phases.add(node);
+            ran.add(Mode.parse(node.get("mode").asText()));
+        }
+        if (ran.size() != millis.size()) {
+            throw new IllegalStateException("JMH reported " + millis.size() + " iterations of " + c.model() + " but its state recorded "
+                    + ran.size() + " phase lines");
+        }
+        jmhJson.addAll((ArrayNode) JSON.readTree(json.toFile()));
+        Files.deleteIfExists(json);
+        Files.deleteIfExists(phaseLines);
+        // The warm-up rounds cost about what as many measured ones did.
+        double sampledWithWarmup = sampled * (count + warmup) / count;
+        return new Fork(RoundTimes.of(modes, ran, millis), ran, phases, (System.nanoTime() - start) / 1e9, sampledWithWarmup);
     }
 
     /**

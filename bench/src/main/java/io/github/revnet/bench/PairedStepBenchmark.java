@@ -8,9 +8,10 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 
 /**
  * The question: what does a training step (forward, loss, backward, SGD update) cost in each mode
- * relative to stored mode, on the same machine in the same minute? One single-shot step per
- * iteration; {@link RoundState} interleaves the modes round by round, so every ratio is taken
- * between neighbours in time. The step's phases are clocked on the way (a few hundred
+ * relative to stored mode, on the same machine in the same minute? One single-shot sample per
+ * iteration, of one step or, for short steps, several ({@link RoundState#stepsPerSample});
+ * {@link RoundState} interleaves the modes round by round, so every ratio is taken between
+ * neighbours in time. The step's phases are clocked on the way (a few hundred
  * {@code nanoTime} calls against steps of tens of milliseconds).
  */
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.SingleShotTime)
@@ -18,7 +19,11 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 public class PairedStepBenchmark {
     @Benchmark
     public PhaseClock.Breakdown step(RoundState state) {
-        state.lastBreakdown = PhaseClock.measure(() -> state.rig.trainer.step(state.rig.images, state.rig.labels, state.current));
+        state.lastBreakdown = PhaseClock.measure(() -> {
+            for (int i = 0; i < state.stepsPerSample; i++) {
+                state.rig.trainer.step(state.rig.images, state.rig.labels, state.current);
+            }
+        });
         return state.lastBreakdown;
     }
 }

@@ -179,30 +179,40 @@ public final class ReportWriter {
         md.append("Environment: LibTorch ").append(env.get("libtorch")).append(", JavaCPP ").append(env.get("javacpp")).append(", ")
                 .append(env.get("threads")).append(" threads, ").append(env.get("cpu")).append(", device ").append(env.get("device"))
                 .append(", Java ").append(env.get("java")).append(". ").append(env.get("cuda")).append("\n\n");
-        md.append(String.format("Times are JMH single-shot steps. The modes of a model are interleaved: each round times every mode once,"
-                + " back to back, in an order rotated from round to round (%d warm-up rounds, then %d rounds; for %s, forks of %d rounds"
-                + " of stored and reversible mode alone are added while the reversible interval is wider than ±%.0f%%, up to %d"
-                + " reversible rounds). \"time / stored\" is the median of the per-round ratios with a 95%%"
-                + " distribution-free interval from order statistics (the j-th smallest to the j-th largest ratio, j from the"
-                + " binomial(n, 1/2) distribution). k = backward / forward (forward includes the loss) is each model's own, from its"
+        RoundBudget budget = o.sweep().rounds();
+        md.append(String.format("Times are JMH single-shot samples of one step, or for a configuration whose stored step is shorter"
+                + " than %.0f ms the mean of as many steps as make it that long (column \"steps\"). The modes of a model are interleaved:"
+                + " each round times every mode once, back to back, in an order rotated from round to round. Rounds are budgeted by"
+                + " cost: after %d warm-up rounds and %d rounds of all modes, rounds of stored mode and the undecided modes are added"
+                + " while a ratio's interval is wider than ±%.0f%% (±%.0f%% for reversible mode of %s) and the configuration's share"
+                + " of the %.0f s timing allowance pays for them, up to %d rounds. \"time / stored\" is the median of the per-round"
+                + " ratios with a 95%% distribution-free interval from order statistics (the j-th smallest to the j-th largest ratio,"
+                + " j from the binomial(n, 1/2) distribution). Rounds whose ratio is below %.1f (a recomputing mode does all of the"
+                + " stored step's work and more) or farther than %.0f scaled median absolute deviations from the median are set"
+                + " aside as measurement glitches (column \"set aside\"; results.json keeps every round). A row is decided when its"
+                + " interval is within its target. k = backward / forward (forward includes the loss) is each model's own, from its"
                 + " stored steps' phases, and (2 + k)/(1 + k) the FLOP-style bound on its reversible overhead. Memory is the measured peak"
                 + " of malloc'd bytes during forward and backward minus what was live before (parameters, allocated gradients, input),"
                 + " each configuration's modes in turn in a probe process of its own with the malloc counter preloaded.%n%n",
-                o.sweep().warmupRounds(), o.sweep().rounds(), o.sweep().precise().isEmpty() ? "no model"
-                : String.join(", ", o.sweep().precise()), o.sweep().extraRounds(), 100 * o.sweep().targetHalfWidth(),
-                o.sweep().maxRounds()));
-        md.append("| model | mode | batch | blocks | step ms (median) | min | max | rounds | time / stored | 95% interval | bound (2+k)/(1+k)"
-                + " | peak activation MiB | estimate MiB | stored / this | measured / estimate |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                budget.minSampleMillis(), budget.warmupRounds(), budget.firstRounds(), 100 * budget.targetHalfWidth(),
+                100 * budget.headlineHalfWidth(), budget.headline().isEmpty() ? "no model" : String.join(", ", budget.headline()),
+                budget.timingSeconds(), budget.maxRounds(), RoundScreen.FLOOR, RoundScreen.OUTLIER_MADS));
+        md.append("**").append(o.decided()).append(".**\n\n");
+        md.append("| model | mode | batch | blocks | step ms (median) | min | max | rounds | steps | set aside | time / stored | 95% interval"
+                + " | decided | bound (2+k)/(1+k) | peak activation MiB | estimate MiB | stored / this | measured / estimate |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Result r : o.runs()) {
             Summary.Row row = s.row(r);
-            String interval = Double.isFinite(row.timeRatioLow()) ? String.format("%.3f–%.3f", row.timeRatioLow(), row.timeRatioHigh()) : "";
+            String interval = Double.isFinite(row.timeRatioLow()) ? String.format("%.3f–%.3f (±%.1f%%)", row.timeRatioLow(),
+                    row.timeRatioHigh(), 100 * r.paired().ratio().relativeHalfWidth()) : "";
             String bound = r.mode() == Mode.REVERSIBLE && Double.isFinite(s.boundOf(r.model())) ? String.format("%.3f",
                     s.boundOf(r.model())) : "";
-            md.append(String.format("| %s | %s | %d | %d | %.1f | %.1f | %.1f | %d | %.3f | %s | %s | %.1f | %.1f | %.1f | %.2f |%n", r.model(),
-                    r.mode(), r.batch(), r.blocks(), r.stepMs().median(), r.stepMs().min(), r.stepMs().max(), r.stepMs().samples(),
-                    row.timeRatio(), interval, bound, mib(r.peakActivationBytes()), mib(r.estimatedActivationBytes()), 1 / row.memoryRatio(),
-                    row.estimateRatio()));
+            String setAside = r.paired() == null ? "" : String.valueOf(r.paired().excluded().size());
+            String verdict = r.paired() == null ? "" : r.paired().decided() ? "yes" : "no";
+            md.append(String.format("| %s | %s | %d | %d | %.1f | %.1f | %.1f | %d | %d | %s | %.3f | %s | %s | %s | %.1f | %.1f | %.1f | %.2f |%n",
+                    r.model(), r.mode(), r.batch(), r.blocks(), r.stepMs().median(), r.stepMs().min(), r.stepMs().max(), r.stepMs().samples(),
+                    r.stepMs().stepsPerSample(), setAside, row.timeRatio(), interval, verdict, bound, mib(r.peakActivationBytes()),
+                    mib(r.estimatedActivationBytes()), 1 / row.memoryRatio(), row.estimateRatio()));
         }
         md.append(phaseTable(o.runs()));
         md.append("\n## Drift\n\n| blocks | dtype | inverse max abs error | max relative gradient error | gradient angle (degrees) |\n"

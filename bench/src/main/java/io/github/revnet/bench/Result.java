@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,12 +19,23 @@ public record Result(String model, Mode mode, int batch, DType dtype, int blocks
         Map<String, Double> phasesMs, Double forwardMs, Double backwardMs, Long peakActivationBytes, Long estimatedActivationBytes,
         Long params) {
 
-    /** Distribution of a timed quantity over samples. */
-    public record Timing(double median, double min, double max, long samples) {
+    /** Distribution of a timed quantity over samples; a sample of {@code stepsPerSample} steps counts as their mean. */
+    public record Timing(double median, double min, double max, long samples, int stepsPerSample) {
     }
 
-    /** Per-round ratios to stored mode and their median with its 95% interval. */
-    public record Paired(@JsonProperty("rounds") double[] roundRatios, @JsonUnwrapped MedianInterval ratio) {
+    /**
+     * Per-round ratios to stored mode, every round as measured; the rounds {@link RoundScreen} set
+     * aside; the median of the others with its 95% interval; and the half-width the interval had to
+     * reach for the row to be decided.
+     */
+    public record Paired(@JsonProperty("rounds") double[] roundRatios, @JsonProperty("set_aside") List<RoundScreen.Excluded> excluded,
+            @JsonUnwrapped MedianInterval ratio, double targetHalfWidth) {
+
+        /** The ratio's interval is within ± the target. */
+        @JsonProperty
+        public boolean decided() {
+            return ratio.relativeHalfWidth() <= targetHalfWidth;
+        }
     }
 
     Result withMemory(long peak, long estimate, long parameterCount) {

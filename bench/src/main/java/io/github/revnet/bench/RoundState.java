@@ -29,7 +29,8 @@ import org.openjdk.jmh.runner.IterationType;
  * interleaves the modes: measurement iteration i runs {@code modes[(i + i / M) % M]} for M modes,
  * so each round of M iterations times every mode once, back to back, in an order rotated from the
  * round before. Warm-up iterations follow the same schedule. Each measured iteration's mode and
- * phase breakdown are appended to {@link #phasesFile} as one JSON line, in iteration order.
+ * phase breakdown (per step, when an iteration times {@link #stepsPerSample} steps) are appended to
+ * {@link #phasesFile} as one JSON line, in iteration order.
  */
 @State(Scope.Thread)
 public class RoundState {
@@ -53,6 +54,10 @@ public class RoundState {
 
     @Param({""})
     public String phasesFile;
+
+    /** Steps timed per sample (per JMH iteration); the sample's time and phases are divided by it. */
+    @Param({"1"})
+    public int stepsPerSample;
 
     StepRig rig;
     Mode current;
@@ -90,10 +95,10 @@ public class RoundState {
         }
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("mode", current.label());
-        line.put("total_ms", lastBreakdown.totalMillis());
+        line.put("total_ms", lastBreakdown.totalMillis() / stepsPerSample);
         Map<String, Double> phases = new LinkedHashMap<>();
         for (Phase p : Phase.values()) {
-            phases.put(p.label(), lastBreakdown.millis(p));
+            phases.put(p.label(), lastBreakdown.millis(p) / stepsPerSample);
         }
         line.put("phases_ms", phases);
         line.put("foreign_calls", lastBreakdown.foreignCalls());

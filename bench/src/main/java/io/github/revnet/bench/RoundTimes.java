@@ -67,9 +67,19 @@ record RoundTimes(List<Mode> modes, List<Map<Mode, Double>> perRound) {
                 .toArray();
     }
 
-    /** The relative half-width of {@code mode}'s ratio interval; infinite while there are too few rounds for one. */
+    /** {@code mode}'s ratios with the rounds a glitch produced set aside ({@link RoundScreen}). */
+    RoundScreen screen(Mode mode) {
+        return RoundScreen.of(ratios(mode));
+    }
+
+    /** The median of {@code mode}'s screened ratios with its 95% interval. */
+    MedianInterval ratio(Mode mode) {
+        return screen(mode).interval();
+    }
+
+    /** The relative half-width of {@code mode}'s screened ratio interval; infinite while there are too few rounds for one. */
     double halfWidth(Mode mode) {
-        double h = MedianInterval.of(ratios(mode), 0.95).relativeHalfWidth();
+        double h = ratio(mode).relativeHalfWidth();
         return Double.isNaN(h) ? Double.POSITIVE_INFINITY : h;
     }
 
@@ -89,9 +99,10 @@ record RoundTimes(List<Mode> modes, List<Map<Mode, Double>> perRound) {
                 0.95).median()));
         for (Mode mode : modes) {
             if (mode != Mode.STORED) {
-                MedianInterval m = MedianInterval.of(ratios(mode), 0.95);
-                sb.append(String.format(", %s/stored %.3f [%.3f, %.3f] (±%.1f%%, %d rounds)", mode, m.median(), m.low(), m.high(),
-                        100 * m.relativeHalfWidth(), rounds(mode)));
+                MedianInterval m = ratio(mode);
+                int excluded = screen(mode).excluded().size();
+                sb.append(String.format(", %s/stored %.3f [%.3f, %.3f] (±%.1f%%, %d rounds%s)", mode, m.median(), m.low(), m.high(),
+                        100 * m.relativeHalfWidth(), rounds(mode), excluded == 0 ? "" : ", " + excluded + " set aside"));
             }
         }
         return sb.toString();

@@ -7,32 +7,12 @@ import java.util.List;
 /**
  * What a benchmark run measures. {@link #quick()} is the smoke version (about 3 minutes on 2
  * cores), {@link #standard()} the default report, sized for a 2-core CPU. Every configuration is
- * timed in a fork of {@code warmupRounds} + {@code rounds} interleaved rounds; for the models in
- * {@code precise}, forks of {@code extraRounds} rounds of stored and reversible mode alone are added
- * while the reversible ratio's 95% interval is wider than ± {@code targetHalfWidth}, up to
- * {@code maxRounds} reversible rounds (the report's time budget does not allow that for every
- * model). {@code front}, when not null, names the model whose memory-budget plans the report
- * measures and draws as a Pareto front.
+ * timed in interleaved rounds of its modes, as many as {@link RoundBudget} {@code rounds} grants.
+ * {@code front}, when not null, names the model whose memory-budget plans the report measures and
+ * draws as a Pareto front.
  */
-public record Sweep(String name, List<Config> configs, List<Integer> driftDepths, int driftBatch, int driftImageSize,
-        int warmupRounds, int rounds, int extraRounds, int maxRounds, double targetHalfWidth, List<String> precise, Front front) {
-
-    /** The most rounds {@code model} may get. */
-    public int maxRoundsFor(String model) {
-        return precise.contains(model) ? maxRounds : rounds;
-    }
-
-    public Sweep {
-        if (rounds < 6) {
-            throw new IllegalArgumentException("rounds must be >= 6 (fewer give no 95% interval for a median), got " + rounds);
-        }
-        if (extraRounds < 1) {
-            throw new IllegalArgumentException("extraRounds must be >= 1, got " + extraRounds);
-        }
-        if (maxRounds < rounds) {
-            throw new IllegalArgumentException("maxRounds must be >= rounds (" + rounds + "), got " + maxRounds);
-        }
-    }
+public record Sweep(String name, List<Config> configs, List<Integer> driftDepths, int driftBatch, int driftImageSize, RoundBudget rounds,
+        Front front) {
 
     /** Every per-stack plan of {@code model} at {@code batch}: peaks in processes of their own, times in {@code rounds} interleaved rounds. */
     public record Front(String model, int batch, int imageSize, int rounds) {
@@ -56,7 +36,7 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(8, 64, false, 16, ALL_MODES),
                 transformer(8, 64, true, 16, ALL_MODES),
                 transformer(4, 256, false, 4, ALL_MODES)),
-                List.of(2, 8, 32), 2, 16, 1, 6, 6, 6, 1.0, List.of(), new Front("revnet-38", 4, 32, 2));
+                List.of(2, 8, 32), 2, 16, new RoundBudget(1, 6, 6, 6, 0.05, 0.03, List.of(), 120, 1, 0), new Front("revnet-38", 4, 32, 2));
     }
 
     public static Sweep standard() {
@@ -86,7 +66,7 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(4, 1024, false, 8, ALL_MODES),
                 new Config("revvit-tiny", 64, 32, DType.FLOAT32, ALL_MODES, 6),
                 new Config("vit-tiny", 64, 32, DType.FLOAT32, STORED, 6)),
-                List.of(2, 4, 8, 16, 32, 64), 2, 16, 2, 10, 20, 110, 0.03, List.of("revnet-164"),
+                List.of(2, 4, 8, 16, 32, 64), 2, 16, new RoundBudget(2, 10, 6, 400, 0.05, 0.03, List.of("revnet-164"), 960, 16, 100),
                 new Front("revnet-38", 8, 32, 6));
     }
 
@@ -103,7 +83,7 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(4, 1024, false, 4, ALL_MODES),
                 new Config("revvit-tiny", 64, 32, DType.FLOAT32, ALL_MODES, 6),
                 new Config("vit-tiny", 64, 32, DType.FLOAT32, STORED, 6)),
-                List.of(2, 8, 32), 2, 16, 1, 8, 16, 24, 0.03, List.of("revvit-tiny"), null);
+                List.of(2, 8, 32), 2, 16, new RoundBudget(1, 8, 6, 200, 0.05, 0.03, List.of("revvit-tiny"), 360, 4, 100), null);
     }
 
     /**
@@ -115,7 +95,8 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
         for (int depth : new int[] {2, 4, 8, 16, 32, 64}) {
             configs.add(new Config("scripted-d" + depth, batch, imageSize, DType.FLOAT32, ALL_MODES, depth));
         }
-        return new Sweep("scripted", configs, List.of(), batch, imageSize, 1, 8, 16, 24, 0.03, List.of("scripted-d8"), null);
+        return new Sweep("scripted", configs, List.of(), batch, imageSize, new RoundBudget(1, 8, 6, 200, 0.05, 0.03, List.of("scripted-d8"),
+                300, 4, 100), null);
     }
 
     /** A synthetic RevViT config (see {@code ModelSpec.syntheticTransformer}). */

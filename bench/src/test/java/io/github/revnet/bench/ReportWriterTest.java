@@ -28,7 +28,7 @@ class ReportWriterTest {
             for (int i = 0; i < rounds.length; i++) {
                 rounds[i] = ms / storedMs * (1 + (i - 3.5) / 100); // ±3.5% around the ratio
             }
-            paired = new Result.Paired(rounds, MedianInterval.of(rounds, 0.95));
+            paired = new Result.Paired(rounds, List.of(), MedianInterval.of(rounds, 0.95), 0.05);
         }
         Map<String, Double> phases = new LinkedHashMap<>();
         for (Phase p : Phase.values()) {
@@ -36,7 +36,7 @@ class ReportWriterTest {
         }
         Double forward = mode == Mode.STORED && backwardMs > 0 ? 4.0 : null;
         Double backward = mode == Mode.STORED && backwardMs > 0 ? backwardMs : null;
-        return new Result(model, mode, 8, DType.FLOAT32, blocks, new Result.Timing(ms, ms * 0.9, ms * 1.1, 5), paired, phases, forward, backward,
+        return new Result(model, mode, 8, DType.FLOAT32, blocks, new Result.Timing(ms, ms * 0.9, ms * 1.1, 5, 1), paired, phases, forward, backward,
                 peak, peak, 1000L);
     }
 
@@ -54,7 +54,7 @@ class ReportWriterTest {
                 run("revvit-d4-t16", Mode.REVERSIBLE, 4, 7, 5, 30, 0),
                 run("revvit-d4-t256", Mode.STORED, 4, 30, 30, 1600, 0),
                 run("revvit-d4-t256", Mode.REVERSIBLE, 4, 45, 30, 400, 0));
-        Sweep sweep = new Sweep("test", List.of(), List.of(2, 8), 2, 8, 1, 8, 8, 8, 0.03, List.of(), null);
+        Sweep sweep = new Sweep("test", List.of(), List.of(2, 8), 2, 8, new RoundBudget(1, 8, 6, 8, 0.05, 0.03, List.of(), 60, 1, 0), null);
         return new BenchmarkRun.Outcome(sweep, runs, List.of(new Drift(2, DType.FLOAT32, 1e-6, 1e-6, 1e-5), new Drift(8, DType.FLOAT64, 1e-14,
                 1e-14, 1e-13)), null, 1.0);
     }
@@ -109,6 +109,32 @@ class ReportWriterTest {
         String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("<img src=\"" + Charts.MEMORY + "\""), "the HTML report shows the charts");
         assertTrue(html.contains("<table>") && html.contains("<th"), "tables rendered with their header row");
+    }
+
+    @Test
+    void setAsideRoundsAndUndecidedRowsAreReportedAndTheRawRoundsKept() throws Exception {
+        BenchmarkRun.Outcome o = outcome();
+        List<Result> runs = new java.util.ArrayList<>(o.runs());
+        // stack-8 reversible: two glitched rounds (0.31, 0.34) and a scatter of ±20 % that leaves it undecided at ±5 %
+        double[] raw = {1.31, 0.31, 1.1, 1.6, 0.34, 1.2, 1.5, 1.4, 1.45, 1.35};
+        RoundScreen screen = RoundScreen.of(raw);
+        Result r = runs.get(3);
+        runs.set(3, new Result(r.model(), r.mode(), r.batch(), r.dtype(), r.blocks(), r.stepMs(), new Result.Paired(raw, screen.excluded(),
+                screen.interval(), 0.05), r.phasesMs(), r.forwardMs(), r.backwardMs(), r.peakActivationBytes(), r.estimatedActivationBytes(),
+                r.params()));
+        BenchmarkRun.Outcome changed = new BenchmarkRun.Outcome(o.sweep(), runs, o.drift(), null, 1.0);
+        assertTrue(changed.decided().startsWith("5 of 6 rows decided; undecided: stack-8 reversible ±"), changed.decided());
+        ReportWriter.write(changed, dir, "test");
+        String md = Files.readString(dir.resolve("report.md"));
+        assertTrue(md.contains("**5 of 6 rows decided; undecided: stack-8 reversible"), md);
+        assertTrue(md.contains("| stack-8 | reversible | 8 | 8 | 56.0 | 50.4 | 61.6 | 5 | 1 | 2 |"), "the set-aside count in its row");
+        JsonNode row = new ObjectMapper().readTree(dir.resolve("results.json").toFile()).get("runs").get(3).get("ratio_to_stored");
+        assertEquals(10, row.get("rounds").size(), "every round as measured, the glitches too");
+        assertEquals(2, row.get("set_aside").size());
+        assertEquals("below the floor", row.get("set_aside").get(0).get("reason").asText());
+        assertEquals(1, row.get("set_aside").get(0).get("round").asInt());
+        assertEquals(8, row.get("n").asInt(), "the interval is over the rounds kept");
+        assertTrue(!row.get("decided").asBoolean());
     }
 
     @Test

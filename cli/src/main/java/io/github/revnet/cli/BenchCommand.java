@@ -74,6 +74,7 @@ final class BenchCommand implements Callable<Integer> {
         BenchmarkRun.Outcome outcome = new BenchmarkRun(sweep, out, Torch.threads(),
                 line -> System.out.printf("[%6.1fs] %s%n", (System.nanoTime() - start) / 1e9, line)).run();
         ReportWriter.write(outcome, out, command, training);
+        System.out.println(outcome.decided());
         System.out.printf("wrote %s (report.md, report.html, results.json, results.csv, jmh.json, charts) in %.0fs%n",
                 out.toAbsolutePath(), outcome.seconds());
     }

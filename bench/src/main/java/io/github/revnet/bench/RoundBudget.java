@@ -1,0 +1,121 @@
+package io.github.revnet.bench;
+
+import io.github.revnet.core.Mode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How many interleaved rounds each configuration of a sweep gets: budgeted by cost, not by count.
+ * Every configuration starts with a fork of {@code firstRounds} rounds of all its modes. Forks of
+ * stored mode and the still undecided modes follow while some recomputing mode's ratio interval
+ * (screened by {@link RoundScreen}) is wider than its target — ± {@code targetHalfWidth}, or
+ * ± {@code headlineHalfWidth} for reversible mode of a {@code headline} model — and the
+ * configuration's allowance pays for at least {@code minExtraRounds} more rounds, up to
+ * {@code maxRounds}.
+ *
+ * <p>The allowance: the timing stage has {@code timingSeconds} in all; each configuration may use
+ * its share of what is left when it starts (a headline model counts {@code headlineShares} shares,
+ * any other one), so what a cheap configuration does not use goes to the ones after it.
+ *
+ * <p>A configuration whose stored step is shorter than {@code minSampleMillis} times several
+ * steps per sample (their mean), since single short steps scatter more than the ratio's target;
+ * its first fork is then a pilot, kept in jmh.json but not pooled with the samples of several
+ * steps.
+ */
+public record RoundBudget(int warmupRounds, int firstRounds, int minExtraRounds, int maxRounds, double targetHalfWidth,
+        double headlineHalfWidth, List<String> headline, double timingSeconds, int headlineShares, double minSampleMillis) {
+
+    public RoundBudget {
+        if (firstRounds < 6) {
+            throw new IllegalArgumentException("firstRounds must be >= 6 (fewer give no 95% interval for a median), got " + firstRounds);
+        }
+        if (minExtraRounds < 1) {
+            throw new IllegalArgumentException("minExtraRounds must be >= 1, got " + minExtraRounds);
+        }
+        if (maxRounds < firstRounds) {
+            throw new IllegalArgumentException("maxRounds must be >= firstRounds (" + firstRounds + "), got " + maxRounds);
+        }
+        if (!(targetHalfWidth > 0) || !(headlineHalfWidth > 0)) {
+            throw new IllegalArgumentException("targets must be positive, got " + targetHalfWidth + " and " + headlineHalfWidth);
+        }
+        if (!(timingSeconds > 0) || headlineShares < 1) {
+            throw new IllegalArgumentException("timingSeconds must be positive and headlineShares >= 1, got " + timingSeconds + " and "
+                    + headlineShares);
+        }
+        headline = List.copyOf(headline);
+    }
+
+    /** The half-width {@code mode}'s ratio interval must reach for {@code model}'s row to be decided. */
+    double target(String model, Mode mode) {
+        return mode == Mode.REVERSIBLE && headline.contains(model) ? headlineHalfWidth : targetHalfWidth;
+    }
+
+    private int shares(String model) {
+        return headline.contains(model) ? headlineShares : 1;
+    }
+
+    /** The seconds {@code configs.get(index)} may take, {@code spentSeconds} having gone to the timing of the ones before it. */
+    double allowance(List<Sweep.Config> configs, int index, double spentSeconds) {
+        int sharesLeft = 0;
+        for (int i = index; i < configs.size(); i++) {
+            sharesLeft += shares(configs.get(i).model());
+        }
+        return Math.max(0, timingSeconds - spentSeconds) * shares(configs.get(index).model()) / sharesLeft;
+    }
+
+    /** How many steps one sample times so that a sample of the stored step lasts at least {@code minSampleMillis}. */
+    int stepsPerSample(double storedStepMillis) {
+        if (!(storedStepMillis > 0)) {
+            return 1;
+        }
+        return Math.max(1, (int) Math.ceil(minSampleMillis / storedStepMillis));
+    }
+
+    /** The recomputing modes of {@code rounds} whose screened ratio interval is still wider than its target. */
+    List<Mode> undecided(RoundTimes rounds, String model) {
+        List<Mode> open = new ArrayList<>();
+        if (!rounds.modes().contains(Mode.STORED)) {
+            return open;
+        }
+        for (Mode mode : rounds.modes()) {
+            if (mode != Mode.STORED && !(rounds.halfWidth(mode) <= target(model, mode))) {
+                open.add(mode);
+            }
+        }
+        return open;
+    }
+
+    /**
+     * How many rounds {@code mode} of {@code evidence} needs in all to reach its target: the
+     * interval's half-width shrinks about as 1/√n, and a fifth more covers the estimate's own
+     * scatter. With too few rounds for an interval, {@code firstRounds} more.
+     */
+    int roundsToDecide(RoundTimes evidence, String model, Mode mode) {
+        int have = evidence.rounds(mode);
+        double ratio = evidence.halfWidth(mode) / target(model, mode);
+        return Double.isFinite(ratio) ? (int) Math.ceil(1.2 * have * ratio * ratio) : have + firstRounds;
+    }
+
+    /**
+     * The rounds of the next fork: what the undecided modes of {@code evidence} still need (beyond
+     * the rounds they have when {@code pooled}, i.e. when the next fork's samples will join them;
+     * at least {@code firstRounds} when not), at least {@code minExtraRounds}, at most what
+     * {@code affordable} rounds and {@code maxRounds} allow; 0 when nothing is undecided or fewer
+     * than {@code minExtraRounds} fit.
+     */
+    int nextRounds(RoundTimes evidence, boolean pooled, String model, int affordable) {
+        List<Mode> open = undecided(evidence, model);
+        if (open.isEmpty()) {
+            return 0;
+        }
+        int next = pooled ? minExtraRounds : Math.max(minExtraRounds, firstRounds);
+        int most = 0;
+        for (Mode mode : open) {
+            int have = pooled ? evidence.rounds(mode) : 0;
+            next = Math.max(next, roundsToDecide(evidence, model, mode) - have);
+            most = Math.max(most, have);
+        }
+        next = Math.min(next, Math.min(affordable, maxRounds - most));
+        return next >= minExtraRounds ? next : 0;
+    }
+}
