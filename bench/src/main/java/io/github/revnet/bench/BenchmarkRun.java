@@ -10,12 +10,10 @@ import io.github.revnet.core.Mode;
 import io.github.revnet.core.checks.GradientCheck;
 import io.github.revnet.core.models.Model;
 import io.github.revnet.core.models.ModelOptions;
-import io.github.revnet.core.profile.Phase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,18 +63,38 @@ public final class BenchmarkRun {
         Files.createDirectories(out);
         ArrayNode jmhJson = new ObjectMapper().createArrayNode();
         List<Result> runs = new ArrayList<>();
-        int steps = sweep.configs().size() + 2 + (sweep.front() == null ? 0 : 1);
+        int steps = sweep.configs().size() + 3 + (sweep.front() == null ? 0 : 1);
         int step = 0;
-        List<Sweep.Config> configs = sweep.configs();
-        double timingSpent = 0;
-        for (int index = 0; index < configs.size(); index++) {
-            Sweep.Config c = configs.get(index);
-            double allowance = sweep.rounds().allowance(configs, index, timingSpent);
-            progress.accept(String.format("[%d/%d] timing %s, batch %d, modes %s interleaved round by round (allowance %.0f s)", ++step,
-                    steps, c.model(), c.batch(), c.modes(), allowance));
-            long configStart = System.nanoTime();
-            runs.addAll(time(c, allowance, jmhJson));
-            timingSpent += (System.nanoTime() - configStart) / 1e9;
+        RoundBudget budget = sweep.rounds();
+        List<ConfigTiming> timings = new ArrayList<>();
+        for (Sweep.Config c : sweep.configs()) {
+            progress.accept(String.format("[%d/%d] timing %s, batch %d, modes %s interleaved round by round", ++step, steps, c.model(),
+                    c.batch(), c.modes()));
+            Fork first = fork(c, c.modes(), budget.firstRounds(), 1, jmhJson);
+            progress.accept("    " + first.rounds().describe());
+            timings.add(new ConfigTiming(c, budget, first));
+        }
+        double left = budget.timingSeconds() - (System.nanoTime() - start) / 1e9;
+        progress.accept(String.format("[%d/%d] narrowing the undecided intervals: %.0f s of the %.0f s timing allowance left, the headline"
+                + " first, then the cheapest to decide", ++step, steps, Math.max(0, left), budget.timingSeconds()));
+        while (true) {
+            double secondsLeft = budget.timingSeconds() - (System.nanoTime() - start) / 1e9;
+            List<ConfigTiming.Proposal> proposals = new ArrayList<>();
+            for (ConfigTiming t : timings) {
+                t.next(secondsLeft).ifPresent(proposals::add);
+            }
+            var chosen = ConfigTiming.mostUrgent(proposals);
+            if (chosen.isEmpty()) {
+                break;
+            }
+            ConfigTiming.Proposal p = chosen.get();
+            ConfigTiming t = p.timing();
+            t.add(fork(t.config(), p.modes(), p.rounds(), t.stepsPerSample(), jmhJson));
+            progress.accept(String.format("    %s: %s%s", t.config().model(), t.rounds().describe(), t.stepsPerSample() > 1 ? " ("
+                    + t.stepsPerSample() + " steps per sample)" : ""));
+        }
+        for (ConfigTiming t : timings) {
+            runs.addAll(t.results());
         }
         Files.writeString(out.resolve("jmh.json"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(jmhJson));
         progress.accept(String.format("[%d/%d] memory: each configuration's modes in a process of its own (malloc counter preloaded)", ++step,
@@ -93,101 +111,6 @@ public final class BenchmarkRun {
             front = new MemoryPlanner.Front(options, MemoryPlanner.measure(options, line -> progress.accept("    " + line)));
         }
         return new Outcome(sweep, runs, drift, front, (System.nanoTime() - start) / 1e9);
-    }
-
-    /**
-     * One JMH fork's samples: the modes of each measured iteration, its per-step times as rounds,
-     * its phase lines, its wall time and the part of it spent in measured and warm-up samples.
-     */
-    private record Fork(RoundTimes rounds, List<Mode> ran, List<JsonNode> phases, double seconds, double sampledSeconds) {
-        /** What the fork spent besides its samples: starting the JVM, building the model. */
-        double overheadSeconds() {
-            return Math.max(0, seconds - sampledSeconds);
-        }
-    }
-
-    /**
-     * Times every mode of {@code c} in interleaved rounds ({@link PairedStepBenchmark}) as
-     * {@link RoundBudget} grants: a first fork of all modes; then, while a recomputing mode's
-     * screened ratio interval is wider than its target and {@code allowance} seconds pay for more,
-     * forks of stored mode and the undecided modes. A configuration whose stored step is short
-     * times several steps per sample after its first fork, which is then only a pilot.
-     */
-    private List<Result> time(Sweep.Config c, double allowance, ArrayNode jmhJson) throws RunnerException, IOException {
-        RoundBudget budget = sweep.rounds();
-        long start = System.nanoTime();
-        Fork first = fork(c, c.modes(), budget.firstRounds(), 1, jmhJson);
-        progress.accept("    " + first.rounds().describe());
-        int steps = budget.stepsPerSample(MedianInterval.median(first.rounds().times(Mode.STORED)));
-        List<Fork> pooled = new ArrayList<>();
-        if (steps == 1 || budget.undecided(first.rounds(), c.model()).isEmpty()) {
-            steps = 1;
-            pooled.add(first);
-        }
-        RoundTimes evidence = first.rounds();
-        double overhead = first.overheadSeconds();
-        while (true) {
-            List<Mode> modes = new ArrayList<>(List.of(Mode.STORED));
-            modes.addAll(pooled.isEmpty() ? c.modes().stream().filter(m -> m != Mode.STORED).toList() : budget.undecided(evidence, c.model()));
-            double roundSeconds = 0; // each mode's median step, times the steps of a sample
-            for (Mode m : modes) {
-                roundSeconds += steps * MedianInterval.median(evidence.times(m)) / 1e3;
-            }
-            double left = allowance - (System.nanoTime() - start) / 1e9 - overhead - budget.warmupRounds() * roundSeconds;
-            int next = budget.nextRounds(evidence, !pooled.isEmpty(), c.model(), (int) Math.floor(left / roundSeconds));
-            if (next == 0) {
-                break;
-            }
-            Fork fork = fork(c, modes, next, steps, jmhJson);
-            overhead = fork.overheadSeconds();
-            pooled.add(fork);
-            evidence = pooled.get(0).rounds();
-            for (Fork later : pooled.subList(1, pooled.size())) {
-                evidence = evidence.plus(later.rounds());
-            }
-            progress.accept("    " + evidence.describe() + (steps > 1 ? " (" + steps + " steps per sample)" : ""));
-        }
-        if (pooled.isEmpty()) {
-            pooled.add(first); // the pilot was all the allowance paid for: it stands as the samples
-            steps = 1;
-        }
-        RoundTimes rounds = pooled.get(0).rounds();
-        List<Mode> ran = new ArrayList<>(pooled.get(0).ran());
-        List<JsonNode> phases = new ArrayList<>(pooled.get(0).phases());
-        for (Fork later : pooled.subList(1, pooled.size())) {
-            rounds = rounds.plus(later.rounds());
-            ran.addAll(later.ran());
-            phases.addAll(later.phases());
-        }
-        List<Result> results = new ArrayList<>();
-        for (Mode mode : c.modes()) {
-            double[] times = rounds.times(mode);
-            MedianInterval step = MedianInterval.of(times, 0.95);
-            Map<String, Double> phaseMedians = new LinkedHashMap<>();
-            List<JsonNode> mine = new ArrayList<>();
-            for (int i = 0; i < ran.size(); i++) {
-                if (ran.get(i) == mode) {
-                    mine.add(phases.get(i));
-                }
-            }
-            for (Phase p : Phase.values()) {
-                phaseMedians.put(p.label(), MedianInterval.median(mine.stream().mapToDouble(n -> n.get("phases_ms").get(p.label()).asDouble()).toArray()));
-            }
-            Double forward = null;
-            Double backward = null;
-            if (mode == Mode.STORED) {
-                forward = MedianInterval.median(mine.stream().mapToDouble(n -> n.get("phases_ms").get(Phase.FORWARD_GRAPH.label()).asDouble()
-                        + n.get("phases_ms").get(Phase.LOSS.label()).asDouble()).toArray());
-                backward = phaseMedians.get(Phase.BACKWARD.label());
-            }
-            Result.Paired paired = mode == Mode.STORED || !c.modes().contains(Mode.STORED) ? null
-                    : new Result.Paired(rounds.ratios(mode), rounds.screen(mode).excluded(), rounds.ratio(mode), sweep.rounds().target(
-                            c.model(), mode));
-            results.add(new Result(c.model(), mode, c.batch(), c.dtype(), c.blocks(),
-                    new Result.Timing(step.median(), Arrays.stream(times).min().orElse(Double.NaN), Arrays.stream(times).max()
-                            .orElse(Double.NaN), times.length, steps), paired, phaseMedians, forward, backward, null, null, null));
-        }
-        return results;
     }
 
     /** Runs one JMH fork of {@code count} interleaved rounds of {@code modes}, {@code steps} steps per sample, after the warm-up rounds. */

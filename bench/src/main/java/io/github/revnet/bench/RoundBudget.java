@@ -6,16 +6,13 @@ import java.util.List;
 
 /**
  * How many interleaved rounds each configuration of a sweep gets: budgeted by cost, not by count.
- * Every configuration starts with a fork of {@code firstRounds} rounds of all its modes. Forks of
- * stored mode and the still undecided modes follow while some recomputing mode's ratio interval
- * (screened by {@link RoundScreen}) is wider than its target — ± {@code targetHalfWidth}, or
- * ± {@code headlineHalfWidth} for reversible mode of a {@code headline} model — and the
- * configuration's allowance pays for at least {@code minExtraRounds} more rounds, up to
- * {@code maxRounds}.
- *
- * <p>The allowance: the timing stage has {@code timingSeconds} in all; each configuration may use
- * its share of what is left when it starts (a headline model counts {@code headlineShares} shares,
- * any other one), so what a cheap configuration does not use goes to the ones after it.
+ * Every configuration starts with a fork of {@code firstRounds} rounds of all its modes. What is
+ * left of {@code timingSeconds} then goes to forks of stored mode and the undecided modes, a mode
+ * being undecided while its ratio interval (screened by {@link RoundScreen}) is wider than its
+ * target: ± {@code headlineHalfWidth} for reversible mode of a {@code headline} model, ±
+ * {@code targetHalfWidth} otherwise. The headline models go first, then the configurations
+ * cheapest to decide ({@link ConfigTiming#mostUrgent}); a fork is at least {@code minExtraRounds}
+ * rounds, and no mode gets more than {@code maxRounds}.
  *
  * <p>A configuration whose stored step is shorter than {@code minSampleMillis} times several
  * steps per sample (their mean), since single short steps scatter more than the ratio's target;
@@ -23,7 +20,7 @@ import java.util.List;
  * steps.
  */
 public record RoundBudget(int warmupRounds, int firstRounds, int minExtraRounds, int maxRounds, double targetHalfWidth,
-        double headlineHalfWidth, List<String> headline, double timingSeconds, int headlineShares, double minSampleMillis) {
+        double headlineHalfWidth, List<String> headline, double timingSeconds, double minSampleMillis) {
 
     public RoundBudget {
         if (firstRounds < 6) {
@@ -38,9 +35,8 @@ public record RoundBudget(int warmupRounds, int firstRounds, int minExtraRounds,
         if (!(targetHalfWidth > 0) || !(headlineHalfWidth > 0)) {
             throw new IllegalArgumentException("targets must be positive, got " + targetHalfWidth + " and " + headlineHalfWidth);
         }
-        if (!(timingSeconds > 0) || headlineShares < 1) {
-            throw new IllegalArgumentException("timingSeconds must be positive and headlineShares >= 1, got " + timingSeconds + " and "
-                    + headlineShares);
+        if (!(timingSeconds >= 0)) {
+            throw new IllegalArgumentException("timingSeconds must be >= 0, got " + timingSeconds);
         }
         headline = List.copyOf(headline);
     }
@@ -48,19 +44,6 @@ public record RoundBudget(int warmupRounds, int firstRounds, int minExtraRounds,
     /** The half-width {@code mode}'s ratio interval must reach for {@code model}'s row to be decided. */
     double target(String model, Mode mode) {
         return mode == Mode.REVERSIBLE && headline.contains(model) ? headlineHalfWidth : targetHalfWidth;
-    }
-
-    private int shares(String model) {
-        return headline.contains(model) ? headlineShares : 1;
-    }
-
-    /** The seconds {@code configs.get(index)} may take, {@code spentSeconds} having gone to the timing of the ones before it. */
-    double allowance(List<Sweep.Config> configs, int index, double spentSeconds) {
-        int sharesLeft = 0;
-        for (int i = index; i < configs.size(); i++) {
-            sharesLeft += shares(configs.get(i).model());
-        }
-        return Math.max(0, timingSeconds - spentSeconds) * shares(configs.get(index).model()) / sharesLeft;
     }
 
     /** How many steps one sample times so that a sample of the stored step lasts at least {@code minSampleMillis}. */

@@ -36,7 +36,7 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(8, 64, false, 16, ALL_MODES),
                 transformer(8, 64, true, 16, ALL_MODES),
                 transformer(4, 256, false, 4, ALL_MODES)),
-                List.of(2, 8, 32), 2, 16, new RoundBudget(1, 6, 6, 6, 0.05, 0.03, List.of(), 120, 1, 0), new Front("revnet-38", 4, 32, 2));
+                List.of(2, 8, 32), 2, 16, new RoundBudget(1, 6, 6, 6, 0.05, 0.03, List.of(), 0, 0), new Front("revnet-38", 4, 32, 2));
     }
 
     public static Sweep standard() {
@@ -66,7 +66,7 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(4, 1024, false, 8, ALL_MODES),
                 new Config("revvit-tiny", 64, 32, DType.FLOAT32, ALL_MODES, 6),
                 new Config("vit-tiny", 64, 32, DType.FLOAT32, STORED, 6)),
-                List.of(2, 4, 8, 16, 32, 64), 2, 16, new RoundBudget(2, 10, 6, 400, 0.05, 0.03, List.of("revnet-164"), 960, 16, 100),
+                List.of(2, 4, 8, 16, 32, 64), 2, 16, new RoundBudget(1, 6, 6, 400, 0.05, 0.03, List.of("revnet-164"), 1000, 100),
                 new Front("revnet-38", 8, 32, 6));
     }
 
@@ -83,7 +83,7 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 transformer(4, 1024, false, 4, ALL_MODES),
                 new Config("revvit-tiny", 64, 32, DType.FLOAT32, ALL_MODES, 6),
                 new Config("vit-tiny", 64, 32, DType.FLOAT32, STORED, 6)),
-                List.of(2, 8, 32), 2, 16, new RoundBudget(1, 8, 6, 200, 0.05, 0.03, List.of("revvit-tiny"), 360, 4, 100), null);
+                List.of(2, 8, 32), 2, 16, new RoundBudget(1, 6, 6, 200, 0.05, 0.03, List.of("revvit-tiny"), 420, 100), null);
     }
 
     /**
@@ -95,8 +95,8 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
         for (int depth : new int[] {2, 4, 8, 16, 32, 64}) {
             configs.add(new Config("scripted-d" + depth, batch, imageSize, DType.FLOAT32, ALL_MODES, depth));
         }
-        return new Sweep("scripted", configs, List.of(), batch, imageSize, new RoundBudget(1, 8, 6, 200, 0.05, 0.03, List.of("scripted-d8"),
-                300, 4, 100), null);
+        return new Sweep("scripted", configs, List.of(), batch, imageSize, new RoundBudget(1, 6, 6, 200, 0.05, 0.03, List.of("scripted-d8"),
+                360, 100), null);
     }
 
     /** A synthetic RevViT config (see {@code ModelSpec.syntheticTransformer}). */

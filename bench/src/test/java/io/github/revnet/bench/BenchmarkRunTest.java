@@ -23,7 +23,7 @@ class BenchmarkRunTest {
         // Batch 4 at 16×16: activations of 128 KB, above the probes' 64 KB mmap threshold; at batch 2 and 8×8 (16 KB) they
         // came from glibc's heap, where a reading of 0 is possible, and one run read 0.
         Sweep sweep = new Sweep("tiny", List.of(new Sweep.Config("stack-2", 4, 16, DType.FLOAT32, modes, 2)), List.of(2), 2, 8,
-                new RoundBudget(1, 6, 6, 18, 10, 0.001, List.of("stack-2"), 600, 1, 100), new Sweep.Front("stack-2", 4, 16, 2));
+                new RoundBudget(1, 6, 6, 18, 10, 0.001, List.of("stack-2"), 600, 100), new Sweep.Front("stack-2", 4, 16, 2));
         List<String> progress = new ArrayList<>();
         BenchmarkRun.Outcome o = new BenchmarkRun(sweep, dir, 1, line -> {
             synchronized (progress) {
@@ -53,7 +53,7 @@ class BenchmarkRunTest {
         // Checkpoint's target (±1000 %) is met at once, reversible's (±0.1 %) never; one step per sample (no minimum sample
         // time): 6 rounds of all modes, then the 6 up to maxRounds of stored and reversible alone.
         Sweep sweep = new Sweep("tiny", List.of(new Sweep.Config("stack-2", 4, 16, DType.FLOAT32, modes, 2)), List.of(), 2, 8,
-                new RoundBudget(1, 6, 6, 12, 10, 0.001, List.of("stack-2"), 600, 1, 0), null);
+                new RoundBudget(1, 6, 6, 12, 10, 0.001, List.of("stack-2"), 600, 0), null);
         BenchmarkRun.Outcome o = new BenchmarkRun(sweep, dir, 1, line -> { }).run();
         Result reversible = o.runs().get(1);
         Result checkpoint = o.runs().get(2);

@@ -54,7 +54,7 @@ class ReportWriterTest {
                 run("revvit-d4-t16", Mode.REVERSIBLE, 4, 7, 5, 30, 0),
                 run("revvit-d4-t256", Mode.STORED, 4, 30, 30, 1600, 0),
                 run("revvit-d4-t256", Mode.REVERSIBLE, 4, 45, 30, 400, 0));
-        Sweep sweep = new Sweep("test", List.of(), List.of(2, 8), 2, 8, new RoundBudget(1, 8, 6, 8, 0.05, 0.03, List.of(), 60, 1, 0), null);
+        Sweep sweep = new Sweep("test", List.of(), List.of(2, 8), 2, 8, new RoundBudget(1, 8, 6, 8, 0.05, 0.03, List.of(), 60, 0), null);
         return new BenchmarkRun.Outcome(sweep, runs, List.of(new Drift(2, DType.FLOAT32, 1e-6, 1e-6, 1e-5), new Drift(8, DType.FLOAT64, 1e-14,
                 1e-14, 1e-13)), null, 1.0);
     }

@@ -1,6 +1,5 @@
 package io.github.revnet.bench;
 
-import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,11 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RoundBudgetTest {
     private static final List<Mode> MODES = List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT);
 
-    /** warm-up 2, first 10, at least 6 more, at most 400; ±5 %, ±3 % for revnet-164's reversible mode; 900 s; 8 shares; 100 ms. */
-    private static final RoundBudget BUDGET = new RoundBudget(2, 10, 6, 400, 0.05, 0.03, List.of("revnet-164"), 900, 8, 100);
+    /** warm-up 2, first 10, at least 6 more, at most 400; ±5 %, ±3 % for revnet-164's reversible mode; 900 s; 100 ms. */
+    static final RoundBudget BUDGET = new RoundBudget(2, 10, 6, 400, 0.05, 0.03, List.of("revnet-164"), 900, 100);
 
     /** {@code n} rounds: stored at 100 ms, reversible and checkpoint at 100 ms times the given ratios, in turn. */
-    private static RoundTimes rounds(int n, double[] reversible, double[] checkpoint) {
+    static RoundTimes rounds(int n, double[] reversible, double[] checkpoint) {
         List<Mode> ran = new ArrayList<>();
         List<Double> millis = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -25,16 +24,6 @@ class RoundBudgetTest {
             millis.addAll(List.of(100.0, 100 * reversible[i % reversible.length], 100 * checkpoint[i % checkpoint.length]));
         }
         return RoundTimes.of(MODES, ran, millis);
-    }
-
-    @Test
-    void eachConfigurationGetsItsShareOfWhatIsLeftAndTheHeadlineModelEightShares() {
-        List<Sweep.Config> configs = List.of(new Sweep.Config("stack-2", 32, 32, DType.FLOAT32, MODES, 2), new Sweep.Config("revnet-164",
-                32, 32, DType.FLOAT32, MODES, 27), new Sweep.Config("stack-4", 32, 32, DType.FLOAT32, MODES, 4));
-        assertEquals(900.0 / 10, BUDGET.allowance(configs, 0, 0), 1e-9);
-        assertEquals(880.0 * 8 / 9, BUDGET.allowance(configs, 1, 20), 1e-9, "what stack-2 left unused goes to the ones after it");
-        assertEquals(100.0, BUDGET.allowance(configs, 2, 800), 1e-9);
-        assertEquals(0.0, BUDGET.allowance(configs, 2, 1000), 1e-9, "an overrun leaves nothing, not a negative allowance");
     }
 
     @Test
@@ -71,17 +60,17 @@ class RoundBudgetTest {
         assertEquals(need, BUDGET.nextRounds(wide, false, "stack-4", 1000), "a pilot's rounds are not pooled: all of it");
         assertEquals(20, BUDGET.nextRounds(wide, true, "stack-4", 20), "no more than the allowance pays for");
         assertEquals(0, BUDGET.nextRounds(wide, true, "stack-4", 5), "fewer than 6 affordable rounds are not worth a fork");
-        RoundBudget capped = new RoundBudget(2, 10, 6, 30, 0.05, 0.03, List.of(), 900, 8, 100);
+        RoundBudget capped = new RoundBudget(2, 10, 6, 30, 0.05, 0.03, List.of(), 900, 100);
         assertEquals(20, capped.nextRounds(wide, true, "stack-4", 1000), "no more than maxRounds in all");
     }
 
     @Test
     void badBudgetsAreRefusedNamingTheValue() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new RoundBudget(2, 5, 6, 400, 0.05, 0.03, List.of(), 900, 8, 100))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new RoundBudget(2, 5, 6, 400, 0.05, 0.03, List.of(), 900, 100))
                 .getMessage().contains("got 5"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new RoundBudget(2, 10, 6, 400, 0, 0.03, List.of(), 900, 8, 100))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new RoundBudget(2, 10, 6, 400, 0, 0.03, List.of(), 900, 100))
                 .getMessage().contains("targets must be positive"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new RoundBudget(2, 10, 6, 8, 0.05, 0.03, List.of(), 900, 8, 100))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new RoundBudget(2, 10, 6, 8, 0.05, 0.03, List.of(), 900, 100))
                 .getMessage().contains("got 8"));
     }
 }
