@@ -66,20 +66,25 @@ final class ConfigTiming {
         if (open.isEmpty()) {
             return Optional.empty();
         }
+        boolean headline = budget.headline().contains(config.model()) && open.contains(Mode.REVERSIBLE) && !pooled.isEmpty();
         List<Mode> modes = new ArrayList<>(List.of(Mode.STORED));
-        modes.addAll(pooled.isEmpty() ? config.modes().stream().filter(m -> m != Mode.STORED).toList() : open);
+        if (headline) {
+            modes.add(Mode.REVERSIBLE); // the headline's priority is its reversible ratio; its other modes wait their turn
+        } else {
+            modes.addAll(pooled.isEmpty() ? config.modes().stream().filter(m -> m != Mode.STORED).toList() : open);
+        }
         double roundSeconds = 0; // each mode's median step, times the steps of a sample
         for (Mode m : modes) {
             roundSeconds += steps * MedianInterval.median(evidence.times(m)) / 1e3;
         }
         double fixed = overheadSeconds + budget.warmupRounds() * roundSeconds;
-        int rounds = budget.nextRounds(evidence, !pooled.isEmpty(), config.model(), (int) Math.floor((secondsLeft - fixed) / roundSeconds));
+        List<Mode> asked = modes.subList(1, modes.size());
+        int rounds = budget.nextRounds(evidence, asked, !pooled.isEmpty(), config.model(), (int) Math.floor((secondsLeft - fixed) / roundSeconds));
         if (rounds == 0) {
             return Optional.empty();
         }
-        int toDecide = budget.nextRounds(evidence, !pooled.isEmpty(), config.model(), Integer.MAX_VALUE);
-        return Optional.of(new Proposal(this, modes, rounds, fixed + rounds * roundSeconds, fixed + toDecide * roundSeconds,
-                budget.headline().contains(config.model())));
+        int toDecide = budget.nextRounds(evidence, asked, !pooled.isEmpty(), config.model(), Integer.MAX_VALUE);
+        return Optional.of(new Proposal(this, modes, rounds, fixed + rounds * roundSeconds, fixed + toDecide * roundSeconds, headline));
     }
 
     /**

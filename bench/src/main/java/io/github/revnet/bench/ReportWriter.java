@@ -183,9 +183,10 @@ public final class ReportWriter {
         md.append(String.format("Times are JMH single-shot samples of one step, or for a configuration whose stored step is shorter"
                 + " than %.0f ms the mean of as many steps as make it that long (column \"steps\"). The modes of a model are interleaved:"
                 + " each round times every mode once, back to back, in an order rotated from round to round. Rounds are budgeted by"
-                + " cost: after %d warm-up rounds and %d rounds of all modes, rounds of stored mode and the undecided modes are added"
-                + " while a ratio's interval is wider than ±%.0f%% (±%.0f%% for reversible mode of %s) and the configuration's share"
-                + " of the %.0f s timing allowance pays for them, up to %d rounds. \"time / stored\" is the median of the per-round"
+                + " cost: every configuration gets %d warm-up and %d rounds of all modes; what is left of the %.0f s timing"
+                + " allowance goes to rounds of stored mode and the undecided modes, a ratio being undecided while its interval is"
+                + " wider than ±%.0f%% (±%.0f%% for reversible mode of %s): the headline first, then the configuration cheapest to"
+                + " decide, up to %d rounds. \"time / stored\" is the median of the per-round"
                 + " ratios with a 95%% distribution-free interval from order statistics (the j-th smallest to the j-th largest ratio,"
                 + " j from the binomial(n, 1/2) distribution). Rounds whose ratio is below %.1f (a recomputing mode does all of the"
                 + " stored step's work and more) or farther than %.0f scaled median absolute deviations from the median are set"
@@ -194,9 +195,9 @@ public final class ReportWriter {
                 + " stored steps' phases, and (2 + k)/(1 + k) the FLOP-style bound on its reversible overhead. Memory is the measured peak"
                 + " of malloc'd bytes during forward and backward minus what was live before (parameters, allocated gradients, input),"
                 + " each configuration's modes in turn in a probe process of its own with the malloc counter preloaded.%n%n",
-                budget.minSampleMillis(), budget.warmupRounds(), budget.firstRounds(), 100 * budget.targetHalfWidth(),
+                budget.minSampleMillis(), budget.warmupRounds(), budget.firstRounds(), budget.timingSeconds(), 100 * budget.targetHalfWidth(),
                 100 * budget.headlineHalfWidth(), budget.headline().isEmpty() ? "no model" : String.join(", ", budget.headline()),
-                budget.timingSeconds(), budget.maxRounds(), RoundScreen.FLOOR, RoundScreen.OUTLIER_MADS));
+                budget.maxRounds(), RoundScreen.FLOOR, RoundScreen.OUTLIER_MADS));
         md.append("**").append(o.decided()).append(".**\n\n");
         md.append("| model | mode | batch | blocks | step ms (median) | min | max | rounds | steps | set aside | time / stored | 95% interval"
                 + " | decided | bound (2+k)/(1+k) | peak activation MiB | estimate MiB | stored / this | measured / estimate |\n"

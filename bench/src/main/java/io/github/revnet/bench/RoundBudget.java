@@ -87,7 +87,12 @@ public record RoundBudget(int warmupRounds, int firstRounds, int minExtraRounds,
      * than {@code minExtraRounds} fit.
      */
     int nextRounds(RoundTimes evidence, boolean pooled, String model, int affordable) {
-        List<Mode> open = undecided(evidence, model);
+        return nextRounds(evidence, undecided(evidence, model), pooled, model, affordable);
+    }
+
+    /** As {@link #nextRounds(RoundTimes, boolean, String, int)}, for the undecided ones of {@code modes} alone. */
+    int nextRounds(RoundTimes evidence, List<Mode> modes, boolean pooled, String model, int affordable) {
+        List<Mode> open = undecided(evidence, model).stream().filter(modes::contains).toList();
         if (open.isEmpty()) {
             return 0;
         }

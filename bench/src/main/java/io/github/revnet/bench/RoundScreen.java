@@ -14,7 +14,9 @@ import java.util.List;
  * recomputing one.</li>
  * <li><b>Outlier</b>: a ratio farther than {@link #OUTLIER_MADS} scaled median absolute deviations
  * (1.4826 · MAD, the standard deviation's robust estimate) from the median of the rounds above the
- * floor: the Hampel identifier, loose enough for the heavy tails of step times.</li>
+ * floor: the Hampel identifier, loose enough for the heavy tails of step times. Only from
+ * {@link #OUTLIER_MIN_ROUNDS} rounds on: the MAD of fewer is itself too noisy to be a scale (in a
+ * report, 6-round samples lost a round 4.6 MADs out by this rule).</li>
  * </ol>
  * The set-aside rounds are reported, and stay in the raw rounds of results.json.
  */
@@ -25,6 +27,9 @@ record RoundScreen(double[] kept, List<Excluded> excluded) {
 
     /** How many scaled median absolute deviations from the median make a round an outlier. */
     static final double OUTLIER_MADS = 5;
+
+    /** The fewest rounds above the floor for which outliers are looked for. */
+    static final int OUTLIER_MIN_ROUNDS = 12;
 
     enum Reason {
         BELOW_FLOOR("below the floor"), OUTLIER("outlier");
@@ -56,7 +61,7 @@ record RoundScreen(double[] kept, List<Excluded> excluded) {
             double r = ratios[i];
             if (!(r >= FLOOR)) {
                 excluded.add(new Excluded(i, r, Reason.BELOW_FLOOR));
-            } else if (spread > 0 && Math.abs(r - median) > OUTLIER_MADS * spread) {
+            } else if (aboveFloor.length >= OUTLIER_MIN_ROUNDS && spread > 0 && Math.abs(r - median) > OUTLIER_MADS * spread) {
                 excluded.add(new Excluded(i, r, Reason.OUTLIER));
             } else {
                 kept[n++] = r;

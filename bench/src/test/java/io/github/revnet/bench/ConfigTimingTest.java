@@ -84,5 +84,10 @@ class ConfigTimingTest {
         assertEquals("revnet-164", ConfigTiming.mostUrgent(all).orElseThrow().timing().config().model());
         assertEquals("stack-4", ConfigTiming.mostUrgent(all.subList(0, 2)).orElseThrow().timing().config().model());
         assertTrue(ConfigTiming.mostUrgent(List.of()).isEmpty());
+        ConfigTiming bothWide = new ConfigTiming(config("revnet-164"), RoundBudgetTest.BUDGET, fork(10, 1600, WIDE, WIDE));
+        assertEquals(List.of(Mode.STORED, Mode.REVERSIBLE), bothWide.next(1e6).orElseThrow().modes(),
+                "the headline's priority fork times its reversible ratio alone; checkpoint waits its turn");
+        ConfigTiming ordinary = new ConfigTiming(config("stack-16"), RoundBudgetTest.BUDGET, fork(10, 1600, WIDE, WIDE));
+        assertEquals(MODES, ordinary.next(1e6).orElseThrow().modes());
     }
 }
