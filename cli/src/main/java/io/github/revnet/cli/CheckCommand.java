@@ -5,6 +5,7 @@ import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.ReferenceKernels;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.checks.GradientCheck;
 import io.github.revnet.core.models.Model;
 import io.github.revnet.core.models.ModelOptions;
@@ -60,8 +61,15 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "2", description = "batch size (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--dtype", defaultValue = "float64", converter = Converters.DTypes.class, completionCandidates = Converters.DTypes.class, description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+    @Option(names = "--dtype", converter = Converters.DTypes.class, completionCandidates = Converters.DTypes.class,
+            description = "${COMPLETION-CANDIDATES} (default float64; float32 with a bfloat16 --precision)")
     DType dtype;
+
+    @Option(names = "--precision", defaultValue = "fp32", converter = Converters.Precisions.class,
+            completionCandidates = Converters.Precisions.class,
+            description = {"${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}): bf16 runs F and G under bfloat16 autocast with float32",
+                    "streams; bf16-pure puts the streams in bfloat16 too. Both modes run under the same policy."})
+    Precision precision;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of weights, input and labels (default ${DEFAULT-VALUE})")
     long seed;
@@ -107,7 +115,8 @@ final class CheckCommand implements Callable<Integer> {
         if (model == null) {
             throw new IllegalArgumentException("missing --model (or --f, --g and --shape for your own block)");
         }
-        DType type = dtype;
+        DType type = dtype != null ? dtype : precision == Precision.FP32 ? DType.FLOAT64 : DType.FLOAT32;
+        precision.requireCompatible(type);
         if (batch < 1) {
             throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         }
@@ -116,7 +125,8 @@ final class CheckCommand implements Callable<Integer> {
         }
         OutputPaths.file("--json", json);
         double tol = tolerance != null ? tolerance : FLOAT64_TOLERANCE * type.epsilon() / DType.FLOAT64.epsilon();
-        ModelOptions options = ModelOptions.defaults().dtype(type).seed(seed).coupling(coupling).device(device.available());
+        ModelOptions options = ModelOptions.defaults().dtype(type).precision(precision).seed(seed).coupling(coupling)
+                .device(device.available());
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
         }
@@ -131,10 +141,10 @@ final class CheckCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(model + " has no reversible blocks to check: pick a revnet-* or revvit-*");
             }
             int size = imageSize != null ? imageSize : m.spec().defaultImageSize();
-            System.out.printf("%s: %,d parameters (paper: %s), %s coupling, batch %d, %dx%d, %s, dropout %s, tolerance %.1e%n",
+            System.out.printf("%s: %,d parameters (paper: %s), %s coupling, batch %d, %dx%d, %s, precision %s, dropout %s, tolerance %.1e%n",
                     m.spec().name(), m.parameterCount(),
                     Double.isNaN(m.spec().paperParamsMillions()) ? "-" : String.format("%.2fM", m.spec().paperParamsMillions()), options.coupling().label(), batch, size, size,
-                    type.label(), dropout, tol);
+                    type.label(), precision, dropout, tol);
             Torch.seed(seed + 1);
             var input = m.randomInput(batch, size);
             var labels = m.randomLabels(batch);

@@ -2,6 +2,7 @@ package io.github.revnet.cli;
 
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.reversible.Coupling;
 import io.github.revnet.gate.InputLayout;
 import java.util.Iterator;
@@ -53,6 +54,12 @@ final class Converters {
     static final class Modes extends Labelled<Mode> {
         Modes() {
             super(Mode::parse, List.of(Mode.values()).stream().map(Mode::label).toList());
+        }
+    }
+
+    static final class Precisions extends Labelled<Precision> {
+        Precisions() {
+            super(Precision::parse, List.of(Precision.values()).stream().map(Precision::label).toList());
         }
     }
 

@@ -47,10 +47,30 @@ public final class Environment {
         return "unknown";
     }
 
+    /**
+     * The CPU's bfloat16 units as the kernel lists them (AMX tiles, AVX-512 BF16 dot products),
+     * e.g. "amx_bf16, avx512_bf16", or "none": oneDNN runs bfloat16 convolutions and matrix
+     * products on them; without them it emulates bfloat16 and is usually slower than float32.
+     */
+    public static String bfloat16Units() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("flags")) {
+                    java.util.List<String> units = java.util.Arrays.stream(line.substring(line.indexOf(':') + 1).trim().split("\\s+"))
+                            .filter(f -> f.equals("amx_bf16") || f.equals("avx512_bf16")).sorted().toList();
+                    return units.isEmpty() ? "none" : String.join(", ", units);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux, or not readable: reported as unknown.
+        }
+        return "unknown";
+    }
+
     /** One line describing the runtime, printed by commands and reports. */
     public static String describe() {
         return "LibTorch " + libtorchVersion() + " (JavaCPP " + javacppVersion() + "), " + Torch.threads() + " intra-op threads (OpenBLAS "
-                + Torch.blasThreads() + "), CPU " + cpuModel();
+                + Torch.blasThreads() + "), CPU " + cpuModel() + " (bfloat16 units: " + bfloat16Units() + ")";
     }
 
     /** What the CUDA runtime says about GPUs, one line: for --version, the report and --verbose. */

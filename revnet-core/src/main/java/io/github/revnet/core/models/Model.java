@@ -38,8 +38,10 @@ public final class Model implements AutoCloseable {
         this.spec = spec;
         this.options = options;
         options.device().requireAvailable();
+        options.precision().requireCompatible(options.dtype());
         Torch.seed(options.seed());
         this.network = arena.run(() -> build(spec, options));
+        network.reversibleStacks().forEach(stack -> stack.precision(options.precision()));
         arena.run(() -> network.module().to(options.device().torchDevice(), options.dtype().scalarType(), false));
         network.train(true);
     }

@@ -5,13 +5,14 @@ import io.github.revnet.bridge.RandomStream;
 import io.github.revnet.bridge.RngState;
 import io.github.revnet.core.profile.Phase;
 import io.github.revnet.core.profile.PhaseClock;
+import io.github.revnet.core.reversible.ReversibleBlock.AroundFunction;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
  * What the reversible and the checkpointing backprop share: the blocks, walked on their two
  * halves; the safeguards; the stack's random stream and the states its functions started from;
- * the recomputation seam; and a backward that runs with the stack's stream active and leaves it
+ * the precision F and G run under; the recomputation seam; and a backward that runs with the stack's stream active and leaves it
  * where the forward pass left it.
  */
 abstract class BlockwiseBackprop extends CustomFunction {
@@ -19,15 +20,17 @@ abstract class BlockwiseBackprop extends CustomFunction {
     protected final StreamLayout layout;
     protected final Safeguards safeguards;
     protected final RandomStream random;
-    protected final RandomStates states;
+    protected final FunctionStarts starts;
+    protected final AroundFunction precision;
     protected final Recomputation recomputation = Recomputation.forThisStep();
 
-    BlockwiseBackprop(List<ReversibleBlock> blocks, Safeguards safeguards, RandomStream random) {
+    BlockwiseBackprop(List<ReversibleBlock> blocks, Safeguards safeguards, RandomStream random, AroundFunction precision) {
         this.blocks = blocks;
         this.layout = blocks.get(0).layout();
         this.safeguards = safeguards;
         this.random = random;
-        this.states = new RandomStates(random);
+        this.starts = new FunctionStarts(random);
+        this.precision = precision;
     }
 
     @Override
@@ -53,6 +56,6 @@ abstract class BlockwiseBackprop extends CustomFunction {
 
     @Override
     protected void releaseState() {
-        states.close();
+        starts.close();
     }
 }

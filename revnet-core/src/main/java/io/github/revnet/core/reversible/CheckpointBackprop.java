@@ -4,7 +4,7 @@ import io.github.revnet.bridge.RandomStream;
 import io.github.revnet.core.profile.Phase;
 import io.github.revnet.core.profile.PhaseClock;
 import io.github.revnet.core.reversible.BlockWalk.Direction;
-import io.github.revnet.core.reversible.ReversibleBlock.BeforeFunction;
+import io.github.revnet.core.reversible.ReversibleBlock.AroundFunction;
 import io.github.revnet.core.reversible.ReversibleBlock.Function;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,17 +22,21 @@ import org.bytedeco.pytorch.TensorVector;
 final class CheckpointBackprop extends BlockwiseBackprop {
     private final List<Tensor[]> inputs = new ArrayList<>();
 
-    CheckpointBackprop(List<ReversibleBlock> blocks, Safeguards safeguards, RandomStream random) {
-        super(blocks, safeguards, random);
+    CheckpointBackprop(List<ReversibleBlock> blocks, Safeguards safeguards, RandomStream random, AroundFunction precision) {
+        super(blocks, safeguards, random, precision);
     }
 
-    /** The stack's forward without a graph, keeping each block's input and the random state the block starts from. */
+    /**
+     * The stack's forward without a graph, keeping each block's input, the random state the block
+     * starts from (its draws run in order, F's then G's, so the state before F is all a replay of the
+     * whole block needs) and the autocast state of each function.
+     */
     @Override
     protected Tensor forward(Tensor input) {
         return PhaseClock.time(Phase.FORWARD_NO_GRAPH, () -> BlockWalk.walk(blocks, Direction.FIRST_TO_LAST, () -> layout.split(input),
                 (i, block, x) -> {
                     inputs.add(new Tensor[] {save(new Tensor(x[0])), save(new Tensor(x[1]))});
-                    return block.forward(x[0], x[1], beforeF(i, states::capture));
+                    return block.forward(x[0], x[1], precision.around(starts.capturing(i, java.util.EnumSet.of(Function.F))));
                 }, layout::join));
     }
 
@@ -47,7 +51,7 @@ final class CheckpointBackprop extends BlockwiseBackprop {
     private Tensor[] recomputeAndBackward(int i, ReversibleBlock block, Tensor[] dy) {
         Tensor x1 = leaf(inputs.get(i)[0]);
         Tensor x2 = leaf(inputs.get(i)[1]);
-        BeforeFunction replay = safeguards.restoreRandomState() ? beforeF(i, states::restore) : BeforeFunction.NOTHING;
+        AroundFunction replay = starts.replaying(i, safeguards);
         java.util.function.Supplier<Tensor[]> recompute = () -> {
             Tensor[] y = recomputation.forward(() -> block.forward(x1, x2, replay));
             recomputation.backward(new TensorVector(y[0], y[1]), new TensorVector(dy[0], dy[1]));
@@ -60,18 +64,6 @@ final class CheckpointBackprop extends BlockwiseBackprop {
         }
         // grad() is a reference into the leaf: owned handles to the same buffers
         return new Tensor[] {new Tensor(x1.grad()), new Tensor(x2.grad())};
-    }
-
-    /**
-     * A block's random draws run in order, F's then G's, so the state before F is all a replay of
-     * the whole block needs: one snapshot per block.
-     */
-    private static BeforeFunction beforeF(int i, java.util.function.BiConsumer<Integer, Function> action) {
-        return which -> {
-            if (which == Function.F) {
-                action.accept(i, which);
-            }
-        };
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.github.revnet.core.Layer;
 import io.github.revnet.core.profile.Phase;
 import io.github.revnet.core.profile.PhaseClock;
 import io.github.revnet.core.reversible.BlockWalk.Direction;
+import io.github.revnet.core.reversible.ReversibleBlock.AroundFunction;
 import io.github.revnet.core.reversible.ReversibleBlock.Function;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -22,21 +23,21 @@ import org.bytedeco.pytorch.TensorVector;
  * the forward without graph, the rest of the backward to bookkeeping.
  */
 final class ReversibleBackprop extends BlockwiseBackprop {
-    ReversibleBackprop(List<ReversibleBlock> blocks, Safeguards safeguards, RandomStream random) {
-        super(blocks, safeguards, random);
+    ReversibleBackprop(List<ReversibleBlock> blocks, Safeguards safeguards, RandomStream random, AroundFunction precision) {
+        super(blocks, safeguards, random, precision);
     }
 
-    /** The stack's forward without a graph, remembering only where each function's random draws began. */
+    /** The stack's forward without a graph, remembering only where each function began: its random draws and its autocast state. */
     @Override
     protected Tensor forward(Tensor input) {
         return PhaseClock.time(Phase.FORWARD_NO_GRAPH, () -> BlockWalk.walk(blocks, Direction.FIRST_TO_LAST, () -> layout.split(input),
-                (i, block, x) -> block.forward(x[0], x[1], states.capturing(i)), layout::join));
+                (i, block, x) -> block.forward(x[0], x[1], precision.around(starts.capturing(i))), layout::join));
     }
 
     /** Back from forward's output to its input without a graph: the reconstruction the backward performs, without the gradients. */
     Tensor inverse(Tensor output) {
         return BlockWalk.walk(blocks, Direction.LAST_TO_FIRST, () -> layout.split(output),
-                (i, block, y) -> block.inverse(y[0], y[1], states.restoring(i)), layout::join);
+                (i, block, y) -> block.inverse(y[0], y[1], starts.replaying(i, safeguards)), layout::join);
     }
 
     /** Algorithm 1 over the stack: from the last block to the first, each block's {@link #step}. */
@@ -74,7 +75,7 @@ final class ReversibleBackprop extends BlockwiseBackprop {
 
     /**
      * For y = c(x, h) with h = function(hIn): runs the function once more on the leaf {@code hIn},
-     * from the random state of the forward pass; reconstructs x = c⁻¹(y, h); backpropagates
+     * from the random and autocast state of the forward pass; reconstructs x = c⁻¹(y, h); backpropagates
      * {@code dy} through c(x, h) with x held fixed, which accumulates hIn's and the function's
      * gradients; and returns x with dL/dx. Running statistics are restored only after the
      * backward, since the graph saved them.
@@ -82,11 +83,9 @@ final class ReversibleBackprop extends BlockwiseBackprop {
     private HalfStep walkBack(int i, ReversibleBlock block, Function which, Tensor hIn, Tensor y, Tensor dy) {
         Layer function = block.function(which);
         Coupling c = PhasedCoupling.forThisStep(block.coupling());
-        if (safeguards.restoreRandomState()) {
-            states.restore(i, which);
-        }
+        AroundFunction replay = starts.replaying(i, safeguards);
         java.util.function.Supplier<HalfStep> recompute = () -> {
-            Tensor h = recomputation.forward(() -> function.forward(hIn));
+            Tensor h = recomputation.forward(() -> replay.run(which, () -> function.forward(hIn)));
             Tensor x = Grad.off(() -> c.uncombine(y, h));
             Tensor[] seed = c.backwardSeed(x, h, dy);
             recomputation.backward(new TensorVector(seed[0]), new TensorVector(seed[1]));

@@ -92,41 +92,42 @@ public final class ReversibleBlock extends Layer {
     }
 
     /**
-     * Called just before F or G runs: where a walk captures the random state a function starts
-     * from in the forward pass, and restores it before the function runs again.
+     * How F or G is run: where a walk records what a function starts from in the forward pass (the
+     * random state, the autocast state) and puts it back when the function runs again.
      */
     @FunctionalInterface
-    public interface BeforeFunction {
-        BeforeFunction NOTHING = which -> { };
+    public interface AroundFunction {
+        AroundFunction PLAIN = (which, function) -> function.get();
 
-        void before(Function which);
+        Tensor run(Function which, java.util.function.Supplier<Tensor> function);
+
+        /** This around {@code inner}: this runs first and finishes last. */
+        default AroundFunction around(AroundFunction inner) {
+            return (which, function) -> run(which, () -> inner.run(which, function));
+        }
     }
 
     /** y1 = c(x1, F(x2)), y2 = c(x2, G(y1)). */
     public Tensor[] forward(Tensor x1, Tensor x2) {
-        return forward(x1, x2, BeforeFunction.NOTHING);
+        return forward(x1, x2, AroundFunction.PLAIN);
     }
 
-    /** y1 = c(x1, F(x2)), y2 = c(x2, G(y1)), telling {@code hook} before each function runs. */
-    public Tensor[] forward(Tensor x1, Tensor x2, BeforeFunction hook) {
-        hook.before(Function.F);
-        Tensor y1 = NativeScope.call(() -> coupling.combine(x1, f.forward(x2)));
-        hook.before(Function.G);
-        Tensor y2 = NativeScope.call(() -> coupling.combine(x2, g.forward(y1)));
+    /** y1 = c(x1, F(x2)), y2 = c(x2, G(y1)), each function run through {@code around}. */
+    public Tensor[] forward(Tensor x1, Tensor x2, AroundFunction around) {
+        Tensor y1 = NativeScope.call(() -> coupling.combine(x1, around.run(Function.F, () -> f.forward(x2))));
+        Tensor y2 = NativeScope.call(() -> coupling.combine(x2, around.run(Function.G, () -> g.forward(y1))));
         return new Tensor[] {y1, y2};
     }
 
     /** x2 = c⁻¹(y2, G(y1)), x1 = c⁻¹(y1, F(x2)). */
     public Tensor[] inverse(Tensor y1, Tensor y2) {
-        return inverse(y1, y2, BeforeFunction.NOTHING);
+        return inverse(y1, y2, AroundFunction.PLAIN);
     }
 
-    /** x2 = c⁻¹(y2, G(y1)), x1 = c⁻¹(y1, F(x2)), telling {@code hook} before each function runs. */
-    public Tensor[] inverse(Tensor y1, Tensor y2, BeforeFunction hook) {
-        hook.before(Function.G);
-        Tensor x2 = NativeScope.call(() -> coupling.uncombine(y2, g.forward(y1)));
-        hook.before(Function.F);
-        Tensor x1 = NativeScope.call(() -> coupling.uncombine(y1, f.forward(x2)));
+    /** x2 = c⁻¹(y2, G(y1)), x1 = c⁻¹(y1, F(x2)), each function run through {@code around}. */
+    public Tensor[] inverse(Tensor y1, Tensor y2, AroundFunction around) {
+        Tensor x2 = NativeScope.call(() -> coupling.uncombine(y2, around.run(Function.G, () -> g.forward(y1))));
+        Tensor x1 = NativeScope.call(() -> coupling.uncombine(y1, around.run(Function.F, () -> f.forward(x2))));
         return new Tensor[] {x1, x2};
     }
 

@@ -1,5 +1,6 @@
 package io.github.revnet.core.reversible;
 
+import io.github.revnet.bridge.Autocast;
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.RandomStream;
@@ -8,6 +9,7 @@ import io.github.revnet.bridge.Shapes;
 import io.github.revnet.core.Check;
 import io.github.revnet.core.Layer;
 import io.github.revnet.core.Mode;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.layers.FunctionOptions;
 import io.github.revnet.core.layers.TransformerOptions;
 import io.github.revnet.core.profile.Phase;
@@ -16,6 +18,7 @@ import io.github.revnet.core.reversible.BlockWalk.Direction;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /** A sequence of reversible blocks, differentiated by plain autograd or by reconstruction. */
 public final class ReversibleStack extends Layer {
@@ -23,6 +26,7 @@ public final class ReversibleStack extends Layer {
     private final StreamLayout layout;
     private final RandomStream random = RandomStream.forkedFromDefault();
     private Safeguards safeguards = Safeguards.ON;
+    private Precision precision = Precision.FP32;
 
     public ReversibleStack(List<ReversibleBlock> blocks) {
         if (blocks.isEmpty()) {
@@ -75,6 +79,21 @@ public final class ReversibleStack extends Layer {
         return this;
     }
 
+    /** Replaces the precision policy F, G and the streams run under in every mode; see {@link Precision}. */
+    public ReversibleStack precision(Precision value) {
+        this.precision = java.util.Objects.requireNonNull(value, "precision");
+        return this;
+    }
+
+    public Precision precision() {
+        return precision;
+    }
+
+    /** How F and G run in a forward pass: under the autocast state the precision gives for the caller's. */
+    private ReversibleBlock.AroundFunction functionPrecision() {
+        return (which, function) -> precision.functionAutocast(Autocast.current()).enter(function);
+    }
+
     public List<ReversibleBlock> blocks() {
         return blocks;
     }
@@ -95,24 +114,35 @@ public final class ReversibleStack extends Layer {
 
     public Tensor forward(Tensor input, Mode mode) {
         outputShape(Shapes.of(input));
+        if (precision.bfloat16Streams()) {
+            return NativeScope.call(() -> streams(input.to(torch.ScalarType.BFloat16), mode).to(input.scalar_type()));
+        }
+        return streams(input, mode);
+    }
+
+    private Tensor streams(Tensor input, Mode mode) {
+        ReversibleBlock.AroundFunction around = functionPrecision();
         return random.activate(() -> switch (mode) {
-            case STORED -> stored(input);
+            case STORED -> stored(input, around);
             // apply's own work (the graph link and hooks) is bookkeeping; the blocks' forward inside it is charged on its own
-            case REVERSIBLE -> PhaseClock.time(Phase.BOOKKEEPING, () -> new ReversibleBackprop(blocks, safeguards, random).apply(input));
-            case CHECKPOINT -> PhaseClock.time(Phase.BOOKKEEPING, () -> new CheckpointBackprop(blocks, safeguards, random).apply(input));
+            case REVERSIBLE -> PhaseClock.time(Phase.BOOKKEEPING,
+                    () -> new ReversibleBackprop(blocks, safeguards, random, around).apply(input));
+            case CHECKPOINT -> PhaseClock.time(Phase.BOOKKEEPING,
+                    () -> new CheckpointBackprop(blocks, safeguards, random, around).apply(input));
         });
     }
 
-    private Tensor stored(Tensor input) {
-        return BlockWalk.walk(blocks, Direction.FIRST_TO_LAST, () -> layout.split(input), (i, block, x) -> block.forward(x[0], x[1]),
-                layout::join);
+    private Tensor stored(Tensor input, ReversibleBlock.AroundFunction around) {
+        return BlockWalk.walk(blocks, Direction.FIRST_TO_LAST, () -> layout.split(input),
+                (i, block, x) -> block.forward(x[0], x[1], around), layout::join);
     }
 
-    /** Reconstructs the stack's input from its output, block by block from the last. */
+    /** Reconstructs the stack's input from its output, block by block from the last, F and G under the stack's precision. */
     public Tensor inverse(Tensor output) {
         outputShape(Shapes.of(output));
-        return BlockWalk.walk(blocks, Direction.LAST_TO_FIRST, () -> layout.split(output), (i, block, y) -> block.inverse(y[0], y[1]),
-                layout::join);
+        ReversibleBlock.AroundFunction around = functionPrecision();
+        return BlockWalk.walk(blocks, Direction.LAST_TO_FIRST, () -> layout.split(output),
+                (i, block, y) -> block.inverse(y[0], y[1], around), layout::join);
     }
 
     /** How far inverse(forward(x)) lands from x: the largest element-wise error and the error vector's Euclidean norm. */
@@ -121,8 +151,10 @@ public final class ReversibleStack extends Layer {
 
     /**
      * max |inverse(forward(x)) − x| without a graph and without touching running statistics. As in
-     * backward, the inverse recomputes F and G from the random state the forward pass used (so
-     * dropout masks match) and, in training mode, from BatchNorm batch statistics of the same tensors.
+     * backward, the inverse recomputes F and G from the random and autocast state the forward pass
+     * used (so dropout masks and precision match) and, in training mode, from BatchNorm batch
+     * statistics of the same tensors. With bfloat16 streams x is the stack's bfloat16 input: the
+     * error is the inverse's, not the input's rounding.
      */
     public double reconstructionError(Tensor input) {
         return reconstruction(input).maxAbsError();
@@ -131,12 +163,13 @@ public final class ReversibleStack extends Layer {
     /** As {@link #reconstructionError}, with the error vector's Euclidean norm as well. */
     public Reconstruction reconstruction(Tensor input) {
         outputShape(Shapes.of(input));
-        ReversibleBackprop walk = new ReversibleBackprop(blocks, safeguards, random);
+        ReversibleBackprop walk = new ReversibleBackprop(blocks, safeguards, random, functionPrecision());
         try (NativeScope scope = NativeScope.open(); RngState resume = random.capture()) {
+            Tensor streams = precision.bfloat16Streams() ? input.to(torch.ScalarType.BFloat16) : input;
             return random.activate(() -> Grad.off(() -> RunningStats.frozen(this, () -> {
-                Tensor rebuilt = walk.inverse(walk.forward(input));
+                Tensor rebuilt = walk.inverse(walk.forward(streams));
                 resume.restore();
-                Tensor error = rebuilt.sub(input);
+                Tensor error = rebuilt.to(input.scalar_type()).sub(streams.to(input.scalar_type()));
                 return new Reconstruction(error.abs().max().item_double(), error.norm().item_double());
             })));
         } finally {

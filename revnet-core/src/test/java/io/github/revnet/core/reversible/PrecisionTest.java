@@ -1,0 +1,139 @@
+package io.github.revnet.core.reversible;
+
+import io.github.revnet.bridge.Autocast;
+import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.ReferenceKernels;
+import io.github.revnet.bridge.Torch;
+import io.github.revnet.core.DType;
+import io.github.revnet.core.Mode;
+import io.github.revnet.core.Precision;
+import io.github.revnet.core.checks.GradientCheck;
+import io.github.revnet.core.layers.FunctionOptions;
+import io.github.revnet.core.layers.TransformerOptions;
+import io.github.revnet.core.models.Model;
+import io.github.revnet.core.models.ModelOptions;
+import java.util.function.Supplier;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The precision policies: F and G in bfloat16 beside float32 streams, recomputed under the autocast
+ * state their forward ran under. Bounds are float32's gate floor (four roundings per block, see the
+ * gate's Tolerances) for what must stay at float32's level, and each has a negative control that
+ * must land far above it.
+ */
+class PrecisionTest {
+    private static final int BLOCKS = 4;
+    /** Four float32 roundings per block: the gate's float32 floor. */
+    private static final double FLOAT32_FLOOR = 4 * BLOCKS * DType.FLOAT32.epsilon();
+
+    private static ReversibleStack transformer(Precision precision) {
+        Torch.seed(3);
+        return ReversibleStack.transformer(BLOCKS, TransformerOptions.of(16).heads(2), Coupling.ADDITIVE).precision(precision);
+    }
+
+    /** The worst relative error over every gradient tensor (parameters, then the input's). */
+    private static double worst(Tensor[] a, Tensor[] b) {
+        double w = 0;
+        for (int i = 0; i < a.length; i++) {
+            w = Math.max(w, GradientCheck.relativeError(a[i], b[i]));
+        }
+        return w;
+    }
+
+    @Test
+    void bf16TransformerStackIsReversibleAtFloat32sLevelWhileBf16PureIsNot() {
+        try (ReferenceKernels kernels = ReferenceKernels.hold(); NativeScope scope = NativeScope.open()) {
+            Torch.seed(4);
+            Tensor x = torch.randn(2, 8, 32);
+            Tensor w = torch.randn(2, 8, 32);
+            double[] errors = new double[2];
+            double[] inverse = new double[2];
+            Precision[] policies = {Precision.BF16, Precision.BF16_PURE};
+            for (int p = 0; p < 2; p++) {
+                ReversibleStack s = transformer(policies[p]);
+                Tensor[] stored = StackGradients.of(s, x, w, Mode.STORED, true, 5);
+                Tensor[] reversible = StackGradients.of(s, x, w, Mode.REVERSIBLE, true, 5);
+                errors[p] = worst(reversible, stored);
+                inverse[p] = s.reconstructionError(x);
+            }
+            assertTrue(errors[0] <= FLOAT32_FLOOR, "bf16 (float32 streams): reversible gradients differ from stored by " + errors[0]
+                    + ", above float32's floor " + FLOAT32_FLOOR);
+            assertTrue(inverse[0] <= FLOAT32_FLOOR * (1 + 5), "bf16 inverse error " + inverse[0]);
+            assertTrue(errors[1] > 100 * FLOAT32_FLOOR, "bf16-pure (bfloat16 streams) must lose bfloat16's digits in the inverse: "
+                    + errors[1]);
+            assertTrue(inverse[1] > 100 * inverse[0], "bf16-pure inverse " + inverse[1] + " against bf16's " + inverse[0]);
+        }
+    }
+
+    /** Gradients with the forward run under {@code forwardState} and the backward outside it, as a caller does (MemCNN #57). */
+    private static Tensor[] gradients(ReversibleStack s, Tensor x, Tensor w, Mode mode, Autocast forwardState) {
+        s.module().zero_grad(true);
+        Tensor input = x.detach().clone();
+        input.requires_grad_(true);
+        s.reseed(5);
+        try (NativeScope scope = NativeScope.open()) {
+            Tensor loss = forwardState.enter((Supplier<Tensor>) () -> s.forward(input, mode).mul(w).sum());
+            loss.backward();
+        }
+        Tensor[] out = new Tensor[s.parameters().size() + 1];
+        for (int i = 0; i < out.length - 1; i++) {
+            out[i] = s.parameters().get(i).grad().clone();
+        }
+        out[out.length - 1] = input.grad().clone();
+        return out;
+    }
+
+    @Test
+    void recomputationRunsUnderTheForwardsAutocastStateNotTheCallersAtBackward() {
+        // The caller's own autocast around the forward only (fp32 policy: the stack adds none): the recomputation must
+        // replay it, or it computes F and G in float32 against a forward that ran them in bfloat16.
+        try (ReferenceKernels kernels = ReferenceKernels.hold(); NativeScope scope = NativeScope.open()) {
+            Torch.seed(6);
+            Tensor x = torch.randn(2, 8, 32);
+            Tensor w = torch.randn(2, 8, 32);
+            ReversibleStack s = transformer(Precision.FP32);
+            Tensor[] stored = gradients(s, x, w, Mode.STORED, Autocast.BFLOAT16);
+            for (Mode mode : new Mode[] {Mode.REVERSIBLE, Mode.CHECKPOINT}) {
+                s.safeguards(Safeguards.ON);
+                double replayed = worst(gradients(s, x, w, mode, Autocast.BFLOAT16), stored);
+                s.safeguards(Safeguards.ON.withoutAutocastReplay());
+                double notReplayed = worst(gradients(s, x, w, mode, Autocast.BFLOAT16), stored);
+                assertTrue(replayed <= FLOAT32_FLOOR, mode + " with autocast replayed differs by " + replayed);
+                assertTrue(notReplayed > 100 * FLOAT32_FLOOR, mode + " recomputed in float32 must be caught: " + notReplayed);
+            }
+            assertEquals(Autocast.OFF, Autocast.current(), "the caller's autocast state is left as it was");
+        }
+    }
+
+    @Test
+    void aCheckpointedBlockIsBitwiseStoredUnderEveryPolicy() {
+        // Checkpoint recomputes each block from its exactly saved input: with the forward's autocast state replayed it
+        // computes bit for bit what stored mode computed, in bfloat16 too (a CNN with BatchNorm, where reconstruction is not).
+        try (ReferenceKernels kernels = ReferenceKernels.hold(); NativeScope scope = NativeScope.open()) {
+            Torch.seed(7);
+            Tensor x = torch.randn(2, 8, 6, 6);
+            Tensor w = torch.randn(2, 8, 6, 6);
+            for (Precision p : Precision.values()) {
+                Torch.seed(8);
+                ReversibleStack s = ReversibleStack.of(BLOCKS, 8, FunctionOptions.of(1, 1)).precision(p);
+                double err = worst(StackGradients.of(s, x, w, Mode.CHECKPOINT, true, 9), StackGradients.of(s, x, w, Mode.STORED, true, 9));
+                assertEquals(0.0, err, p + ": checkpoint differs from stored by " + err);
+            }
+        }
+    }
+
+    @Test
+    void bfloat16PoliciesRefuseFloat64BeforeBuildingAnything() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Model.create("revnet-38", ModelOptions.defaults().dtype(DType.FLOAT64).precision(Precision.BF16)));
+        assertTrue(e.getMessage().contains("precision bf16") && e.getMessage().contains("float64"), e.getMessage());
+        assertEquals("unknown precision 'fp16': expected one of fp32, bf16, bf16-pure",
+                assertThrows(IllegalArgumentException.class, () -> Precision.parse("fp16")).getMessage());
+    }
+}
