@@ -72,6 +72,44 @@ public final class BrokenVariants {
     }
 
     /** The affine coupling with an inverse that is off by {@code error} everywhere: exact forward, wrong reconstruction. */
+    /**
+     * The additive coupling with its output stream rounded to bfloat16 (and back to the stream's
+     * dtype): what a bfloat16 policy that lets a stream through autocast, or casts it, computes. The
+     * inverse then loses bfloat16's digits in every block.
+     */
+    public static final class StreamCasting implements Coupling {
+        @Override
+        public Tensor combine(Tensor x, Tensor h) {
+            return NativeScope.call(() -> Coupling.ADDITIVE.combine(x, h).to(org.bytedeco.pytorch.global.torch.ScalarType.BFloat16)
+                    .to(x.scalar_type()));
+        }
+
+        @Override
+        public Tensor uncombine(Tensor y, Tensor h) {
+            return Coupling.ADDITIVE.uncombine(y, h);
+        }
+
+        @Override
+        public Tensor gradientThroughCombine(Tensor dy, Tensor h) {
+            return Coupling.ADDITIVE.gradientThroughCombine(dy, h);
+        }
+
+        @Override
+        public int functionChannels(int halfChannels) {
+            return halfChannels;
+        }
+
+        @Override
+        public double inverseConditioning() {
+            return 1;
+        }
+
+        @Override
+        public String label() {
+            return "additive (stream cast to bfloat16)";
+        }
+    }
+
     public static final class OffAffine implements Coupling {
         private final double error;
 

@@ -142,6 +142,17 @@ public final class Generators {
                 net.jqwik.api.Tuple.of(1, tokenStacks().map(c -> (GateCase) c)));
     }
 
+    /**
+     * The float32 cases of both families in equal shares, under the bf16 policy: F and G in bfloat16, the streams and
+     * couplings in float32 (see {@link io.github.revnet.core.Precision}).
+     */
+    public static Arbitrary<GateCase> bf16GateCases() {
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(1, stacks().filter(c -> c.dtype() == DType.FLOAT32).map(c -> (GateCase) c)),
+                net.jqwik.api.Tuple.of(1, tokenStacks().filter(c -> c.dtype() == DType.FLOAT32).map(c -> (GateCase) c)))
+                .map(c -> new PolicyCase(c, io.github.revnet.core.Precision.BF16));
+    }
+
     public static Arbitrary<GateCase> float64GateCases() {
         return gateCases().map(c -> c.withDtype(DType.FLOAT64));
     }

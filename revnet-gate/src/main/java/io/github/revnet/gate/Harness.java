@@ -102,7 +102,8 @@ public final class Harness implements AutoCloseable {
      */
     public Pass runOn(List<io.github.revnet.core.reversible.ReversibleBlock> blocks, Mode mode, long rngSeed, Runnable betweenForwardAndBackward,
             Runnable afterBackward) {
-        return run(arena.run(() -> new ReversibleStack(blocks)), mode, rngSeed, betweenForwardAndBackward, afterBackward);
+        return run(arena.run(() -> new ReversibleStack(blocks).precision(stack.precision())), mode, rngSeed, betweenForwardAndBackward,
+                afterBackward);
     }
 
     /** As {@link #run(Mode, long, Runnable)}, through {@code through}: this stack or a {@link #view} of it. */
@@ -122,7 +123,7 @@ public final class Harness implements AutoCloseable {
      */
     private ReversibleStack view(java.util.function.UnaryOperator<io.github.revnet.core.Layer> wrap, java.util.function.UnaryOperator<io.github.revnet.core.reversible.Coupling> coupling) {
         return arena.run(() -> new ReversibleStack(stack.blocks().stream().map(b -> new io.github.revnet.core.reversible.ReversibleBlock(
-                wrap.apply(b.f()), wrap.apply(b.g()), coupling.apply(b.coupling()), b.layout())).toList()));
+                wrap.apply(b.f()), wrap.apply(b.g()), coupling.apply(b.coupling()), b.layout())).toList()).precision(stack.precision()));
     }
 
     /**

@@ -120,7 +120,7 @@ public enum PlantedFault {
     public static ReversibleStack sharingF(ReversibleStack built) {
         List<ReversibleBlock> blocks = built.blocks();
         return new ReversibleStack(rebuilt(blocks, (i, b) -> i != 1 ? b
-                : new ReversibleBlock(blocks.get(0).f(), b.g(), b.coupling(), b.layout())));
+                : new ReversibleBlock(blocks.get(0).f(), b.g(), b.coupling(), b.layout()))).precision(built.precision());
     }
 
     private static List<ReversibleBlock> rebuilt(List<ReversibleBlock> blocks, BiFunction<Integer, ReversibleBlock, ReversibleBlock> each) {
