@@ -2,6 +2,7 @@ package io.github.revnet.bench;
 
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.profile.Phase;
 import io.github.revnet.core.profile.PhaseClock;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ public final class StepProfile {
     }
 
     /** What to profile. */
-    public record Options(String model, int batch, int imageSize, DType dtype, List<Mode> modes, int warmupRounds, int rounds) {
+    public record Options(String model, int batch, int imageSize, DType dtype, Precision precision, List<Mode> modes, int warmupRounds,
+            int rounds) {
         public Options {
             if (batch < 1) {
                 throw new IllegalArgumentException("batch must be >= 1, got " + batch);
@@ -58,7 +60,7 @@ public final class StepProfile {
         List<Double> plain = new ArrayList<>();
         Map<Mode, List<PhaseClock.Breakdown>> clocked = new LinkedHashMap<>();
         options.modes().forEach(m -> clocked.put(m, new ArrayList<>()));
-        try (StepRig rig = new StepRig(options.model(), options.dtype(), options.batch(), options.imageSize())) {
+        try (StepRig rig = new StepRig(options.model(), options.dtype(), options.precision(), options.batch(), options.imageSize())) {
             int m = options.modes().size();
             for (int round = 0; round < options.warmupRounds() + options.rounds(); round++) {
                 boolean warm = round >= options.warmupRounds();

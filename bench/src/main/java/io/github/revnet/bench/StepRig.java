@@ -3,6 +3,7 @@ package io.github.revnet.bench;
 import io.github.revnet.bridge.NativeArena;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.models.Model;
 import io.github.revnet.core.models.ModelOptions;
 import io.github.revnet.core.training.Trainer;
@@ -20,7 +21,11 @@ final class StepRig implements AutoCloseable {
     private final NativeArena data = new NativeArena();
 
     StepRig(String modelName, DType dtype, int batch, int imageSize) {
-        model = Model.create(modelName, ModelOptions.defaults().dtype(dtype).seed(1));
+        this(modelName, dtype, Precision.FP32, batch, imageSize);
+    }
+
+    StepRig(String modelName, DType dtype, Precision precision, int batch, int imageSize) {
+        model = Model.create(modelName, ModelOptions.defaults().dtype(dtype).precision(precision).seed(1));
         trainer = new Trainer(model, Trainer.Options.defaults());
         Tensor[] both = data.run(() -> {
             Torch.seed(2);

@@ -1,8 +1,10 @@
 package io.github.revnet.cli;
 
+import io.github.revnet.bench.PrecisionTiming;
 import io.github.revnet.bench.StepProfile;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.models.ModelSpec;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -28,6 +30,12 @@ final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "float32", converter = Converters.DTypes.class, completionCandidates = Converters.DTypes.class, description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     DType dtype;
 
+    @Option(names = "--precision", defaultValue = "fp32", split = ",", converter = Converters.Precisions.class,
+            completionCandidates = Converters.Precisions.class,
+            description = {"${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}); two or more, e.g. fp32,bf16: step times per",
+                    "policy and mode side by side in rounds that interleave them, each policy's ratio to the first paired per round"})
+    List<Precision> precision;
+
     @Option(names = "--modes", defaultValue = "stored,reversible,checkpoint", split = ",", converter = Converters.Modes.class,
             completionCandidates = Converters.Modes.class, description = "modes to profile, stored among them (default ${DEFAULT-VALUE})")
     List<Mode> modes;
@@ -47,11 +55,25 @@ final class ProfileCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ModelSpec.resolve(model);
-        var options = new StepProfile.Options(model, batch, imageSize, dtype, List.copyOf(modes), warmup, rounds);
+        if (precision.size() > 1 || precision.get(0) != Precision.FP32) {
+            precision.forEach(p -> p.requireCompatible(dtype));
+        }
+        if (precision.size() > 1) {
+            var policies = new PrecisionTiming.Options(model, batch, imageSize, List.copyOf(precision), List.copyOf(modes), warmup, rounds);
+            threads.apply();
+            device.cpuOnly("profile");
+            Banner.print();
+            System.out.printf("%s, batch %d: %s x %s, %d warm-up and %d measured rounds, interleaved%n", model, batch, precision, modes,
+                    warmup, rounds);
+            System.out.print(PrecisionTiming.table(PrecisionTiming.run(policies, line -> System.out.println("  " + line))));
+            return 0;
+        }
+        var options = new StepProfile.Options(model, batch, imageSize, dtype, precision.get(0), List.copyOf(modes), warmup, rounds);
         threads.apply();
         device.cpuOnly("profile");
         Banner.print();
-        System.out.printf("%s, batch %d, %s: %d warm-up and %d measured rounds, modes interleaved%n", model, batch, dtype, warmup, rounds);
+        System.out.printf("%s, batch %d, %s, precision %s: %d warm-up and %d measured rounds, modes interleaved%n", model, batch, dtype,
+                precision.get(0), warmup, rounds);
         StepProfile.Outcome o = StepProfile.run(options, line -> System.out.println("  " + line));
         System.out.print(StepProfile.table(o));
         return 0;
