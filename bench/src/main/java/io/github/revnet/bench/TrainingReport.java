@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.training.LearningRateSchedule;
 import io.github.revnet.core.training.TrainingComparison;
@@ -48,6 +49,7 @@ public final class TrainingReport {
         out.put("learning_rate", opt.learningRate());
         out.put("schedule", opt.schedule().label());
         out.put("dtype", opt.dtype().label());
+        out.put("precision", opt.precision().label());
         out.put("angle_every", opt.angleEvery());
         out.put("train_limit", opt.trainLimit());
         out.put("test_limit", opt.testLimit());
@@ -94,7 +96,7 @@ public final class TrainingReport {
                 root.get("seed").asLong(), root.path("learning_rate").asDouble(0.05),
                 LearningRateSchedule.parse(root.path("schedule").asText("constant")), root.path("angle_every").asInt(100),
                 root.path("train_limit").asInt(60000), root.path("test_limit").asInt(10000),
-                DType.parse(root.path("dtype").asText("float32")));
+                DType.parse(root.path("dtype").asText("float32")), Precision.parse(root.path("precision").asText("fp32")));
         List<TrainingComparison.Point> curve = new ArrayList<>();
         for (JsonNode p : root.get("curve")) {
             JsonNode angle = p.get("grad_angle_degrees");

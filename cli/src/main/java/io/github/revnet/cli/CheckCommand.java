@@ -161,6 +161,10 @@ final class CheckCommand implements Callable<Integer> {
             System.out.printf("inverse max abs error           %.3e%n", r.inverseMaxAbsError());
             System.out.printf("max relative gradient error     %.3e%n", r.maxRelativeGradError());
             System.out.printf("gradient angle (degrees)        %.3e%n", r.gradAngleDegrees());
+            if (!Double.isNaN(r.storedAngleToFloat64Degrees())) {
+                System.out.printf("angle to float64 (degrees)      stored %.3e, reversible %.3e (what %s itself costs)%n",
+                        r.storedAngleToFloat64Degrees(), r.reversibleAngleToFloat64Degrees(), precision == Precision.FP32 ? type : precision);
+            }
             System.out.printf("running stats max abs diff      %.3e%n", r.runningStatsMaxAbsDiff());
             System.out.printf("loss stored / reversible        %.10f / %.10f%n", r.storedLoss(), r.reversibleLoss());
             System.out.printf("%s in %.1fs%n", pass ? "PASS" : "FAIL", (System.nanoTime() - start) / 1e9);
@@ -175,8 +179,8 @@ final class CheckCommand implements Callable<Integer> {
     private void writeJson(GradientCheck.Result r, double tol, int size, boolean pass) throws IOException {
         List<CheckVerdict.ParameterError> params = r.parameters().stream()
                 .map(e -> new CheckVerdict.ParameterError(e.name(), e.relativeError())).toList();
-        Json.write(json, new CheckVerdict(r.model(), r.dtype().label(), r.batch(), size, null, seed, dropout, coupling.label(), tol,
-                r.inverseMaxAbsError(), r.maxRelativeGradError(), null, r.inputRelativeError(), r.gradAngleDegrees(),
-                r.runningStatsMaxAbsDiff(), params, null, null, Environment.libtorchVersion(), pass));
+        Json.write(json, new CheckVerdict(r.model(), r.dtype().label(), precision.label(), r.batch(), size, null, seed, dropout,
+                coupling.label(), tol, r.inverseMaxAbsError(), r.maxRelativeGradError(), null, r.inputRelativeError(), r.gradAngleDegrees(),
+                Json.measured(r.storedAngleToFloat64Degrees()), Json.measured(r.reversibleAngleToFloat64Degrees()), r.runningStatsMaxAbsDiff(), params, null, null, Environment.libtorchVersion(), pass));
     }
 }

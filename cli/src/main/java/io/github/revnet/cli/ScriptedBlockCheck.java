@@ -154,9 +154,9 @@ final class ScriptedBlockCheck {
     private CheckVerdict verdict(BlockGate gate, GateCase c, List<CheckVerdict.CheckOutcome> outcomes, boolean pass) {
         long[] dims = c.shape();
         Integer imageSize = dims.length == 4 && dims[2] == dims[3] ? (int) dims[2] : null;
-        return new CheckVerdict(gate.name(), dtype.label(), (int) dims[0], imageSize, Arrays.stream(dims).boxed().toList(), seed, c.dropout(),
+        return new CheckVerdict(gate.name(), dtype.label(), "fp32", (int) dims[0], imageSize, Arrays.stream(dims).boxed().toList(), seed, c.dropout(),
                 coupling.label(), null, passedWorst(outcomes, INVERSE), passedWorst(outcomes, REVERSIBLE), passedWorst(outcomes, CHECKPOINT),
-                null, passedWorst(outcomes, ANGLE), null, null, c.toString(), outcomes, Environment.libtorchVersion(), pass);
+                null, passedWorst(outcomes, ANGLE), null, null, null, null, c.toString(), outcomes, Environment.libtorchVersion(), pass);
     }
 
     private static Double passedWorst(List<CheckVerdict.CheckOutcome> outcomes, String check) {

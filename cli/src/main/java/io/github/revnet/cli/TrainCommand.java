@@ -2,6 +2,7 @@ package io.github.revnet.cli;
 
 import io.github.revnet.bench.TrainingReport;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.data.FashionMnist;
 import io.github.revnet.core.training.LearningRateSchedule;
@@ -66,6 +67,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "float32", converter = Converters.DTypes.class, completionCandidates = Converters.DTypes.class, description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     DType dtype;
 
+    @Option(names = "--precision", defaultValue = "fp32", converter = Converters.Precisions.class,
+            completionCandidates = Converters.Precisions.class,
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}): bf16 runs F and G under bfloat16 autocast, float32 streams")
+    Precision precision;
+
     @Option(names = "--checkpoint", description = "save the run's state (weights, momentum, curve) in this folder")
     Path checkpoint;
 
@@ -93,7 +99,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume needs --checkpoint DIR, the folder of the run to continue");
         }
         var options = new TrainingComparison.Options(model, steps, batch, seed, lr, LearningRateSchedule.parse(schedule), angleEvery,
-                trainLimit, testLimit, dtype);
+                trainLimit, testLimit, dtype, precision);
         var checkpointing = checkpoint == null ? TrainingComparison.Checkpointing.NONE
                 : new TrainingComparison.Checkpointing(checkpoint, checkpointEvery, resume);
         Mode single = compare ? null : mode;
@@ -124,6 +130,7 @@ final class TrainCommand implements Callable<Integer> {
             out.put("learning_rate", lr);
             out.put("schedule", options.schedule().label());
             out.put("dtype", options.dtype().label());
+            out.put("precision", options.precision().label());
             out.put("mode", single.label());
             out.put(single.label(), TrainingReport.run(r));
         }

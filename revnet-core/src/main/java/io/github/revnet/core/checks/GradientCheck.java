@@ -5,6 +5,7 @@ import io.github.revnet.bridge.NativeArena;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.models.Model;
 import io.github.revnet.core.models.Network;
 import java.util.ArrayList;
@@ -26,10 +27,14 @@ public final class GradientCheck {
     public record TensorError(String name, double relativeError) {
     }
 
-    /** What the check measured. */
+    /**
+     * What the check measured. Below float64, also each mode's angle to the gradient a float64 twin of the model computes
+     * (same weights, input and labels, stored mode): what the lower precision itself costs, apart from reversibility
+     * (NaN in float64).
+     */
     public record Result(String model, DType dtype, int batch, double inverseMaxAbsError, double maxRelativeGradError,
             List<TensorError> parameters, double inputRelativeError, double runningStatsMaxAbsDiff, double gradAngleDegrees,
-            double storedLoss, double reversibleLoss) {
+            double storedLoss, double reversibleLoss, double storedAngleToFloat64Degrees, double reversibleAngleToFloat64Degrees) {
     }
 
     public static Result run(Model model, Tensor input, Tensor labels) {
@@ -73,8 +78,31 @@ public final class GradientCheck {
             for (int i = 0; i < stored.buffersAfter.size(); i++) {
                 statsDiff = Math.max(statsDiff, maxAbsDiff(stored.buffersAfter.get(i), reversible.buffersAfter.get(i)));
             }
+            double[] toFloat64 = {Double.NaN, Double.NaN};
+            if (model.dtype() != DType.FLOAT64) {
+                progress.accept("float64: the same weights, input and labels in float64, stored mode, for the angle the lower precision costs");
+                List<Tensor> reference = held.run(() -> float64Gradients(model, input, labels, initialBuffers));
+                toFloat64[0] = angleDegrees(new ArrayList<>(stored.gradients.values()), reference);
+                toFloat64[1] = angleDegrees(new ArrayList<>(reversible.gradients.values()), reference);
+            }
             return new Result(model.spec().name(), model.dtype(), (int) input.size(0), inverseError[0], Math.max(worst, inputError),
-                    errors, inputError, statsDiff, angle, stored.loss, reversible.loss);
+                    errors, inputError, statsDiff, angle, stored.loss, reversible.loss, toFloat64[0], toFloat64[1]);
+        }
+    }
+
+    /** Stored mode's parameter gradients of a float64, fp32-policy twin of {@code model} holding its weights and starting buffers. */
+    private static List<Tensor> float64Gradients(Model model, Tensor input, Tensor labels, ModePass.Buffers initialBuffers) {
+        initialBuffers.restore();
+        try (Model twin = Model.create(model.spec(), model.options().dtype(DType.FLOAT64).precision(Precision.FP32))) {
+            Map<String, Tensor> mine = model.namedParameters();
+            Grad.off(() -> {
+                twin.namedParameters().forEach((name, p) -> p.copy_(mine.get(name)));
+                return null;
+            });
+            Pass reference = pass(twin, input.to(DType.FLOAT64.scalarType()), labels, Mode.STORED);
+            List<Tensor> out = new ArrayList<>();
+            reference.gradients.values().forEach(g -> out.add(g.clone()));
+            return out;
         }
     }
 

@@ -3,6 +3,7 @@ package io.github.revnet.core.training;
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.checks.GradientCheck;
 import io.github.revnet.core.data.FashionMnist;
@@ -30,8 +31,15 @@ import org.bytedeco.pytorch.Tensor;
 public final class TrainingComparison {
     /** What to run. */
     public record Options(String model, int steps, int batch, long seed, double learningRate, LearningRateSchedule schedule,
-            int angleEvery, int trainLimit, int testLimit, DType dtype) {
+            int angleEvery, int trainLimit, int testLimit, DType dtype, Precision precision) {
+        /** Options under the fp32 policy. */
+        public Options(String model, int steps, int batch, long seed, double learningRate, LearningRateSchedule schedule, int angleEvery,
+                int trainLimit, int testLimit, DType dtype) {
+            this(model, steps, batch, seed, learningRate, schedule, angleEvery, trainLimit, testLimit, dtype, Precision.FP32);
+        }
+
         public Options {
+            Objects.requireNonNull(precision, "precision").requireCompatible(dtype);
             Objects.requireNonNull(schedule, "schedule");
             Trainer.Options.defaults().learningRate(learningRate); // rejects a bad rate here, before any model is built
             if (steps < 1) {
@@ -160,7 +168,8 @@ public final class TrainingComparison {
     }
 
     private static ModelOptions modelOptions(Options o) {
-        return ModelOptions.defaults().inputChannels(1).classes(FashionMnist.CLASSES).seed(o.seed()).dtype(o.dtype());
+        return ModelOptions.defaults().inputChannels(1).classes(FashionMnist.CLASSES).seed(o.seed()).dtype(o.dtype())
+                .precision(o.precision());
     }
 
     private static Trainer.Options sgd(Options o) {
@@ -194,6 +203,9 @@ public final class TrainingComparison {
             identity.put("run", run);
             identity.put("model", o.model());
             identity.put("dtype", o.dtype().label());
+            if (o.precision() != Precision.FP32) {
+                identity.put("precision", o.precision().label()); // absent under fp32, so checkpoints from before policies still resume
+            }
             identity.put("batch", String.valueOf(o.batch()));
             identity.put("seed", String.valueOf(o.seed()));
             identity.put("learning_rate", String.valueOf(o.learningRate()));
