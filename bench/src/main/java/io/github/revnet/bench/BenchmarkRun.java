@@ -191,13 +191,14 @@ public final class BenchmarkRun {
     private List<Drift> drift() {
         List<Drift> drift = new ArrayList<>();
         for (int blocks : sweep.driftDepths()) {
-            for (DType dtype : DType.values()) {
-                try (Model model = Model.create("stack-" + blocks, ModelOptions.defaults().dtype(dtype).seed(blocks));
-                        NativeScope scope = NativeScope.open()) {
+            for (Drift.Format format : Drift.FORMATS) {
+                try (Model model = Model.create("stack-" + blocks, ModelOptions.defaults().dtype(format.dtype()).precision(format.precision())
+                        .seed(blocks)); NativeScope scope = NativeScope.open()) {
                     Torch.seed(blocks + 1);
                     var r = GradientCheck.run(model, model.randomInput(sweep.driftBatch(), sweep.driftImageSize()),
                             model.randomLabels(sweep.driftBatch()));
-                    drift.add(new Drift(blocks, dtype, r.inverseMaxAbsError(), r.maxRelativeGradError(), r.gradAngleDegrees()));
+                    drift.add(new Drift(blocks, format.dtype(), format.precision(), r.inverseMaxAbsError(), r.maxRelativeGradError(),
+                            r.gradAngleDegrees(), r.storedAngleToFloat64Degrees()));
                 }
             }
         }

@@ -80,10 +80,10 @@ final class Charts {
 
         XYChart drift = chart("Reconstruction drift against depth", "reversible blocks", "error (log scale)");
         drift.getStyler().setYAxisLogarithmic(true);
-        for (DType dtype : DType.values()) {
-            List<Drift> rows = o.drift().stream().filter(d -> d.dtype() == dtype).toList();
-            addPositive(drift, "inverse max abs error, " + dtype, rows, Drift::inverseMaxAbsError);
-            addPositive(drift, "max relative gradient error, " + dtype, rows, Drift::maxRelativeGradError);
+        for (Drift.Format format : Drift.FORMATS) {
+            List<Drift> rows = o.drift().stream().filter(d -> d.format().equals(format)).toList();
+            addPositive(drift, "inverse max abs error, " + format.label(), rows, Drift::inverseMaxAbsError);
+            addPositive(drift, "max relative gradient error, " + format.label(), rows, Drift::maxRelativeGradError);
         }
         save(drift, dir.resolve(DRIFT), written);
         transformers(o, summary, dir, written);

@@ -216,11 +216,14 @@ public final class ReportWriter {
                     mib(r.estimatedActivationBytes()), 1 / row.memoryRatio(), row.estimateRatio()));
         }
         md.append(phaseTable(o.runs()));
-        md.append("\n## Drift\n\n| blocks | dtype | inverse max abs error | max relative gradient error | gradient angle (degrees) |\n"
-                + "|---|---|---|---|---|\n");
+        md.append("\n## Drift\n\nReversible against stored under the same number format; the last column is stored mode's angle to a"
+                + " float64 twin's gradient: what the format itself costs. bf16: F and G in bfloat16, streams in float32;"
+                + " bf16-pure: streams in bfloat16 too.\n\n| blocks | format | inverse max abs error | max relative gradient error |"
+                + " gradient angle (degrees) | stored angle to float64 (degrees) |\n|---|---|---|---|---|---|\n");
         for (Drift d : o.drift()) {
-            md.append(String.format("| %d | %s | %.2e | %.2e | %.2e |%n", d.blocks(), d.dtype(), d.inverseMaxAbsError(),
-                    d.maxRelativeGradError(), d.gradAngleDegrees()));
+            md.append(String.format("| %d | %s | %.2e | %.2e | %.2e | %s |%n", d.blocks(), d.format().label(), d.inverseMaxAbsError(),
+                    d.maxRelativeGradError(), d.gradAngleDegrees(), Double.isNaN(d.storedAngleToFloat64Degrees()) ? "-"
+                            : String.format("%.2e", d.storedAngleToFloat64Degrees())));
         }
         md.append("\n## Charts\n\n");
         for (Map.Entry<String, String> chart : new java.util.TreeMap<>(Charts.titles()).entrySet()) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.profile.Phase;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,8 +56,8 @@ class ReportWriterTest {
                 run("revvit-d4-t256", Mode.STORED, 4, 30, 30, 1600, 0),
                 run("revvit-d4-t256", Mode.REVERSIBLE, 4, 45, 30, 400, 0));
         Sweep sweep = new Sweep("test", List.of(), List.of(2, 8), 2, 8, new RoundBudget(1, 8, 6, 8, 0.05, 0.03, List.of(), 60, 0), null);
-        return new BenchmarkRun.Outcome(sweep, runs, List.of(new Drift(2, DType.FLOAT32, 1e-6, 1e-6, 1e-5), new Drift(8, DType.FLOAT64, 1e-14,
-                1e-14, 1e-13)), null, 1.0);
+        return new BenchmarkRun.Outcome(sweep, runs, List.of(new Drift(2, DType.FLOAT32, Precision.FP32, 1e-6, 1e-6, 1e-5, 1e-4), new Drift(8, DType.FLOAT64, Precision.FP32,
+                1e-14, 1e-14, 1e-13, Double.NaN), new Drift(8, DType.FLOAT32, Precision.BF16, 1e-3, 1e-2, 1e-1, 2.0)), null, 1.0);
     }
 
     @Test
@@ -106,6 +107,10 @@ class ReportWriterTest {
         assertTrue(json.get("summary").get("ratios").get(0).get("time_ratio_low").isNull(), "stored mode has no interval: null, not NaN");
         assertEquals("float32", json.get("drift").get(0).get("dtype").asText());
         assertTrue(json.get("drift").get(0).has("inverse_max_abs_error"), json.get("drift").toString());
+        assertEquals("bf16", json.get("drift").get(2).get("precision").asText(), "the policy by its command-line label");
+        assertTrue(json.get("drift").get(1).get("stored_angle_to_float64_degrees").isNull(), "no float64 angle in float64: null");
+        assertTrue(Files.readString(dir.resolve("report.md")).contains("| 8 | bf16 | 1.00e-03 | 1.00e-02 | 1.00e-01 | 2.00e+00 |"),
+                "the drift table labels a bf16 row by its policy");
         String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("<img src=\"" + Charts.MEMORY + "\""), "the HTML report shows the charts");
         assertTrue(html.contains("<table>") && html.contains("<th"), "tables rendered with their header row");
