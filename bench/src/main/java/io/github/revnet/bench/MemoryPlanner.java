@@ -2,6 +2,7 @@ package io.github.revnet.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.models.Model;
 import io.github.revnet.core.models.ModelOptions;
 import io.github.revnet.core.models.Plan;
@@ -25,8 +26,15 @@ public final class MemoryPlanner {
     }
 
     /** What to plan for. */
-    public record Options(String model, int batch, int imageSize, DType dtype, long budgetBytes, int rounds, int threads) {
+    public record Options(String model, int batch, int imageSize, DType dtype, Precision precision, long budgetBytes, int rounds,
+            int threads) {
+        /** Options under the fp32 policy. */
+        public Options(String model, int batch, int imageSize, DType dtype, long budgetBytes, int rounds, int threads) {
+            this(model, batch, imageSize, dtype, Precision.FP32, budgetBytes, rounds, threads);
+        }
+
         public Options {
+            java.util.Objects.requireNonNull(precision, "precision").requireCompatible(dtype);
             if (budgetBytes <= 0) {
                 throw new IllegalArgumentException("budget must be positive, got " + budgetBytes + " bytes");
             }
@@ -60,7 +68,7 @@ public final class MemoryPlanner {
      */
     public static List<Candidate> measure(Options o, Consumer<String> progress) throws IOException, InterruptedException {
         int stacks;
-        try (Model model = Model.create(o.model(), ModelOptions.defaults().dtype(o.dtype()))) {
+        try (Model model = Model.create(o.model(), ModelOptions.defaults().dtype(o.dtype()).precision(o.precision()))) {
             stacks = model.network().reversibleStacks().size();
         }
         if (stacks == 0) {
@@ -138,7 +146,7 @@ public final class MemoryPlanner {
     /** Each plan's peak, measured one after another in one probe process (the malloc counter makes that exact). */
     private static Map<Plan, Long> peaks(Options o, List<Plan> plans) throws IOException, InterruptedException {
         Map<Plan, Long> peaks = new HashMap<>();
-        List<JsonNode> readings = Probes.memory(o.model(), o.batch(), o.dtype(),
+        List<JsonNode> readings = Probes.memory(o.model(), o.batch(), o.dtype(), o.precision(),
                 o.imageSize(), o.threads(), plans.stream().map(Plan::label).toList());
         for (int k = 0; k < plans.size(); k++) {
             peaks.put(plans.get(k), readings.get(k).get("peak_activation_bytes").asLong());
@@ -149,7 +157,7 @@ public final class MemoryPlanner {
     /** Median step time per plan over {@code rounds} rounds, each stepping every plan once in a rotated order, after one warm-up round. */
     private static Map<Plan, Double> times(Options o, List<Plan> plans, Consumer<String> progress) {
         Map<Plan, List<Double>> samples = new HashMap<>();
-        try (StepRig rig = new StepRig(o.model(), o.dtype(), o.batch(), o.imageSize())) {
+        try (StepRig rig = new StepRig(o.model(), o.dtype(), o.precision(), o.batch(), o.imageSize())) {
             int n = plans.size();
             for (int round = 0; round <= o.rounds(); round++) {
                 for (int i = 0; i < n; i++) {

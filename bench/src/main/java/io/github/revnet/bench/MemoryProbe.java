@@ -7,6 +7,7 @@ import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Shapes;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.checks.ActivationEstimate;
 import io.github.revnet.core.checks.ActivationMemory;
@@ -31,9 +32,15 @@ public final class MemoryProbe {
     private MemoryProbe() {
     }
 
+    /** The DTYPE[:PRECISION] argument: the dtype alone under fp32. */
+    static String format(DType dtype, Precision precision) {
+        return precision == Precision.FP32 ? dtype.label() : dtype.label() + ":" + precision.label();
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length < 6) {
-            throw new IllegalArgumentException("usage: MemoryProbe MODEL BATCH DTYPE IMAGE_SIZE THREADS MODE|PLAN..., got " + Arrays.toString(args));
+            throw new IllegalArgumentException("usage: MemoryProbe MODEL BATCH DTYPE[:PRECISION] IMAGE_SIZE THREADS MODE|PLAN..., got "
+                    + Arrays.toString(args));
         }
         MemoryMeter.requireCpuSettings();
         List<String> what = List.of(args).subList(5, args.length);
@@ -42,11 +49,13 @@ public final class MemoryProbe {
                     + " a probe per mode");
         }
         int batch = Integer.parseInt(args[1]);
-        DType dtype = DType.parse(args[2]);
+        String[] format = args[2].split(":", 2);
+        DType dtype = DType.parse(format[0]);
+        Precision precision = format.length > 1 ? Precision.parse(format[1]) : Precision.FP32;
         int size = Integer.parseInt(args[3]);
         Torch.setThreads(Integer.parseInt(args[4]));
         ObjectMapper json = new ObjectMapper();
-        try (Model model = Model.create(args[0], ModelOptions.defaults().dtype(dtype).seed(1)); NativeScope scope = NativeScope.open()) {
+        try (Model model = Model.create(args[0], ModelOptions.defaults().dtype(dtype).precision(precision).seed(1)); NativeScope scope = NativeScope.open()) {
             Torch.seed(2);
             var images = model.randomInput(batch, size);
             var labels = model.randomLabels(batch);

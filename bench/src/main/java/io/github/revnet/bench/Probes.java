@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.revnet.bridge.MallocCounter;
 import io.github.revnet.bridge.MemoryMeter;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.models.ScriptedBlock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +38,14 @@ final class Probes {
      */
     static List<JsonNode> memory(String model, int batch, DType dtype, int imageSize, int threads, List<String> what)
             throws IOException, InterruptedException {
-        List<String> args = new ArrayList<>(List.of(model, String.valueOf(batch), dtype.label(), String.valueOf(imageSize), String.valueOf(threads)));
+        return memory(model, batch, dtype, Precision.FP32, imageSize, threads, what);
+    }
+
+    /** As {@link #memory(String, int, DType, int, int, List)}, the model's reversible stacks under {@code precision}. */
+    static List<JsonNode> memory(String model, int batch, DType dtype, Precision precision, int imageSize, int threads, List<String> what)
+            throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of(model, String.valueOf(batch), MemoryProbe.format(dtype, precision),
+                String.valueOf(imageSize), String.valueOf(threads)));
         args.addAll(what);
         List<String> lines = run(MemoryProbe.class, args);
         if (lines.size() < what.size()) {

@@ -5,6 +5,7 @@ import io.github.revnet.bench.MemoryPlanner;
 import io.github.revnet.bench.PlanReport;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.models.ModelSpec;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -37,6 +38,11 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "5", description = "timing rounds over all plans (default ${DEFAULT-VALUE})")
     int rounds;
 
+    @Option(names = "--precision", defaultValue = "fp32", converter = Converters.Precisions.class,
+            completionCandidates = Converters.Precisions.class,
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}): the policy every plan's memory and time are measured under")
+    Precision precision;
+
     @Option(names = "--out", defaultValue = "plan", description = "folder for plan.png (default ${DEFAULT-VALUE})")
     Path out;
 
@@ -53,7 +59,7 @@ final class PlanCommand implements Callable<Integer> {
         DType type = dtype;
         OutputPaths.folder("--out", out);
         threads.apply();
-        var options = new MemoryPlanner.Options(model, batch, imageSize, type, budgetBytes, rounds, Torch.threads());
+        var options = new MemoryPlanner.Options(model, batch, imageSize, type, precision, budgetBytes, rounds, Torch.threads());
         device.cpuOnly("plan");
         Banner.print();
         MemoryPlanner.Outcome o = MemoryPlanner.run(options, line -> System.out.println("  " + line));
