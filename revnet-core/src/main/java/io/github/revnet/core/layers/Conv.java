@@ -1,14 +1,11 @@
 package io.github.revnet.core.layers;
 
-import io.github.revnet.bridge.Autocast;
-import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.Check;
 import io.github.revnet.core.Layer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.Conv2dOptions;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /** A bias-free 2-D convolution with "same"-style padding (k / 2). */
 public final class Conv extends Layer {
@@ -34,17 +31,8 @@ public final class Conv extends Layer {
         conv = addNative("conv", new Conv2dImpl(options));
     }
 
-    /**
-     * In LibTorch 2.10, oneDNN's bfloat16 3x3 convolution over a channel count that is not a multiple of 16, given its
-     * input in the default (NCHW) layout, reads padding it never wrote: 56 channels gave NaN in 10 of 10 runs after
-     * NaN-filled memory was freed, and revnet-38 (56-channel halves) NaN logits on its first bf16 forward. Handed
-     * channels-last input it computes correctly (0 of 10), so under bfloat16 autocast such inputs go in channels-last.
-     */
     @Override
     public Tensor forward(Tensor input) {
-        if (in % 16 != 0 && Autocast.current().equals(Autocast.BFLOAT16)) {
-            return NativeScope.call(() -> conv.forward(input.contiguous(torch.MemoryFormat.ChannelsLast)));
-        }
         return conv.forward(input);
     }
 

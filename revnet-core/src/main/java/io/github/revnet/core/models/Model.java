@@ -9,6 +9,7 @@ import io.github.revnet.core.DType;
 import io.github.revnet.core.Device;
 import io.github.revnet.core.Layer;
 import io.github.revnet.core.Mode;
+import io.github.revnet.core.Precision;
 import io.github.revnet.core.layers.Conv;
 import io.github.revnet.core.layers.FunctionOptions;
 import io.github.revnet.core.layers.ResidualUnit;
@@ -42,8 +43,30 @@ public final class Model implements AutoCloseable {
         Torch.seed(options.seed());
         this.network = arena.run(() -> build(spec, options));
         network.reversibleStacks().forEach(stack -> stack.precision(options.precision()));
+        if (options.precision() != Precision.FP32) {
+            requireBfloat16Channels(spec.name(), network, options.precision());
+        }
         arena.run(() -> network.module().to(options.device().torchDevice(), options.dtype().scalarType(), false));
         network.train(true);
+    }
+
+    /**
+     * LibTorch 2.10's oneDNN bfloat16 3x3 convolution over a channel count that is not a multiple of 16 reads padding it
+     * never wrote: revnet-38 (56-channel halves) under bf16 gave NaN logits from its first forward, and with its inputs
+     * made channels-last still NaN by the fourth training step, while its reference kernels stayed finite for 60 steps and
+     * revnet-110 (16, 32 and 64 channels) for 40 steps with oneDNN. Such a model is refused rather than trained into NaN.
+     */
+    private static void requireBfloat16Channels(String name, Network network, Precision precision) {
+        for (var stack : network.reversibleStacks()) {
+            for (Tensor w : stack.parameters()) {
+                if (w.dim() == 4 && w.size(2) > 1 && (w.size(0) % 16 != 0 || w.size(1) % 16 != 0)) {
+                    throw new IllegalArgumentException("precision " + precision.label() + " needs the reversible blocks' convolutions over"
+                            + " multiples of 16 channels (LibTorch 2.10's oneDNN bfloat16 convolution reads unwritten padding otherwise"
+                            + " and trains into NaN), but " + name + " has a " + w.size(2) + "x" + w.size(3) + " convolution from "
+                            + w.size(1) + " to " + w.size(0) + " channels: use --precision fp32, or revnet-110 or revnet-164");
+                }
+            }
+        }
     }
 
     /** Builds the zoo model called {@code name}. */
