@@ -196,7 +196,7 @@ public final class BenchmarkRun {
                         .seed(blocks)); NativeScope scope = NativeScope.open()) {
                     Torch.seed(blocks + 1);
                     var r = GradientCheck.run(model, model.randomInput(sweep.driftBatch(), sweep.driftImageSize()),
-                            model.randomLabels(sweep.driftBatch()));
+                            model.randomLabels(sweep.driftBatch()), message -> { }, true);
                     drift.add(new Drift(blocks, format.dtype(), format.precision(), r.inverseMaxAbsError(), r.maxRelativeGradError(),
                             r.gradAngleDegrees(), r.storedAngleToFloat64Degrees()));
                 }

@@ -149,7 +149,7 @@ final class CheckCommand implements Callable<Integer> {
             var input = m.randomInput(batch, size);
             var labels = m.randomLabels(batch);
             GradientCheck.Result r = GradientCheck.run(m, input, labels,
-                    phase -> System.out.printf("  [%5.1fs] %s%n", (System.nanoTime() - start) / 1e9, phase));
+                    phase -> System.out.printf("  [%5.1fs] %s%n", (System.nanoTime() - start) / 1e9, phase), true);
             boolean pass = r.inverseMaxAbsError() <= tol && r.maxRelativeGradError() <= tol;
             if (!quiet) {
                 System.out.println("relative gradient error per parameter tensor:");

@@ -28,9 +28,9 @@ public final class GradientCheck {
     }
 
     /**
-     * What the check measured. Below float64, also each mode's angle to the gradient a float64 twin of the model computes
+     * What the check measured. Below float64 and when asked, also each mode's angle to the gradient a float64 twin of the model computes
      * (same weights, input and labels, stored mode): what the lower precision itself costs, apart from reversibility
-     * (NaN in float64).
+     * (NaN in float64 or when not asked).
      */
     public record Result(String model, DType dtype, int batch, double inverseMaxAbsError, double maxRelativeGradError,
             List<TensorError> parameters, double inputRelativeError, double runningStatsMaxAbsDiff, double gradAngleDegrees,
@@ -43,6 +43,16 @@ public final class GradientCheck {
 
     /** As {@link #run(Model, Tensor, Tensor)}, reporting each phase to {@code progress}. */
     public static Result run(Model model, Tensor input, Tensor labels, java.util.function.Consumer<String> progress) {
+        return run(model, input, labels, progress, false);
+    }
+
+    /**
+     * As {@link #run(Model, Tensor, Tensor, java.util.function.Consumer)}; with {@code againstFloat64} and a dtype below
+     * float64, also each mode's angle to a float64 twin's gradient. Building the twin seeds LibTorch's default generator
+     * (as building any model does), so a training loop does not ask for it.
+     */
+    public static Result run(Model model, Tensor input, Tensor labels, java.util.function.Consumer<String> progress,
+            boolean againstFloat64) {
         if (!model.spec().reversible()) {
             throw new IllegalArgumentException(model.spec().name() + " has no reversible blocks to check");
         }
@@ -79,9 +89,9 @@ public final class GradientCheck {
                 statsDiff = Math.max(statsDiff, maxAbsDiff(stored.buffersAfter.get(i), reversible.buffersAfter.get(i)));
             }
             double[] toFloat64 = {Double.NaN, Double.NaN};
-            if (model.dtype() != DType.FLOAT64) {
+            if (againstFloat64 && model.dtype() != DType.FLOAT64) {
                 progress.accept("float64: the same weights, input and labels in float64, stored mode, for the angle the lower precision costs");
-                List<Tensor> reference = held.run(() -> float64Gradients(model, input, labels, initialBuffers));
+                List<Tensor> reference = float64Gradients(model, input, labels, initialBuffers, held);
                 toFloat64[0] = angleDegrees(new ArrayList<>(stored.gradients.values()), reference);
                 toFloat64[1] = angleDegrees(new ArrayList<>(reversible.gradients.values()), reference);
             }
@@ -91,18 +101,23 @@ public final class GradientCheck {
     }
 
     /** Stored mode's parameter gradients of a float64, fp32-policy twin of {@code model} holding its weights and starting buffers. */
-    private static List<Tensor> float64Gradients(Model model, Tensor input, Tensor labels, ModePass.Buffers initialBuffers) {
+    private static List<Tensor> float64Gradients(Model model, Tensor input, Tensor labels, ModePass.Buffers initialBuffers,
+            NativeArena held) {
         initialBuffers.restore();
+        // Built outside the check's arena: the twin's own arena releases its modules, and an arena recording them as well
+        // would release them a second time.
         try (Model twin = Model.create(model.spec(), model.options().dtype(DType.FLOAT64).precision(Precision.FP32))) {
             Map<String, Tensor> mine = model.namedParameters();
             Grad.off(() -> {
                 twin.namedParameters().forEach((name, p) -> p.copy_(mine.get(name)));
                 return null;
             });
-            Pass reference = pass(twin, input.to(DType.FLOAT64.scalarType()), labels, Mode.STORED);
-            List<Tensor> out = new ArrayList<>();
-            reference.gradients.values().forEach(g -> out.add(g.clone()));
-            return out;
+            return held.run(() -> {
+                Pass reference = pass(twin, input.to(DType.FLOAT64.scalarType()), labels, Mode.STORED);
+                List<Tensor> out = new ArrayList<>();
+                reference.gradients.values().forEach(g -> out.add(g.clone()));
+                return out;
+            });
         }
     }
 

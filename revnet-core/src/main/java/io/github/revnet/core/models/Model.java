@@ -44,7 +44,12 @@ public final class Model implements AutoCloseable {
         this.network = arena.run(() -> build(spec, options));
         network.reversibleStacks().forEach(stack -> stack.precision(options.precision()));
         if (options.precision() != Precision.FP32) {
-            requireBfloat16Channels(spec.name(), network, options.precision());
+            try {
+                requireBfloat16Channels(spec.name(), network, options.precision());
+            } catch (IllegalArgumentException refused) {
+                arena.close();
+                throw refused;
+            }
         }
         arena.run(() -> network.module().to(options.device().torchDevice(), options.dtype().scalarType(), false));
         network.train(true);
