@@ -18,14 +18,21 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.statistics.Statistics;
 
 /**
- * The bf16 policy under the gate: F and G in bfloat16 beside float32 streams. Each mode is compared
- * with stored mode under the same policy, with the tolerances derived as for float32 (the
- * reconstruction sensitivity and the spread over evaluation orders, measured per case, and
- * float32's ceiling); the inverse is held to float32's bound. Where a case needs more than the
- * ceiling (a recomputation that sees its input off by one float32 rounding can round to another
- * bfloat16 value) it is set aside and counted. Two bugs of mixed-precision reversible code must be
- * caught on every case that is decided: a recomputation outside the forward's autocast state
- * (MemCNN #57), and a coupling that casts a stream to bfloat16.
+ * The bf16 policy under the gate: F and G in bfloat16 beside float32 streams.
+ *
+ * <ul>
+ * <li>Every block's outputs are, bit for bit, the float32 coupling of its inputs with F's and G's outputs.
+ * <li>Each mode is compared with stored mode under the same policy, with the tolerances derived as for float32 (the
+ * reconstruction sensitivity and the spread over evaluation orders, measured per case) and float32's ceiling. A case that
+ * needs more is set aside and counted: a recomputation that sees its input off by one float32 rounding can round to
+ * another bfloat16 value, and normalisation spreads that.
+ * <li>The inverse is not held to float32's bound: the same rounding moved a 6-block RevViT stack's inverse to 2e-3 in one
+ * CI run. Its magnitude is collected.
+ * </ul>
+ *
+ * Two bugs of mixed-precision reversible code must be caught: a coupling that casts a stream to bfloat16 (on every
+ * case), and a recomputation outside the forward's autocast state (MemCNN #57; on every case whose intact version is
+ * decided).
  */
 class PrecisionProperties {
     @Provide
@@ -39,11 +46,16 @@ class PrecisionProperties {
         Statistics.label("depth").collect(c.blocks() <= 3 ? "1-3" : c.blocks() <= 6 ? "4-6" : "7-12");
     }
 
+    private static String magnitude(double value) {
+        return value == 0 ? "0" : String.format("1e%+03d", (int) Math.floor(Math.log10(value)));
+    }
+
     @Property(tries = 300)
-    void bf16StacksGiveBackTheirInputAtFloat32sLevel(@ForAll("bf16Stacks") GateCase c, @ForAll long seed) {
+    void bf16StacksKeepTheirStreamsAndCouplingsInFloat32(@ForAll("bf16Stacks") GateCase c, @ForAll long seed) {
         collect(c);
         try (Harness h = new Harness(c, seed); NativeScope scope = NativeScope.open()) {
-            GateChecks.inverseHolds(h);
+            GateChecks.streamsStayInFloat32(h);
+            Statistics.label("inverse max abs error").collect(magnitude(h.stack().reconstructionError(h.input())));
         }
     }
 
@@ -62,7 +74,6 @@ class PrecisionProperties {
     /** True when the intact case is decided: its gradients pass, rather than being set aside. */
     private static boolean decided(GateCase c, long seed) {
         try (Harness h = new Harness(c, seed); NativeScope scope = NativeScope.open()) {
-            GateChecks.inverseHolds(h);
             GateChecks.gradientsAgree(h, seed);
             return true;
         } catch (IllConditionedCase setAside) {
@@ -73,9 +84,9 @@ class PrecisionProperties {
     /** Which check caught the broken stack in {@code h}, or fails the property when none did. */
     private static String caughtBy(Harness h, long seed) {
         try {
-            GateChecks.inverseHolds(h);
+            GateChecks.streamsStayInFloat32(h);
         } catch (AssertionError e) {
-            return "inverse";
+            return "float32 streams";
         }
         try {
             GateChecks.gradientsAgree(h, seed);
@@ -84,7 +95,7 @@ class PrecisionProperties {
         } catch (AssertionError e) {
             return "gradients";
         }
-        throw new AssertionError("not caught: the broken variant passed inverse and gradients for " + h.config());
+        throw new AssertionError("not caught: the broken variant passed the float32-stream and gradient checks for " + h.config());
     }
 
     @Property(tries = 150)
@@ -99,7 +110,7 @@ class PrecisionProperties {
 
     @Property(tries = 150)
     void aCouplingThatCastsAStreamToBfloat16IsCaught(@ForAll("bf16Stacks") GateCase c, @ForAll long seed) {
-        Assume.that(c.coupling() == Coupling.ADDITIVE && decided(c, seed));
+        Assume.that(c.coupling() == Coupling.ADDITIVE);
         collect(c);
         GateCase casting = c.withCoupling(new BrokenVariants.StreamCasting());
         try (Harness h = new Harness(casting, seed); NativeScope scope = NativeScope.open()) {

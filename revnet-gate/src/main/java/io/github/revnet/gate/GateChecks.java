@@ -217,6 +217,49 @@ public final class GateChecks {
     }
 
     /**
+     * The promise of a bfloat16 policy that keeps float32 streams: each block's outputs are, bit for bit, the float32
+     * coupling (additive or affine, as the block's function shape says) of its input halves with what F and G returned, and
+     * stay float32. F and G run under the stack's precision, as in every mode; the buffers are reset after. Returns the
+     * number of blocks checked.
+     */
+    public static int streamsStayInFloat32(Harness h) {
+        io.github.revnet.core.reversible.ReversibleStack s = h.stack();
+        io.github.revnet.core.Precision precision = s.precision();
+        try (NativeScope scope = NativeScope.open()) {
+            io.github.revnet.bridge.Grad.off(() -> {
+                Tensor[] x = s.layout().split(h.input());
+                for (int i = 0; i < s.blocks().size(); i++) {
+                    io.github.revnet.core.reversible.ReversibleBlock b = s.blocks().get(i);
+                    io.github.revnet.core.reversible.Coupling reference = b.coupling().functionChannels(2) == 2
+                            ? io.github.revnet.core.reversible.Coupling.ADDITIVE : io.github.revnet.core.reversible.Coupling.AFFINE;
+                    Tensor x2 = x[1];
+                    Tensor hF = precision.functionAutocast(io.github.revnet.bridge.Autocast.current())
+                            .enter((java.util.function.Supplier<Tensor>) () -> b.f().forward(x2));
+                    Tensor y1 = requireFloat32Coupling(b.coupling().combine(x[0], hF), reference.combine(x[0], hF), "y1", i, h);
+                    Tensor hG = precision.functionAutocast(io.github.revnet.bridge.Autocast.current())
+                            .enter((java.util.function.Supplier<Tensor>) () -> b.g().forward(y1));
+                    Tensor y2 = requireFloat32Coupling(b.coupling().combine(x2, hG), reference.combine(x2, hG), "y2", i, h);
+                    x = new Tensor[] {y1, y2};
+                }
+                return null;
+            });
+        } finally {
+            h.resetBuffers();
+        }
+        return h.stack().blocks().size();
+    }
+
+    private static Tensor requireFloat32Coupling(Tensor y, Tensor reference, String which, int block, Harness h) {
+        if (y.scalar_type().value != org.bytedeco.pytorch.global.torch.ScalarType.Float.value || !org.bytedeco.pytorch.global.torch.equal(y,
+                reference)) {
+            double diff = y.to(org.bytedeco.pytorch.global.torch.ScalarType.Double).sub(reference).abs().max().item_double();
+            throw new AssertionError("block " + block + "'s " + which + " is not the float32 coupling of its inputs (" + y.scalar_type()
+                    + ", max abs difference " + diff + "): a stream left float32 under " + h.stack().precision() + " for " + h.config());
+        }
+        return y;
+    }
+
+    /**
      * Checkpoint mode recomputes each block's forward from its stored input, so only the order of
      * evaluation can move its gradients: they must agree with stored mode's within the tolerance
      * for the measured spread over evaluation orders. Returns the worst relative error.

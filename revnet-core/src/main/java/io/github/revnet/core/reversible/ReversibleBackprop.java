@@ -34,10 +34,14 @@ final class ReversibleBackprop extends BlockwiseBackprop {
                 (i, block, x) -> block.forward(x[0], x[1], precision.around(starts.capturing(i))), layout::join));
     }
 
-    /** Back from forward's output to its input without a graph: the reconstruction the backward performs, without the gradients. */
+    /**
+     * Back from forward's output to its input without a graph: the reconstruction an intact backward performs, without the
+     * gradients. It replays every function's start whatever the safeguards say: the gate derives its tolerances from this
+     * reconstruction, and a variant with a safeguard off must not widen its own tolerance by reconstructing worse.
+     */
     Tensor inverse(Tensor output) {
         return BlockWalk.walk(blocks, Direction.LAST_TO_FIRST, () -> layout.split(output),
-                (i, block, y) -> block.inverse(y[0], y[1], starts.replaying(i, safeguards)), layout::join);
+                (i, block, y) -> block.inverse(y[0], y[1], starts.replaying(i, Safeguards.ON)), layout::join);
     }
 
     /** Algorithm 1 over the stack: from the last block to the first, each block's {@link #step}. */
