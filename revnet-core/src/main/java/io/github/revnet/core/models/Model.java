@@ -34,6 +34,7 @@ public final class Model implements AutoCloseable {
     private final ModelSpec spec;
     private final ModelOptions options;
     private final Network network;
+    private final boolean referenceKernels;
 
     private Model(ModelSpec spec, ModelOptions options) {
         this.spec = spec;
@@ -53,6 +54,7 @@ public final class Model implements AutoCloseable {
         }
         arena.run(() -> network.module().to(options.device().torchDevice(), options.dtype().scalarType(), false));
         network.train(true);
+        this.referenceKernels = options.dtype() != DType.FLOAT64 && convolutionOffSixteen(network) != null;
     }
 
     /**
@@ -62,16 +64,34 @@ public final class Model implements AutoCloseable {
      * revnet-110 (16, 32 and 64 channels) for 40 steps with oneDNN. Such a model is refused rather than trained into NaN.
      */
     private static void requireBfloat16Channels(String name, Network network, Precision precision) {
+        String off = convolutionOffSixteen(network);
+        if (off != null) {
+            throw new IllegalArgumentException("precision " + precision.label() + " needs the reversible blocks' convolutions over"
+                    + " multiples of 16 channels (LibTorch 2.10's oneDNN bfloat16 convolution reads unwritten padding otherwise"
+                    + " and trains into NaN), but " + name + " has a " + off + ": use --precision fp32, or revnet-110 or revnet-164");
+        }
+    }
+
+    /** The first convolution of a reversible stack over a channel count that is not a multiple of 16, described, or null. */
+    private static String convolutionOffSixteen(Network network) {
         for (var stack : network.reversibleStacks()) {
             for (Tensor w : stack.parameters()) {
                 if (w.dim() == 4 && w.size(2) > 1 && (w.size(0) % 16 != 0 || w.size(1) % 16 != 0)) {
-                    throw new IllegalArgumentException("precision " + precision.label() + " needs the reversible blocks' convolutions over"
-                            + " multiples of 16 channels (LibTorch 2.10's oneDNN bfloat16 convolution reads unwritten padding otherwise"
-                            + " and trains into NaN), but " + name + " has a " + w.size(2) + "x" + w.size(3) + " convolution from "
-                            + w.size(1) + " to " + w.size(0) + " channels: use --precision fp32, or revnet-110 or revnet-164");
+                    return w.size(2) + "x" + w.size(3) + " convolution from " + w.size(1) + " to " + w.size(0) + " channels";
                 }
             }
         }
+        return null;
+    }
+
+    /**
+     * Whether training must run on LibTorch's reference kernels ({@link io.github.revnet.bridge.ReferenceKernels}): oneDNN's
+     * float32 3x3 convolution over a channel count that is not a multiple of 16 reads padding it never wrote, and on an
+     * AVX-512 CPU revnet-38 (56-channel halves) trained into NaN losses from its first step whenever earlier work (a float64
+     * run) had left NaN bit patterns in freed memory.
+     */
+    public boolean needsReferenceKernels() {
+        return referenceKernels;
     }
 
     /** Builds the zoo model called {@code name}. */

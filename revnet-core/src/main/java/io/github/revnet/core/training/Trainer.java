@@ -70,8 +70,13 @@ public final class Trainer implements AutoCloseable {
         return step(images, labels, () -> model.forward(images, plan));
     }
 
+    /** LibTorch's reference kernels for the step, where the model needs them ({@link Model#needsReferenceKernels}); else null. */
+    private io.github.revnet.bridge.ReferenceKernels kernels() {
+        return model.needsReferenceKernels() ? io.github.revnet.bridge.ReferenceKernels.hold() : null;
+    }
+
     private double step(Tensor images, Tensor labels, java.util.function.Supplier<Tensor> forward) {
-        try (NativeScope scope = NativeScope.open()) {
+        try (var kernels = kernels(); NativeScope scope = NativeScope.open()) {
             PhaseClock.time(Phase.OPTIMIZER, () -> {
                 optimizer.zero_grad(false);
             });
@@ -89,7 +94,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Gradients only (no update), leaving them in the parameters' grad. Returns the loss. */
     public double gradients(Tensor images, Tensor labels, Mode mode) {
-        try (NativeScope scope = NativeScope.open()) {
+        try (var kernels = kernels(); NativeScope scope = NativeScope.open()) {
             optimizer.zero_grad(false);
             Tensor loss = model.loss(model.forward(images, mode), labels);
             loss.backward();
