@@ -108,8 +108,12 @@ final class CheckCommand implements Callable<Integer> {
             if (model != null) {
                 throw new IllegalArgumentException("give either --model or --f/--g/--shape, not both");
             }
+            if (precision != Precision.FP32) {
+                throw new IllegalArgumentException("--precision " + precision.label()
+                        + " applies to --model only; a scripted block runs in the dtype it was saved in");
+            }
             OutputPaths.file("--json", json);
-            return new ScriptedBlockCheck(f, g, shape, blocks, dtype, coupling, seed, threads)
+            return new ScriptedBlockCheck(f, g, shape, blocks, dtype != null ? dtype : DType.FLOAT64, coupling, seed, threads)
                     .withInput(layout, !noInputGrad).run(json);
         }
         if (model == null) {
