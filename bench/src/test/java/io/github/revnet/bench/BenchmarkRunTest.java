@@ -18,12 +18,14 @@ class BenchmarkRunTest {
     @Test
     void aTinySweepRunsEndToEndWithRoundsBudgetedByCostMemoryForEveryRunAndAFront() throws Exception {
         List<Mode> modes = List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT);
-        // Reversible's target (±0.1 %) is never met: the pilot of 6 rounds is set aside because a step of this stack is far
-        // shorter than 100 ms, then one fork of all modes at several steps per sample takes the rounds up to maxRounds (18).
+        // Reversible's target (±0.1 %) is never met: the pilot of 10 rounds is set aside because a step of this stack is far
+        // shorter than 100 ms, then one fork of all modes at several steps per sample takes the rounds up to maxRounds (20).
+        // Ten, not six: a single step of this stack is a millisecond, a pilot round can fall below the floor, and six rounds
+        // less one give no interval, so the fork would be sized without one (12 rounds, then the headline's own 6).
         // Batch 4 at 16×16: activations of 128 KB, above the probes' 64 KB mmap threshold; at batch 2 and 8×8 (16 KB) they
         // came from glibc's heap, where a reading of 0 is possible, and one run read 0.
         Sweep sweep = new Sweep("tiny", List.of(new Sweep.Config("stack-2", 4, 16, DType.FLOAT32, modes, 2)), List.of(2), 2, 8,
-                new RoundBudget(1, 6, 6, 18, 10, 0.001, List.of("stack-2"), 600, 100), new Sweep.Front("stack-2", 4, 16, 2));
+                new RoundBudget(1, 10, 6, 20, 10, 0.001, List.of("stack-2"), 600, 100), new Sweep.Front("stack-2", 4, 16, 2));
         List<String> progress = new ArrayList<>();
         BenchmarkRun.Outcome o = new BenchmarkRun(sweep, dir, 1, line -> {
             synchronized (progress) {
@@ -37,11 +39,12 @@ class BenchmarkRunTest {
         }
         Result reversible = o.runs().get(1);
         Result checkpoint = o.runs().get(2);
-        assertEquals(18, reversible.paired().roundRatios().length, "18 rounds up to maxRounds; the pilot's 6 not pooled");
-        assertEquals(18, checkpoint.paired().roundRatios().length);
+        assertEquals(20, reversible.paired().roundRatios().length, () -> "20 rounds up to maxRounds; the pilot's 10 not pooled: "
+                + String.join("\n", progress));
+        assertEquals(20, checkpoint.paired().roundRatios().length, () -> String.join("\n", progress));
         assertTrue(!reversible.paired().decided());
         assertTrue(reversible.stepMs().stepsPerSample() > 1, "a short step is timed several to a sample: " + reversible.stepMs());
-        assertEquals(18, reversible.stepMs().samples());
+        assertEquals(20, reversible.stepMs().samples());
         assertEquals(3, o.front().candidates().size(), "one stack: three plans");
         ReportWriter.write(o, dir, "test");
         assertTrue(java.nio.file.Files.readString(dir.resolve("report.md")).contains("Pareto front of stack-2"));
@@ -51,15 +54,18 @@ class BenchmarkRunTest {
     void onlyTheUndecidedModesAreTimedAgainAndADecidedOneKeepsItsRounds() throws Exception {
         List<Mode> modes = List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT);
         // Checkpoint's target (±1000 %) is met at once, reversible's (±0.1 %) never; one step per sample (no minimum sample
-        // time): 6 rounds of all modes, then the 6 up to maxRounds of stored and reversible alone.
+        // time): 10 rounds of all modes, then the 10 up to maxRounds of stored and reversible alone. Ten: a single step here
+        // is a millisecond, so a round can fall below the floor, and six less one give no interval.
         Sweep sweep = new Sweep("tiny", List.of(new Sweep.Config("stack-2", 4, 16, DType.FLOAT32, modes, 2)), List.of(), 2, 8,
-                new RoundBudget(1, 6, 6, 12, 10, 0.001, List.of("stack-2"), 600, 0), null);
+                new RoundBudget(1, 10, 10, 20, 10, 0.001, List.of("stack-2"), 600, 0), null);
         BenchmarkRun.Outcome o = new BenchmarkRun(sweep, dir, 1, line -> { }).run();
         Result reversible = o.runs().get(1);
         Result checkpoint = o.runs().get(2);
-        assertEquals(12, reversible.paired().roundRatios().length, "6 rounds, then one extra fork of 6");
-        assertEquals(6, checkpoint.paired().roundRatios().length, "checkpoint, decided, is not in the extra fork");
-        assertTrue(checkpoint.paired().decided() && !reversible.paired().decided());
+        assertEquals(20, reversible.paired().roundRatios().length, "10 rounds, then one extra fork of 10");
+        assertEquals(10, checkpoint.paired().roundRatios().length, "checkpoint, decided, is not in the extra fork");
+        assertTrue(checkpoint.paired().decided() && !reversible.paired().decided(), () -> "checkpoint "
+                + java.util.Arrays.toString(checkpoint.paired().roundRatios()) + " " + checkpoint.paired() + ", reversible "
+                + java.util.Arrays.toString(reversible.paired().roundRatios()));
         assertEquals(1, reversible.stepMs().stepsPerSample());
         assertTrue(o.decided().startsWith("1 of 2 rows decided; undecided: stack-2 reversible"), o.decided());
     }
