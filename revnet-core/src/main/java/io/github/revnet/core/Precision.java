@@ -8,7 +8,9 @@ import io.github.revnet.bridge.Autocast;
  * reconstruction loses about three significant digits and the loss compounds with depth. Keeping
  * the streams and the coupling in float32 while F and G compute in bfloat16 leaves the inverse
  * exact up to float32 rounding, as long as the recomputation runs under the forward's autocast
- * state (which the stacks record with the random state and replay).
+ * state (which the stacks record with the random state and replay). Float32 rounding is not
+ * harmless, though: it flips F's bfloat16 casts of the reconstructed input, so {@link #BF16} also
+ * holds the streams on a fixed-point grid where the additive coupling is exact.
  */
 public enum Precision {
     /** Everything in the model's dtype. */
@@ -31,6 +33,15 @@ public enum Precision {
     /** The autocast state F and G run under: bfloat16 for both lower-precision policies, the caller's own for fp32. */
     public Autocast functionAutocast(Autocast callers) {
         return this == FP32 ? callers : Autocast.BFLOAT16;
+    }
+
+    /**
+     * Whether the streams live on {@link io.github.revnet.core.reversible.StreamGrid}'s fixed-point
+     * grid (F's and G's outputs and the stack's input snapped to it), so that the additive inverse is
+     * exact bit for bit and no float32 rounding flips a bfloat16 cast in the recomputation.
+     */
+    public boolean streamsOnGrid() {
+        return this == BF16;
     }
 
     /** Whether the streams between blocks are bfloat16. */

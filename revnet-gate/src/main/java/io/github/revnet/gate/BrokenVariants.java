@@ -5,6 +5,7 @@ import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.Layer;
 import io.github.revnet.core.layers.TransformerOptions;
 import io.github.revnet.core.reversible.Coupling;
+import io.github.revnet.core.reversible.ForwardingCoupling;
 import org.bytedeco.pytorch.LayerNormImpl;
 import org.bytedeco.pytorch.LayerNormOptions;
 import org.bytedeco.pytorch.LinearImpl;
@@ -71,37 +72,24 @@ public final class BrokenVariants {
         }
     }
 
-    /** The affine coupling with an inverse that is off by {@code error} everywhere: exact forward, wrong reconstruction. */
     /**
      * The additive coupling with its output stream rounded to bfloat16 (and back to the stream's
      * dtype): what a bfloat16 policy that lets a stream through autocast, or casts it, computes. The
      * inverse then loses bfloat16's digits in every block.
      */
-    public static final class StreamCasting implements Coupling {
+    public static final class StreamCasting extends ForwardingCoupling {
+        public StreamCasting() {
+            super(Coupling.ADDITIVE);
+        }
+
         @Override
         public Tensor combine(Tensor x, Tensor h) {
-            return NativeScope.call(() -> Coupling.ADDITIVE.combine(x, h).to(org.bytedeco.pytorch.global.torch.ScalarType.BFloat16)
-                    .to(x.scalar_type()));
+            return NativeScope.call(() -> inner.combine(x, h).to(torch.ScalarType.BFloat16).to(x.scalar_type()));
         }
 
         @Override
-        public Tensor uncombine(Tensor y, Tensor h) {
-            return Coupling.ADDITIVE.uncombine(y, h);
-        }
-
-        @Override
-        public Tensor gradientThroughCombine(Tensor dy, Tensor h) {
-            return Coupling.ADDITIVE.gradientThroughCombine(dy, h);
-        }
-
-        @Override
-        public int functionChannels(int halfChannels) {
-            return halfChannels;
-        }
-
-        @Override
-        public double inverseConditioning() {
-            return 1;
+        public Tensor[] backwardSeed(Tensor x, Tensor h, Tensor dy) {
+            return new Tensor[] {combine(x, h), dy}; // the cast output is what the forward produced
         }
 
         @Override
@@ -110,6 +98,7 @@ public final class BrokenVariants {
         }
     }
 
+    /** The affine coupling with an inverse that is off by {@code error} everywhere: exact forward, wrong reconstruction. */
     public static final class OffAffine implements Coupling {
         private final double error;
 

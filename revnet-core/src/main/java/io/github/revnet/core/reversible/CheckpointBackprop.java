@@ -22,8 +22,9 @@ import org.bytedeco.pytorch.TensorVector;
 final class CheckpointBackprop extends BlockwiseBackprop {
     private final List<Tensor[]> inputs = new ArrayList<>();
 
-    CheckpointBackprop(List<ReversibleBlock> blocks, Safeguards safeguards, RandomStream random, AroundFunction precision) {
-        super(blocks, safeguards, random, precision);
+    CheckpointBackprop(List<ReversibleBlock> blocks, Safeguards safeguards, RandomStream random, AroundFunction precision,
+            AroundFunction outputs) {
+        super(blocks, safeguards, random, precision, outputs);
     }
 
     /**
@@ -36,7 +37,7 @@ final class CheckpointBackprop extends BlockwiseBackprop {
         return PhaseClock.time(Phase.FORWARD_NO_GRAPH, () -> BlockWalk.walk(blocks, Direction.FIRST_TO_LAST, () -> layout.split(input),
                 (i, block, x) -> {
                     inputs.add(new Tensor[] {save(new Tensor(x[0])), save(new Tensor(x[1]))});
-                    return block.forward(x[0], x[1], precision.around(starts.capturing(i, java.util.EnumSet.of(Function.F))));
+                    return block.forward(x[0], x[1], forwardRun(i, java.util.EnumSet.of(Function.F)));
                 }, layout::join));
     }
 
@@ -51,7 +52,7 @@ final class CheckpointBackprop extends BlockwiseBackprop {
     private Tensor[] recomputeAndBackward(int i, ReversibleBlock block, Tensor[] dy) {
         Tensor x1 = leaf(inputs.get(i)[0]);
         Tensor x2 = leaf(inputs.get(i)[1]);
-        AroundFunction replay = starts.replaying(i, safeguards);
+        AroundFunction replay = replay(i, safeguards);
         java.util.function.Supplier<Tensor[]> recompute = () -> {
             Tensor[] y = recomputation.forward(() -> block.forward(x1, x2, replay));
             recomputation.backward(new TensorVector(y[0], y[1]), new TensorVector(dy[0], dy[1]));

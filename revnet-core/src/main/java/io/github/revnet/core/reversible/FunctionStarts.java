@@ -60,11 +60,6 @@ final class FunctionStarts implements AutoCloseable {
         };
     }
 
-    /** As {@link #capturing(int, java.util.Set)}, the random state before both functions. */
-    AroundFunction capturing(int index) {
-        return capturing(index, java.util.EnumSet.allOf(Function.class));
-    }
-
     /**
      * Runs each function of block {@code index} again from where it started, as far as {@code
      * safeguards} ask: the random state put back (where one was recorded) and the forward's autocast

@@ -23,15 +23,16 @@ import org.bytedeco.pytorch.TensorVector;
  * the forward without graph, the rest of the backward to bookkeeping.
  */
 final class ReversibleBackprop extends BlockwiseBackprop {
-    ReversibleBackprop(List<ReversibleBlock> blocks, Safeguards safeguards, RandomStream random, AroundFunction precision) {
-        super(blocks, safeguards, random, precision);
+    ReversibleBackprop(List<ReversibleBlock> blocks, Safeguards safeguards, RandomStream random, AroundFunction precision,
+            AroundFunction outputs) {
+        super(blocks, safeguards, random, precision, outputs);
     }
 
     /** The stack's forward without a graph, remembering only where each function began: its random draws and its autocast state. */
     @Override
     protected Tensor forward(Tensor input) {
         return PhaseClock.time(Phase.FORWARD_NO_GRAPH, () -> BlockWalk.walk(blocks, Direction.FIRST_TO_LAST, () -> layout.split(input),
-                (i, block, x) -> block.forward(x[0], x[1], precision.around(starts.capturing(i))), layout::join));
+                (i, block, x) -> block.forward(x[0], x[1], forwardRun(i, java.util.EnumSet.allOf(Function.class))), layout::join));
     }
 
     /**
@@ -41,7 +42,7 @@ final class ReversibleBackprop extends BlockwiseBackprop {
      */
     Tensor inverse(Tensor output) {
         return BlockWalk.walk(blocks, Direction.LAST_TO_FIRST, () -> layout.split(output),
-                (i, block, y) -> block.inverse(y[0], y[1], starts.replaying(i, Safeguards.ON)), layout::join);
+                (i, block, y) -> block.inverse(y[0], y[1], replay(i, Safeguards.ON)), layout::join);
     }
 
     /** Algorithm 1 over the stack: from the last block to the first, each block's {@link #step}. */
@@ -87,7 +88,7 @@ final class ReversibleBackprop extends BlockwiseBackprop {
     private HalfStep walkBack(int i, ReversibleBlock block, Function which, Tensor hIn, Tensor y, Tensor dy) {
         Layer function = block.function(which);
         Coupling c = PhasedCoupling.forThisStep(block.coupling());
-        AroundFunction replay = starts.replaying(i, safeguards);
+        AroundFunction replay = replay(i, safeguards);
         java.util.function.Supplier<HalfStep> recompute = () -> {
             Tensor h = recomputation.forward(() -> replay.run(which, () -> function.forward(hIn)));
             Tensor x = Grad.off(() -> c.uncombine(y, h));

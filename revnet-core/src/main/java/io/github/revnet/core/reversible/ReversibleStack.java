@@ -94,6 +94,16 @@ public final class ReversibleStack extends Layer {
         return (which, function) -> precision.functionAutocast(Autocast.current()).enter(function);
     }
 
+    /** What becomes of F's and G's outputs, in the forward pass and in every recomputation alike: snapped to the grid where the precision keeps one. */
+    private ReversibleBlock.AroundFunction functionOutputs() {
+        return precision.streamsOnGrid() ? (which, function) -> StreamGrid.snap(function.get()) : ReversibleBlock.AroundFunction.PLAIN;
+    }
+
+    /** How F and G run outside the blockwise backprops (stored mode, the inverse): under the precision, outputs as kept. */
+    private ReversibleBlock.AroundFunction functionRun() {
+        return functionOutputs().around(functionPrecision());
+    }
+
     public List<ReversibleBlock> blocks() {
         return blocks;
     }
@@ -117,18 +127,22 @@ public final class ReversibleStack extends Layer {
         if (precision.bfloat16Streams()) {
             return NativeScope.call(() -> streams(input.to(torch.ScalarType.BFloat16), mode).to(input.scalar_type()));
         }
+        if (precision.streamsOnGrid()) {
+            return NativeScope.call(() -> streams(StreamGrid.snap(input), mode));
+        }
         return streams(input, mode);
     }
 
     private Tensor streams(Tensor input, Mode mode) {
         ReversibleBlock.AroundFunction around = functionPrecision();
+        ReversibleBlock.AroundFunction outputs = functionOutputs();
         return random.activate(() -> switch (mode) {
-            case STORED -> stored(input, around);
+            case STORED -> stored(input, outputs.around(around));
             // apply's own work (the graph link and hooks) is bookkeeping; the blocks' forward inside it is charged on its own
             case REVERSIBLE -> PhaseClock.time(Phase.BOOKKEEPING,
-                    () -> new ReversibleBackprop(blocks, safeguards, random, around).apply(input));
+                    () -> new ReversibleBackprop(blocks, safeguards, random, around, outputs).apply(input));
             case CHECKPOINT -> PhaseClock.time(Phase.BOOKKEEPING,
-                    () -> new CheckpointBackprop(blocks, safeguards, random, around).apply(input));
+                    () -> new CheckpointBackprop(blocks, safeguards, random, around, outputs).apply(input));
         });
     }
 
@@ -140,7 +154,7 @@ public final class ReversibleStack extends Layer {
     /** Reconstructs the stack's input from its output, block by block from the last, F and G under the stack's precision. */
     public Tensor inverse(Tensor output) {
         outputShape(Shapes.of(output));
-        ReversibleBlock.AroundFunction around = functionPrecision();
+        ReversibleBlock.AroundFunction around = functionRun();
         return BlockWalk.walk(blocks, Direction.LAST_TO_FIRST, () -> layout.split(output),
                 (i, block, y) -> block.inverse(y[0], y[1], around), layout::join);
     }
@@ -153,7 +167,7 @@ public final class ReversibleStack extends Layer {
      * max |inverse(forward(x)) − x| without a graph and without touching running statistics. As in
      * backward, the inverse recomputes F and G from the random and autocast state the forward pass
      * used (so dropout masks and precision match) and, in training mode, from BatchNorm batch
-     * statistics of the same tensors. With bfloat16 streams x is the stack's bfloat16 input: the
+     * statistics of the same tensors. With bfloat16 streams x is the stack's bfloat16 input, on the grid the snapped input: the
      * error is the inverse's, not the input's rounding.
      */
     public double reconstructionError(Tensor input) {
@@ -163,9 +177,10 @@ public final class ReversibleStack extends Layer {
     /** As {@link #reconstructionError}, with the error vector's Euclidean norm as well. */
     public Reconstruction reconstruction(Tensor input) {
         outputShape(Shapes.of(input));
-        ReversibleBackprop walk = new ReversibleBackprop(blocks, safeguards, random, functionPrecision());
+        ReversibleBackprop walk = new ReversibleBackprop(blocks, safeguards, random, functionPrecision(), functionOutputs());
         try (NativeScope scope = NativeScope.open(); RngState resume = random.capture()) {
-            Tensor streams = precision.bfloat16Streams() ? input.to(torch.ScalarType.BFloat16) : input;
+            Tensor streams = precision.bfloat16Streams() ? input.to(torch.ScalarType.BFloat16)
+                    : precision.streamsOnGrid() ? StreamGrid.snap(input) : input;
             return random.activate(() -> Grad.off(() -> RunningStats.frozen(this, () -> {
                 Tensor rebuilt = walk.inverse(walk.forward(streams));
                 resume.restore();

@@ -60,8 +60,10 @@ public enum StreamLayout {
     /** The two halves of {@code x}, as views. */
     public Tensor[] split(Tensor x) {
         TensorVector halves = x.chunk(2, axis);
-        // Vector elements are references into the vector: copy the handles so they outlive it.
-        return new Tensor[] {new Tensor(halves.get(0)), new Tensor(halves.get(1))};
+        // Contiguous copies, not strided views: F and G then see the same memory layout in the forward as in a
+        // recomputation from a reconstructed (contiguous) half. A strided view runs other kernels, whose bits differ,
+        // and under bfloat16 that difference breaks the exact inverse. The copies also outlive the vector.
+        return new Tensor[] {halves.get(0).contiguous(), halves.get(1).contiguous()};
     }
 
     public Tensor join(Tensor[] halves) {
