@@ -103,13 +103,14 @@ final class TrainCommand implements Callable<Integer> {
         var checkpointing = checkpoint == null ? TrainingComparison.Checkpointing.NONE
                 : new TrainingComparison.Checkpointing(checkpoint, checkpointEvery, resume);
         Mode single = compare ? null : mode;
+        // the device first: a machine without CUDA is told so whether or not the data is installed
+        device.cpuOnly("train");
         if (!FashionMnist.isInstalled(data)) {
             throw new IllegalArgumentException("Fashion-MNIST not found in " + data + ": apt-get install dataset-fashion-mnist, or pass --data DIR");
         }
         OutputPaths.file("--json", json);
         OutputPaths.folder("--checkpoint", checkpoint);
         threads.apply();
-        device.cpuOnly("train");
         Banner.print();
         FashionMnist mnist = FashionMnist.load(data);
         Map<String, Object> out;

@@ -217,6 +217,20 @@ public final class GateChecks {
     }
 
     /**
+     * Where the streams live on the fixed-point grid ({@code Precision.streamsOnGrid}) and the coupling is additive, the
+     * inverse is exact: inverse(forward(x)) gives back the stack's (snapped) input bit for bit, however many blocks and
+     * whatever F and G computed in bfloat16. Returns the max abs error, 0 when it holds.
+     */
+    public static double inverseExactOnTheGrid(Harness h) {
+        double error = h.stack().reconstructionError(h.input());
+        if (error != 0) {
+            throw new AssertionError("on the stream grid the additive inverse must be exact, but inverse(forward(x)) differs from x by "
+                    + error + " for " + h.config());
+        }
+        return error;
+    }
+
+    /**
      * The promise of a bfloat16 policy that keeps float32 streams: each block's outputs are, bit for bit, the float32
      * coupling (additive or affine, as the block's function shape says) of its input halves with what F and G returned, and
      * stay float32. F and G run under the stack's precision, as in every mode; the buffers are reset after. Returns the
