@@ -97,7 +97,7 @@ public final class ReportWriter {
 
     /** results.json: snake_case names, labels for modes and dtypes, null for a figure that is not finite. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record ResultsJson(String command, String sweep, double seconds, Map<String, Object> environment, List<Result> runs, List<Drift> drift,
+    record ResultsJson(String command, String sweep, String precision, double seconds, Map<String, Object> environment, List<Result> runs, List<Drift> drift,
             SummaryJson summary, FrontJson paretoFront, Object training) {
     }
 
@@ -151,7 +151,7 @@ public final class ReportWriter {
                         c.paretoOptimal())).toList());
         Object trained = training == null ? null : training.outcome() == null ? Map.of("skipped", training.skippedBecause())
                 : TrainingReport.json(training.outcome());
-        JSON.writeValue(dir.resolve("results.json").toFile(), new ResultsJson(command, o.sweep().name(), o.seconds(), environment(), o.runs(),
+        JSON.writeValue(dir.resolve("results.json").toFile(), new ResultsJson(command, o.sweep().name(), o.sweep().precision().label(), o.seconds(), environment(), o.runs(),
                 o.drift(), new SummaryJson(bounds, ratios), front, trained));
     }
 
@@ -175,6 +175,7 @@ public final class ReportWriter {
         StringBuilder md = new StringBuilder("# revnet-harness benchmark report\n\n");
         Map<String, Object> env = environment();
         md.append("Command: `").append(command).append("` (sweep `").append(o.sweep().name()).append("`, ")
+                .append(o.sweep().precision() == io.github.revnet.core.Precision.FP32 ? "" : "precision " + o.sweep().precision().label() + ", ")
                 .append(String.format("%.0f s", o.seconds())).append(")\n\n");
         md.append("Environment: LibTorch ").append(env.get("libtorch")).append(", JavaCPP ").append(env.get("javacpp")).append(", ")
                 .append(env.get("threads")).append(" threads, ").append(env.get("cpu")).append(", device ").append(env.get("device"))

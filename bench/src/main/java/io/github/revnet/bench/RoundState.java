@@ -46,6 +46,10 @@ public class RoundState {
     @Param({"float32"})
     public String dtype;
 
+    /** The precision policy's label ({@code Precision}): fp32, bf16 or bf16-pure. */
+    @Param({"fp32"})
+    public String precision;
+
     @Param({"32"})
     public int imageSize;
 
@@ -79,7 +83,7 @@ public class RoundState {
         for (String m : modes.split(",")) {
             schedule.add(Mode.parse(m.strip()));
         }
-        rig = new StepRig(model, DType.parse(dtype), batch, imageSize);
+        rig = new StepRig(model, DType.parse(dtype), io.github.revnet.core.Precision.parse(precision), batch, imageSize);
     }
 
     @Setup(Level.Iteration)

@@ -2,6 +2,7 @@ package io.github.revnet.bench;
 
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
+import io.github.revnet.core.Precision;
 import java.util.List;
 
 /**
@@ -12,7 +13,34 @@ import java.util.List;
  * draws as a Pareto front.
  */
 public record Sweep(String name, List<Config> configs, List<Integer> driftDepths, int driftBatch, int driftImageSize, RoundBudget rounds,
-        Front front) {
+        Front front, Precision precision) {
+
+    public Sweep(String name, List<Config> configs, List<Integer> driftDepths, int driftBatch, int driftImageSize, RoundBudget rounds,
+            Front front) {
+        this(name, configs, driftDepths, driftBatch, driftImageSize, rounds, front, Precision.FP32);
+    }
+
+    /**
+     * This sweep with every configuration timed and measured under {@code policy}. Configurations the policy cannot
+     * change or cannot run are left out, each reported to {@code skipped} with its reason: models without reversible
+     * stacks (their rows would be fp32's under another name) and models the policy refuses ({@code refusal} gives the
+     * model's own refusal, null when it accepts). The memory-budget front is measured under fp32 only.
+     */
+    public Sweep under(Precision policy, java.util.function.Function<Config, String> refusal, java.util.function.BiConsumer<Config, String> skipped) {
+        if (policy == Precision.FP32) {
+            return this;
+        }
+        List<Config> kept = new java.util.ArrayList<>();
+        for (Config c : configs) {
+            String why = c.modes().equals(STORED) ? "no reversible stacks, nothing for the policy to change" : refusal.apply(c);
+            if (why == null) {
+                kept.add(c);
+            } else {
+                skipped.accept(c, why);
+            }
+        }
+        return new Sweep(name, List.copyOf(kept), driftDepths, driftBatch, driftImageSize, rounds, null, policy);
+    }
 
     /** Every per-stack plan of {@code model} at {@code batch}: peaks in processes of their own, times in {@code rounds} interleaved rounds. */
     public record Front(String model, int batch, int imageSize, int rounds) {

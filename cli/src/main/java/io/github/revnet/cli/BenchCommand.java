@@ -6,6 +6,9 @@ import io.github.revnet.bench.Sweep;
 import io.github.revnet.bench.TrainingReport;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Precision;
+import io.github.revnet.core.models.Model;
+import io.github.revnet.core.models.ModelOptions;
 import io.github.revnet.core.models.ScriptedBlock;
 import io.github.revnet.core.reversible.Coupling;
 import java.nio.file.Path;
@@ -39,6 +42,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--shape", description = "with --f/--g: N,C,H,W with H = W, the batch and image the sweep measures (C: the block's channels)")
     String shape;
 
+    @Option(names = "--precision", defaultValue = "fp32", converter = Converters.Precisions.class,
+            completionCandidates = Converters.Precisions.class,
+            description = {"${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}): the policy every configuration is timed and measured under;",
+                    "models without reversible stacks and models the policy refuses are left out, each named"})
+    Precision precision;
+
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
@@ -51,6 +60,10 @@ final class BenchCommand implements Callable<Integer> {
             if (quick || transformers) {
                 throw new IllegalArgumentException("--f/--g run their own sweep: leave out --quick and --transformers");
             }
+            if (precision != Precision.FP32) {
+                throw new IllegalArgumentException("--precision " + precision.label()
+                        + " applies to the zoo's sweeps only; a scripted block runs in the dtype it was saved in");
+            }
             long[] dims = ScriptedBlockCheck.parseShape(shape == null ? "" : shape);
             if (dims.length != 4 || dims[2] != dims[3]) {
                 throw new IllegalArgumentException("bench --shape must be N,C,H,W with H = W (square images), got " + shape);
@@ -62,8 +75,24 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         Sweep sweep = transformers ? Sweep.transformers() : quick ? Sweep.quick() : Sweep.standard();
-        run(sweep, out, threads, "./revnet bench" + (quick ? " --quick" : transformers ? " --transformers" : ""), null);
+        if (precision != Precision.FP32) {
+            OutputPaths.folder("--out", out);
+            Precision policy = precision;
+            sweep = sweep.under(policy, c -> refusal(c, policy),
+                    (c, why) -> System.out.println("leaving out " + c.model() + " under " + policy.label() + ": " + why));
+        }
+        run(sweep, out, threads, "./revnet bench" + (quick ? " --quick" : transformers ? " --transformers" : "")
+                + (precision == Precision.FP32 ? "" : " --precision " + precision.label()), null);
         return 0;
+    }
+
+    /** The model's own refusal of {@code policy} (as {@code Model.create} gives it), or null when it builds. */
+    private static String refusal(Sweep.Config c, Precision policy) {
+        try (Model m = Model.create(c.model(), ModelOptions.defaults().dtype(c.dtype()).precision(policy))) {
+            return null;
+        } catch (IllegalArgumentException refused) {
+            return refused.getMessage();
+        }
     }
 
     static void run(Sweep sweep, Path out, ThreadsOption threads, String command, TrainingReport.Section training) throws Exception {
