@@ -231,6 +231,24 @@ public final class GateChecks {
     }
 
     /**
+     * On the stream grid an additive stack's recomputation is its forward bit for bit (the inverse is exact, so F and G
+     * see the forward's very inputs, in the same layout, under the same autocast and random state), and the backward
+     * through each block runs the operations stored mode's backward runs: reversible gradients must equal stored ones
+     * bit for bit. Stored mode must first reproduce itself. Returns the worst relative error, 0 when it holds.
+     */
+    public static double gradientsExactOnTheGrid(Harness h, long rngSeed) {
+        Harness.Pass stored = reproducibleStoredPass(h, rngSeed);
+        Harness.Pass reversible = h.run(Mode.REVERSIBLE, rngSeed);
+        List<Double> errors = gradientErrors(reversible, stored);
+        double worst = errors.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        if (worst != 0) {
+            throw new AssertionError("on the stream grid an additive stack's reversible gradients must be stored's bit for bit, but they"
+                    + " differ (per tensor: " + errors + ") for " + h.config());
+        }
+        return worst;
+    }
+
+    /**
      * The promise of a bfloat16 policy that keeps float32 streams: each block's outputs are, bit for bit, the float32
      * coupling (additive or affine, as the block's function shape says) of its input halves with what F and G returned, and
      * stay float32. F and G run under the stack's precision, as in every mode; the buffers are reset after. Returns the

@@ -184,13 +184,25 @@ class PrecisionTest {
             Tensor scaled = a.mul(new org.bytedeco.pytorch.Scalar(Math.scalb(1.0, StreamGrid.BITS)));
             assertTrue(torch.equal(scaled, scaled.round()), "every value is a multiple of the grid step");
             assertTrue(torch.equal(a.add(b).sub(b), a), "(a + b) − b is a, bit for bit, below the exact bound");
+            // bfloat16 values take the cheap path: on the grid too, and unchanged where bfloat16's own step is coarser
+            Tensor wide = torch.randn(1000).mul(new org.bytedeco.pytorch.Scalar(1000)).to(torch.ScalarType.BFloat16);
+            Tensor snappedWide = StreamGrid.snap(wide);
+            Tensor scaledWide = snappedWide.mul(new org.bytedeco.pytorch.Scalar(Math.scalb(1.0, StreamGrid.BITS)));
+            assertTrue(torch.equal(scaledWide, scaledWide.round()), "bfloat16 values of every magnitude land on the grid");
+            Tensor coarse = wide.to(torch.ScalarType.Float).abs().ge(new org.bytedeco.pytorch.Scalar(Math.scalb(1.0, 14 - StreamGrid.BITS - 7)));
+            assertTrue(torch.equal(snappedWide.masked_select(coarse), wide.to(torch.ScalarType.Float).masked_select(coarse)),
+                    "a bfloat16 value whose step is at least the grid's is already on it");
+            Tensor small = torch.randn(1000).mul(new org.bytedeco.pytorch.Scalar(1e-3)).to(torch.ScalarType.BFloat16);
+            assertTrue(torch.equal(StreamGrid.snap(small), StreamGrid.snap(small.to(torch.ScalarType.Float))),
+                    "the cheap path rounds as the scaling path does");
             Tensor off = torch.randn(1000).mul(new org.bytedeco.pytorch.Scalar(100));
             assertTrue(!torch.equal(off.add(b).sub(b), off), "negative control: off the grid the same sum is not exact");
-            Tensor x = torch.randn(10);
-            x.requires_grad_(true);
-            StreamGrid.snap(x).mul(new org.bytedeco.pytorch.Scalar(3)).sum().backward();
-            assertEquals(3.0 * 10, x.grad().sum().item_double(), "the gradient is the identity's");
-            assertEquals(0.0, x.grad().sub(new org.bytedeco.pytorch.Scalar(3)).abs().max().item_double());
+            for (Tensor x : new Tensor[] {torch.randn(10), torch.randn(10).to(torch.ScalarType.BFloat16)}) {
+                x.requires_grad_(true);
+                StreamGrid.snap(x).mul(new org.bytedeco.pytorch.Scalar(3)).sum().backward();
+                assertEquals(0.0, x.grad().to(torch.ScalarType.Float).sub(new org.bytedeco.pytorch.Scalar(3)).abs().max().item_double(),
+                        "the gradient is the identity's, " + x.scalar_type());
+            }
         }
     }
 
