@@ -5,6 +5,7 @@ import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.ReferenceKernels;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Mode;
 import io.github.revnet.core.Precision;
 import io.github.revnet.core.checks.GradientCheck;
 import io.github.revnet.core.models.Model;
@@ -102,8 +103,21 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "print only the summary, not every parameter")
     boolean quiet;
 
+    @Option(names = "--nproc", defaultValue = "1", description = {"data-parallel ranks on this machine (default ${DEFAULT-VALUE}): with 2 or more,",
+            "one step in each of --modes over c10d's Gloo backend, every rank's averaged gradients against the",
+            "single-process mean of the shards' stored-mode gradients; --batch is per rank"})
+    int nproc;
+
+    @Option(names = "--modes", split = ",", converter = Converters.Modes.class, completionCandidates = Converters.Modes.class,
+            description = "with --nproc: the modes to step in (default stored,reversible,checkpoint)")
+    List<Mode> modes;
+
+    @Option(names = "--timeout", defaultValue = "60", description = "with --nproc: seconds a rank waits for the others before it gives up"
+            + " (default ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
         if (f != null || g != null || shape != null) {
             if (model != null) {
                 throw new IllegalArgumentException("give either --model or --f/--g/--shape, not both");
@@ -111,6 +125,9 @@ final class CheckCommand implements Callable<Integer> {
             if (precision != Precision.FP32) {
                 throw new IllegalArgumentException("--precision " + precision.label()
                         + " applies to --model only; a scripted block runs in the dtype it was saved in");
+            }
+            if (nproc != 1 || modes != null) {
+                throw new IllegalArgumentException("--nproc and --modes apply to --model only");
             }
             OutputPaths.file("--json", json);
             return new ScriptedBlockCheck(f, g, shape, blocks, dtype != null ? dtype : DType.FLOAT64, coupling, seed, threads)
@@ -127,13 +144,26 @@ final class CheckCommand implements Callable<Integer> {
         if (tolerance != null && !(tolerance > 0)) {
             throw new IllegalArgumentException("--tolerance must be positive, got " + tolerance);
         }
-        OutputPaths.file("--json", json);
-        double tol = tolerance != null ? tolerance : FLOAT64_TOLERANCE * type.epsilon() / DType.FLOAT64.epsilon();
-        ModelOptions options = ModelOptions.defaults().dtype(type).precision(precision).seed(seed).coupling(coupling)
-                .device(device.available());
+        if (nproc < 1) {
+            throw new IllegalArgumentException("--nproc must be >= 1, got " + nproc);
+        }
+        if (nproc == 1 && modes != null) {
+            throw new IllegalArgumentException("--modes applies with --nproc 2 or more; a single-process check compares stored and reversible");
+        }
+        if (timeoutSeconds < 1) {
+            throw new IllegalArgumentException("--timeout must be >= 1 second, got " + timeoutSeconds);
+        }
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
         }
+        OutputPaths.file("--json", json);
+        double tol = tolerance != null ? tolerance : FLOAT64_TOLERANCE * type.epsilon() / DType.FLOAT64.epsilon();
+        if (nproc > 1) {
+            return new DistributedCheck(model, type, precision, batch, imageSize, seed, coupling, dropout, timeoutSeconds,
+                    modes != null ? modes : List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT), nproc, tol).run(json);
+        }
+        ModelOptions options = ModelOptions.defaults().dtype(type).precision(precision).seed(seed).coupling(coupling)
+                .device(device.available());
         threads.apply();
         Banner.print();
         long start = System.nanoTime();

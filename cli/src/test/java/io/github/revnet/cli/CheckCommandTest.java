@@ -80,6 +80,41 @@ class CheckCommandTest {
     }
 
     @Test
+    void twoRanksPassInEveryModeHoldTheSameWeightsAndWriteTheirVerdict() throws Exception {
+        Path json = dir.resolve("nproc.json");
+        int code = run(new StringWriter(), "check", "--model", "stack-2", "--image-size", "8", "--nproc", "2", "--json", json.toString());
+        assertEquals(0, code);
+        JsonNode node = new ObjectMapper().readTree(Files.readString(json));
+        assertTrue(node.get("pass").asBoolean());
+        assertEquals(2, node.get("nproc").asInt());
+        assertEquals(3, node.get("modes").size(), "stored, reversible and checkpoint by default");
+        for (JsonNode mode : node.get("modes")) {
+            assertTrue(mode.get("max_relative_error").asDouble() <= 1e-10, mode.toString());
+            assertEquals(2, mode.get("per_rank").size());
+        }
+        assertEquals(node.get("parameter_checksums").get(0), node.get("parameter_checksums").get(1));
+    }
+
+    @Test
+    void distributedArgumentsAreCheckedBeforeAnyWorkerStarts() {
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(err, "check", "--model", "revnet-38", "--nproc", "0"));
+        assertTrue(err.toString().contains("--nproc must be >= 1, got 0"), err.toString());
+        err = new StringWriter();
+        assertEquals(2, run(err, "check", "--model", "revnet-38", "--modes", "stored"));
+        assertTrue(err.toString().contains("--modes applies with --nproc 2 or more"), err.toString());
+        err = new StringWriter();
+        assertEquals(2, run(err, "check", "--model", "revnet-38", "--nproc", "2", "--timeout", "0"));
+        assertTrue(err.toString().contains("--timeout must be >= 1 second, got 0"), err.toString());
+        err = new StringWriter();
+        assertEquals(2, run(err, "check", "--model", "resnet-32", "--nproc", "2"));
+        assertTrue(err.toString().contains("no reversible blocks"), err.toString());
+        err = new StringWriter();
+        assertEquals(2, run(err, "check", "--model", "revnet-39", "--nproc", "2"));
+        assertTrue(err.toString().contains("unknown model 'revnet-39'"), err.toString());
+    }
+
+    @Test
     void badArgumentsExitTwoWithAMessageNamingTheValue() {
         StringWriter err = new StringWriter();
         assertEquals(2, run(err, "check", "--model", "revnet-39"));

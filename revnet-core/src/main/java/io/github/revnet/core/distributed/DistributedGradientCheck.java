@@ -1,0 +1,102 @@
+package io.github.revnet.core.distributed;
+
+import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.core.Mode;
+import io.github.revnet.core.checks.GradientCheck;
+import io.github.revnet.core.models.Model;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * One data-parallel step, checked on one rank: the model takes rank 0's parameters, computes this rank's shard of a
+ * global batch in a mode, and averages the gradients over the ranks; the result must equal the single-process
+ * reference, the mean of every shard's stored-mode gradients, computed here alone. Each shard's passes draw dropout from
+ * a stream seeded by (seed, shard), so a rank's masks differ from the others' and the reference draws the same ones.
+ */
+public final class DistributedGradientCheck {
+    private DistributedGradientCheck() {
+    }
+
+    /** A rank's verdict for one mode: the worst relative error over parameter tensors, which one, and a parameter checksum. */
+    public record Outcome(int rank, Mode mode, double maxRelativeError, String worstParameter, String parameterChecksum) {
+    }
+
+    /** The shard of {@code global} (a batch of worldSize × perRank rows) that {@code rank} computes. */
+    public static Tensor shard(Tensor global, int rank, int worldSize) {
+        long perRank = global.size(0) / worldSize;
+        return global.narrow(0, rank * perRank, perRank);
+    }
+
+    /**
+     * Runs the step in {@code mode} through {@code group} and compares. {@code average} false leaves the allreduce out (the
+     * negative control: each rank keeps its own shard's gradients).
+     */
+    public static Outcome run(ProcessGroup group, Model model, Tensor images, Tensor labels, Mode mode, long seed, boolean average) {
+        int rank = group.rank();
+        int size = group.size();
+        group.broadcastFromRankZero(model.namedParameters());
+        Map<String, Tensor> mine = gradients(model, shard(images, rank, size), shard(labels, rank, size), mode, seed + rank);
+        if (average) {
+            group.averageGradients(model.namedParameters());
+            mine = cloneGradients(model);
+        }
+        Map<String, Tensor> reference = new LinkedHashMap<>();
+        for (int r = 0; r < size; r++) {
+            gradients(model, shard(images, r, size), shard(labels, r, size), Mode.STORED, seed + r).forEach((name, g) -> reference.merge(name, g,
+                    Tensor::add));
+        }
+        double worst = 0;
+        String worstName = null;
+        for (Map.Entry<String, Tensor> e : reference.entrySet()) {
+            double err = GradientCheck.relativeError(mine.get(e.getKey()), e.getValue().div(new Scalar(size)));
+            if (!(err <= worst)) {
+                worst = err;
+                worstName = e.getKey();
+            }
+        }
+        return new Outcome(rank, mode, worst, worstName, checksum(model));
+    }
+
+    /** This shard's gradients in {@code mode} with the random stream at {@code seed}, cloned. */
+    private static Map<String, Tensor> gradients(Model model, Tensor images, Tensor labels, Mode mode, long seed) {
+        model.network().module().zero_grad(true);
+        model.reseed(seed);
+        try (NativeScope scope = NativeScope.open()) {
+            model.loss(model.forward(images, mode), labels).backward();
+        }
+        return cloneGradients(model);
+    }
+
+    private static Map<String, Tensor> cloneGradients(Model model) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        model.namedParameters().forEach((name, p) -> {
+            Tensor g = p.grad();
+            if (g == null || !g.defined()) {
+                throw new IllegalStateException("no gradient reached " + name);
+            }
+            out.put(name, g.clone());
+        });
+        return out;
+    }
+
+    /** A hash of every parameter's bytes, in order: equal on every rank when they hold the same weights. */
+    public static String checksum(Model model) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        try (NativeScope scope = NativeScope.open()) {
+            for (Tensor p : model.namedParameters().values()) {
+                Tensor c = p.detach().contiguous().to(org.bytedeco.pytorch.global.torch.ScalarType.Double);
+                double[] values = new double[(int) c.numel()];
+                c.data_ptr_double().get(values);
+                for (double v : values) {
+                    long bits = Double.doubleToLongBits(v);
+                    for (int i = 0; i < 8; i++) {
+                        crc.update((int) (bits >>> (8 * i)) & 0xff);
+                    }
+                }
+            }
+        }
+        return String.format("%08x", crc.getValue());
+    }
+}

@@ -1,0 +1,147 @@
+package io.github.revnet.core.distributed;
+
+import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.Torch;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.chrono.Milliseconds;
+import org.bytedeco.pytorch.GlooDeviceVector;
+import org.bytedeco.pytorch.ProcessGroupGloo;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.TCPStore;
+import org.bytedeco.pytorch.TCPStoreOptions;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.Work;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * A torch.distributed process group on LibTorch's own c10d: a {@code TCPStore} rendezvous hosted by rank 0 and the Gloo
+ * backend, as {@code torch.distributed.init_process_group("gloo", init_method="env://")} builds it. What data-parallel
+ * training needs of it: the parameters broadcast from rank 0, and the gradients averaged over the ranks.
+ */
+public final class ProcessGroup implements AutoCloseable {
+    private final LaunchEnvironment env;
+    private final TCPStore store;
+    private final ProcessGroupGloo gloo;
+
+    private ProcessGroup(LaunchEnvironment env, TCPStore store, ProcessGroupGloo gloo) {
+        this.env = env;
+        this.store = store;
+        this.gloo = gloo;
+    }
+
+    /**
+     * Joins the job {@code env} describes; every rank must call it, and it returns once all have. A rank that does not
+     * arrive within {@code timeout}, or a port that rank 0 cannot listen on, ends it with an exception naming them.
+     */
+    public static ProcessGroup join(LaunchEnvironment env, Duration timeout) {
+        Torch.ensureLoaded();
+        TCPStoreOptions options = new TCPStoreOptions();
+        options.port((short) env.masterPort());
+        options.isServer(env.rank() == 0);
+        options.waitWorkers(false);
+        options.timeout(new Milliseconds(timeout.toMillis()));
+        TCPStore store;
+        try {
+            store = new TCPStore(env.masterAddress(), options);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("rank " + env.rank() + ": the rendezvous store at " + env.masterAddress() + ":" + env.masterPort()
+                    + (env.rank() == 0 ? " could not be hosted (is the port in use?)" : " could not be reached within " + timeout.toSeconds()
+                    + " s") + ": " + e.getMessage(), e);
+        }
+        ProcessGroupGloo.Options gloo = ProcessGroupGloo.Options.create(new Milliseconds(timeout.toMillis()));
+        gloo.devices(new GlooDeviceVector(ProcessGroupGloo.createDeviceForHostname(localHost(env))));
+        try {
+            return new ProcessGroup(env, store, new ProcessGroupGloo(store, env.rank(), env.worldSize(), gloo));
+        } catch (RuntimeException e) {
+            store.close();
+            throw new IllegalStateException("rank " + env.rank() + " of " + env.worldSize() + ": not every rank joined within "
+                    + timeout.toSeconds() + " s: " + e.getMessage(), e);
+        }
+    }
+
+    /** The address Gloo binds on this machine: loopback when the whole job is local, else this host's name. */
+    private static String localHost(LaunchEnvironment env) {
+        String master = env.masterAddress();
+        if (master.equals("localhost") || master.startsWith("127.")) {
+            return "127.0.0.1";
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException("rank " + env.rank() + ": this host's name does not resolve: " + e.getMessage(), e);
+        }
+    }
+
+    public int rank() {
+        return env.rank();
+    }
+
+    public int size() {
+        return env.worldSize();
+    }
+
+    /** Sums {@code t} over the ranks, in place, and waits for it. */
+    public void allreduceSum(Tensor t) {
+        Work work = gloo.allreduce(new TensorVector(t));
+        work._wait();
+    }
+
+    /** Overwrites {@code t} with rank 0's, in place, and waits for it. */
+    public void broadcastFromRankZero(Tensor t) {
+        Work work = gloo.broadcast(new TensorVector(t));
+        work._wait();
+    }
+
+    /** Every tensor set to rank 0's values: the parameters and buffers at the start of training. */
+    public void broadcastFromRankZero(Map<String, Tensor> tensors) {
+        for (Tensor t : tensors.values()) {
+            broadcastFromRankZero(t);
+        }
+    }
+
+    /**
+     * Every parameter's gradient replaced by its mean over the ranks, all in one bucket: flattened into one tensor, summed
+     * by one allreduce, divided by the rank count and copied back. A parameter without a gradient is named: averaging
+     * over it silently would leave its ranks apart.
+     */
+    public void averageGradients(Map<String, Tensor> parameters) {
+        List<String> missing = new ArrayList<>();
+        List<Tensor> grads = new ArrayList<>();
+        parameters.forEach((name, p) -> {
+            Tensor g = p.grad();
+            if (g == null || !g.defined()) {
+                missing.add(name);
+            } else {
+                grads.add(g);
+            }
+        });
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("rank " + rank() + ": no gradient reached " + missing + " before the allreduce");
+        }
+        try (NativeScope scope = NativeScope.open()) {
+            TensorVector flat = new TensorVector();
+            for (Tensor g : grads) {
+                flat.push_back(g.reshape(-1));
+            }
+            Tensor bucket = torch.cat(flat);
+            allreduceSum(bucket);
+            bucket.div_(new Scalar(size()));
+            long offset = 0;
+            for (Tensor g : grads) {
+                long n = g.numel();
+                g.copy_(bucket.narrow(0, offset, n).view_as(g));
+                offset += n;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        gloo.close();
+        store.close();
+    }
+}
