@@ -52,6 +52,8 @@ class ProcessGroupTest {
     }
 
     private static Job run(int ranks, Map<String, String> extra) throws Exception {
+        // The natives extracted here first: two children loading them into an empty cache at once would race.
+        io.github.revnet.bridge.Torch.ensureLoaded();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         LaunchEnvironment env = new LaunchEnvironment(0, ranks, 0, "127.0.0.1", freePort());
         List<Process> processes = new ArrayList<>();
