@@ -63,7 +63,7 @@ public final class DistributedCheckWorker {
             Tensor images = model.randomInput(batch * env.worldSize(), size);
             Tensor labels = model.randomLabels(batch * env.worldSize());
             for (Mode mode : modes) {
-                DistributedGradientCheck.Outcome o = DistributedGradientCheck.run(group, model, images, labels, mode, seed + 2, true);
+                DistributedGradientCheck.Outcome o = DistributedGradientCheck.run(group, model, images, labels, mode, seed + 2);
                 System.out.println(PREFIX + json.writeValueAsString(o));
             }
         }

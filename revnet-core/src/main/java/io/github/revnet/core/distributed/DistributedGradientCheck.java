@@ -4,6 +4,7 @@ import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.checks.GradientCheck;
 import io.github.revnet.core.models.Model;
+import io.github.revnet.core.reversible.Safeguards;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.pytorch.Scalar;
@@ -29,19 +30,39 @@ public final class DistributedGradientCheck {
         return global.narrow(0, rank * perRank, perRank);
     }
 
-    /**
-     * Runs the step in {@code mode} through {@code group} and compares. {@code average} false leaves the allreduce out (the
-     * negative control: each rank keeps its own shard's gradients).
-     */
-    public static Outcome run(ProcessGroup group, Model model, Tensor images, Tensor labels, Mode mode, long seed, boolean average) {
+    /** Runs the step in {@code mode} through {@code group} and compares. */
+    public static Outcome run(ProcessGroup group, Model model, Tensor images, Tensor labels, Mode mode, long seed) {
+        return run(group, model, images, labels, mode, seed, DistributedFault.NONE);
+    }
+
+    /** As {@link #run(ProcessGroup, Model, Tensor, Tensor, Mode, long)}, with {@code fault} planted: a negative control. */
+    public static Outcome run(ProcessGroup group, Model model, Tensor images, Tensor labels, Mode mode, long seed, DistributedFault fault) {
         int rank = group.rank();
         int size = group.size();
         group.broadcastFromRankZero(model.namedParameters());
-        Map<String, Tensor> mine = gradients(model, shard(images, rank, size), shard(labels, rank, size), mode, seed + rank);
-        if (average) {
-            group.averageGradients(model.namedParameters());
-            mine = cloneGradients(model);
+        boolean brokenReplay = fault == DistributedFault.BROKEN_DROPOUT_REPLAY_ON_RANK_1 && rank == 1;
+        if (brokenReplay) {
+            model.network().reversibleStacks().forEach(s -> s.safeguards(Safeguards.ON.withoutRandomStateRestore()));
         }
+        Map<String, Tensor> mine = gradients(model, shard(images, rank, size), shard(labels, rank, size), mode, seed + rank);
+        if (brokenReplay) {
+            model.network().reversibleStacks().forEach(s -> s.safeguards(Safeguards.ON));
+        }
+        Map<String, Tensor> params = new LinkedHashMap<>(model.namedParameters());
+        String first = params.keySet().iterator().next();
+        switch (fault) {
+            case NO_AVERAGE -> { }
+            case PARAMETER_LEFT_OUT -> {
+                params.remove(first);
+                group.averageGradients(params);
+            }
+            case REDUCED_TWICE -> {
+                group.averageGradients(params);
+                group.allreduceSum(params.get(first).grad());
+            }
+            default -> group.averageGradients(params);
+        }
+        mine = cloneGradients(model);
         Map<String, Tensor> reference = new LinkedHashMap<>();
         for (int r = 0; r < size; r++) {
             gradients(model, shard(images, r, size), shard(labels, r, size), Mode.STORED, seed + r).forEach((name, g) -> reference.merge(name, g,

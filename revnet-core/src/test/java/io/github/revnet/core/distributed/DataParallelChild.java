@@ -12,7 +12,8 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * One rank of {@link ProcessGroupTest}'s job: joins through the torchrun variables and runs {@link DistributedGradientCheck}
  * on stack-2 in float64, its weights seeded per rank so that the broadcast has something to do. Prints the worst relative
- * error and the parameter checksum. {@code FAULT=skip-average} leaves the averaging out, as a negative control.
+ * error and the parameter checksum. {@code FAULT} plants a {@link DistributedFault}, {@code DROPOUT} sets the blocks'
+ * dropout.
  */
 public final class DataParallelChild {
     private DataParallelChild() {
@@ -21,15 +22,17 @@ public final class DataParallelChild {
     public static void main(String[] args) {
         LaunchEnvironment env = LaunchEnvironment.from(System.getenv());
         Mode mode = Mode.parse(System.getenv().getOrDefault("MODE", "reversible"));
-        boolean average = !"skip-average".equals(System.getenv("FAULT"));
+        DistributedFault fault = DistributedFault.valueOf(System.getenv().getOrDefault("FAULT", "NONE"));
+        double dropout = Double.parseDouble(System.getenv().getOrDefault("DROPOUT", "0"));
         Torch.setThreads(1);
         try (ProcessGroup group = ProcessGroup.join(env, Duration.ofSeconds(60));
-                Model model = Model.create("stack-2", ModelOptions.defaults().dtype(DType.FLOAT64).seed(1 + env.rank()));
+                Model model = Model.create("stack-2", ModelOptions.defaults().dtype(DType.FLOAT64).seed(1 + env.rank())
+                        .dropout(dropout));
                 NativeScope scope = NativeScope.open()) {
             Torch.seed(7);
             Tensor images = model.randomInput(2 * env.worldSize(), 8);
             Tensor labels = model.randomLabels(2 * env.worldSize());
-            DistributedGradientCheck.Outcome o = DistributedGradientCheck.run(group, model, images, labels, mode, 3, average);
+            DistributedGradientCheck.Outcome o = DistributedGradientCheck.run(group, model, images, labels, mode, 3, fault);
             System.out.println("rank " + env.rank() + " max-relative-error " + o.maxRelativeError());
             System.out.println("rank " + env.rank() + " parameter-checksum " + o.parameterChecksum());
         }

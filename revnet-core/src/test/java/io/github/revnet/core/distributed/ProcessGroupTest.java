@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Data parallelism over c10d's Gloo backend, two JVMs on loopback: each rank's averaged reversible-mode gradients must
  * equal the single-process reference (the mean of the shards' stored-mode gradients) to float64's level, and every rank
- * must hold rank 0's parameters. The negative control leaves the averaging out and must be caught.
+ * must hold rank 0's parameters. Every planted {@link DistributedFault} must be caught.
  */
 class ProcessGroupTest {
     private static final Pattern ERROR = Pattern.compile("rank (\\d+) max-relative-error (\\S+)");
@@ -87,12 +87,24 @@ class ProcessGroupTest {
         System.out.println("2 ranks, reversible: worst relative error against the single-process reference " + job.worstError());
         List<String> sums = job.checksums();
         assertEquals(sums.get(0), sums.get(1), "every rank holds rank 0's parameters after the broadcast");
+    }
 
-        Job unaveraged = run(2, Map.of("MODE", "reversible", "FAULT", "skip-average"));
-        assertEquals(List.of(0, 0), unaveraged.exits(), String.join("\n---\n", unaveraged.outputs()));
-        System.out.println("2 ranks, averaging left out: " + unaveraged.worstError());
-        assertTrue(unaveraged.worstError() > 1e-3, "negative control: a rank's own shard gradients must be caught, got "
-                + unaveraged.worstError());
+    @Test
+    void everyPlantedFaultIsCaught() throws Exception {
+        for (DistributedFault fault : DistributedFault.values()) {
+            if (fault == DistributedFault.NONE) {
+                continue;
+            }
+            Map<String, String> env = fault == DistributedFault.BROKEN_DROPOUT_REPLAY_ON_RANK_1
+                    ? Map.of("MODE", "reversible", "FAULT", fault.name(), "DROPOUT", "0.3") : Map.of("MODE", "reversible", "FAULT", fault.name());
+            Job broken = run(2, env);
+            assertEquals(List.of(0, 0), broken.exits(), String.join("\n---\n", broken.outputs()));
+            System.out.println("2 ranks, " + fault + ": worst relative error " + broken.worstError());
+            assertTrue(broken.worstError() > 1e-6, fault + " must be caught, got " + broken.worstError());
+        }
+        // The dropout control's intact twin passes, so it is the broken replay that is caught, not dropout itself.
+        Job intact = run(2, Map.of("MODE", "reversible", "DROPOUT", "0.3"));
+        assertTrue(intact.worstError() <= 1e-10, "with dropout, intact: " + intact.worstError());
     }
 
     @Test
