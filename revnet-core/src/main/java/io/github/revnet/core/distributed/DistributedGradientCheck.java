@@ -44,7 +44,7 @@ public final class DistributedGradientCheck {
         if (brokenReplay) {
             model.network().reversibleStacks().forEach(s -> s.safeguards(Safeguards.ON.withoutRandomStateRestore()));
         }
-        Map<String, Tensor> mine = gradients(model, shard(images, rank, size), shard(labels, rank, size), mode, seed + rank);
+        backward(model, shard(images, rank, size), shard(labels, rank, size), mode, seed + rank);
         if (brokenReplay) {
             model.network().reversibleStacks().forEach(s -> s.safeguards(Safeguards.ON));
         }
@@ -62,7 +62,7 @@ public final class DistributedGradientCheck {
             }
             default -> group.averageGradients(params);
         }
-        mine = cloneGradients(model);
+        Map<String, Tensor> mine = cloneGradients(model);
         Map<String, Tensor> reference = new LinkedHashMap<>();
         for (int r = 0; r < size; r++) {
             gradients(model, shard(images, r, size), shard(labels, r, size), Mode.STORED, seed + r).forEach((name, g) -> reference.merge(name, g,
@@ -80,13 +80,18 @@ public final class DistributedGradientCheck {
         return new Outcome(rank, mode, worst, worstName, checksum(model));
     }
 
-    /** This shard's gradients in {@code mode} with the random stream at {@code seed}, cloned. */
-    private static Map<String, Tensor> gradients(Model model, Tensor images, Tensor labels, Mode mode, long seed) {
+    /** This shard's loss backpropagated in {@code mode} with the random stream at {@code seed}: its gradients in the parameters'. */
+    private static void backward(Model model, Tensor images, Tensor labels, Mode mode, long seed) {
         model.network().module().zero_grad(true);
         model.reseed(seed);
         try (NativeScope scope = NativeScope.open()) {
             model.loss(model.forward(images, mode), labels).backward();
         }
+    }
+
+    /** As {@link #backward}, the gradients cloned. */
+    private static Map<String, Tensor> gradients(Model model, Tensor images, Tensor labels, Mode mode, long seed) {
+        backward(model, images, labels, mode, seed);
         return cloneGradients(model);
     }
 

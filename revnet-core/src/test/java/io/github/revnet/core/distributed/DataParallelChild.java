@@ -12,8 +12,8 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * One rank of {@link ProcessGroupTest}'s job: joins through the torchrun variables and runs {@link DistributedGradientCheck}
  * on stack-2 in float64, its weights seeded per rank so that the broadcast has something to do. Prints the worst relative
- * error and the parameter checksum. {@code FAULT} plants a {@link DistributedFault}, {@code DROPOUT} sets the blocks'
- * dropout.
+ * error and the parameter checksum. Arguments: MODE FAULT DROPOUT (a {@link DistributedFault} to plant, the blocks'
+ * dropout).
  */
 public final class DataParallelChild {
     private DataParallelChild() {
@@ -21,10 +21,10 @@ public final class DataParallelChild {
 
     public static void main(String[] args) {
         LaunchEnvironment env = LaunchEnvironment.from(System.getenv());
-        Mode mode = Mode.parse(System.getenv().getOrDefault("MODE", "reversible"));
-        DistributedFault fault = DistributedFault.valueOf(System.getenv().getOrDefault("FAULT", "NONE"));
-        double dropout = Double.parseDouble(System.getenv().getOrDefault("DROPOUT", "0"));
-        Torch.setThreads(1);
+        Mode mode = Mode.parse(args[0]);
+        DistributedFault fault = DistributedFault.valueOf(args[1]);
+        double dropout = Double.parseDouble(args[2]);
+        Torch.setThreads(LocalLauncher.workerThreads());
         try (ProcessGroup group = ProcessGroup.join(env, Duration.ofSeconds(60));
                 Model model = Model.create("stack-2", ModelOptions.defaults().dtype(DType.FLOAT64).seed(1 + env.rank())
                         .dropout(dropout));

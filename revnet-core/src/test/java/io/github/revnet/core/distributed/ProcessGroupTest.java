@@ -1,12 +1,10 @@
 package io.github.revnet.core.distributed;
 
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -23,26 +21,19 @@ class ProcessGroupTest {
     private static final Pattern ERROR = Pattern.compile("rank (\\d+) max-relative-error (\\S+)");
     private static final Pattern CHECKSUM = Pattern.compile("rank (\\d+) parameter-checksum (\\S+)");
 
-    private record Job(List<String> outputs, List<Integer> exits) {
-        double worstError() {
-            double worst = 0;
-            for (String out : outputs) {
-                Matcher m = ERROR.matcher(out);
-                assertTrue(m.find(), "a rank printed no error:\n" + out);
-                worst = Math.max(worst, Double.parseDouble(m.group(2)));
-            }
-            return worst;
+    /** A 2-rank job's worst relative error over ranks, after checking that every rank printed its checksum into {@code sums}. */
+    private static double worstError(LocalLauncher.Job job, List<String> sums) {
+        double worst = 0;
+        for (List<String> lines : job.lines()) {
+            String out = String.join("\n", lines);
+            Matcher error = ERROR.matcher(out);
+            assertTrue(error.find(), "a rank printed no error:\n" + out);
+            worst = Math.max(worst, Double.parseDouble(error.group(2)));
+            Matcher checksum = CHECKSUM.matcher(out);
+            assertTrue(checksum.find(), "a rank printed no checksum:\n" + out);
+            sums.add(checksum.group(2));
         }
-
-        List<String> checksums() {
-            List<String> sums = new ArrayList<>();
-            for (String out : outputs) {
-                Matcher m = CHECKSUM.matcher(out);
-                assertTrue(m.find(), "a rank printed no checksum:\n" + out);
-                sums.add(m.group(2));
-            }
-            return sums;
-        }
+        return worst;
     }
 
     private static int freePort() throws Exception {
@@ -51,41 +42,18 @@ class ProcessGroupTest {
         }
     }
 
-    private static Job run(int ranks, Map<String, String> extra) throws Exception {
-        // The natives extracted here first: two children loading them into an empty cache at once would race.
-        io.github.revnet.bridge.Torch.ensureLoaded();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        LaunchEnvironment env = new LaunchEnvironment(0, ranks, 0, "127.0.0.1", freePort());
-        List<Process> processes = new ArrayList<>();
-        for (int r = 0; r < ranks; r++) {
-            ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-Dorg.bytedeco.javacpp.maxBytes=0",
-                    "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-cp", System.getProperty("java.class.path"), DataParallelChild.class.getName())
-                    .redirectErrorStream(true);
-            pb.environment().putAll(env.variablesFor(r));
-            pb.environment().putAll(extra);
-            processes.add(pb.start());
-        }
-        List<String> outputs = new ArrayList<>();
-        List<Integer> exits = new ArrayList<>();
-        for (Process p : processes) {
-            outputs.add(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                processes.forEach(Process::destroyForcibly);
-                throw new AssertionError("a rank did not finish within 120 s:\n" + String.join("\n---\n", outputs));
-            }
-            exits.add(p.exitValue());
-        }
-        return new Job(outputs, exits);
+    /** Two ranks of {@link DataParallelChild} through the harness's own launcher, which fails the test if a rank fails. */
+    private static LocalLauncher.Job run(String mode, DistributedFault fault, double dropout) throws Exception {
+        return LocalLauncher.run(DataParallelChild.class, List.of(mode, fault.name(), String.valueOf(dropout)), 2, Duration.ofSeconds(120),
+                line -> { });
     }
 
     @Test
     void twoRanksAveragedReversibleGradientsAreTheSingleProcessMeanOfStoredOnes() throws Exception {
-        Job job = run(2, Map.of("MODE", "reversible"));
-        assertEquals(List.of(0, 0), job.exits(), String.join("\n---\n", job.outputs()));
-        assertTrue(job.worstError() <= 1e-10, "averaged gradients differ from the single-process reference by " + job.worstError()
-                + ":\n" + String.join("\n---\n", job.outputs()));
-        System.out.println("2 ranks, reversible: worst relative error against the single-process reference " + job.worstError());
-        List<String> sums = job.checksums();
+        List<String> sums = new ArrayList<>();
+        double worst = worstError(run("reversible", DistributedFault.NONE, 0), sums);
+        System.out.println("2 ranks, reversible: worst relative error against the single-process reference " + worst);
+        assertTrue(worst <= 1e-10, "averaged gradients differ from the single-process reference by " + worst);
         assertEquals(sums.get(0), sums.get(1), "every rank holds rank 0's parameters after the broadcast");
     }
 
@@ -95,21 +63,19 @@ class ProcessGroupTest {
             if (fault == DistributedFault.NONE) {
                 continue;
             }
-            Map<String, String> env = fault == DistributedFault.BROKEN_DROPOUT_REPLAY_ON_RANK_1
-                    ? Map.of("MODE", "reversible", "FAULT", fault.name(), "DROPOUT", "0.3") : Map.of("MODE", "reversible", "FAULT", fault.name());
-            Job broken = run(2, env);
-            assertEquals(List.of(0, 0), broken.exits(), String.join("\n---\n", broken.outputs()));
-            System.out.println("2 ranks, " + fault + ": worst relative error " + broken.worstError());
-            assertTrue(broken.worstError() > 1e-6, fault + " must be caught, got " + broken.worstError());
+            double dropout = fault == DistributedFault.BROKEN_DROPOUT_REPLAY_ON_RANK_1 ? 0.3 : 0;
+            double worst = worstError(run("reversible", fault, dropout), new ArrayList<>());
+            System.out.println("2 ranks, " + fault + ": worst relative error " + worst);
+            assertTrue(worst > 1e-6, fault + " must be caught, got " + worst);
         }
         // The dropout control's intact twin passes, so it is the broken replay that is caught, not dropout itself.
-        Job intact = run(2, Map.of("MODE", "reversible", "DROPOUT", "0.3"));
-        assertTrue(intact.worstError() <= 1e-10, "with dropout, intact: " + intact.worstError());
+        double intact = worstError(run("reversible", DistributedFault.NONE, 0.3), new ArrayList<>());
+        assertTrue(intact <= 1e-10, "with dropout, intact: " + intact);
     }
 
     @Test
     void aParameterWithoutAGradientIsNamedAndAOneRankGroupLeavesGradientsAsTheyAre() throws Exception {
-        try (ProcessGroup group = ProcessGroup.join(new LaunchEnvironment(0, 1, 0, "127.0.0.1", freePort()), java.time.Duration.ofSeconds(30));
+        try (ProcessGroup group = ProcessGroup.join(new LaunchEnvironment(0, 1, 0, "127.0.0.1", freePort()), Duration.ofSeconds(30));
                 io.github.revnet.bridge.NativeScope scope = io.github.revnet.bridge.NativeScope.open()) {
             org.bytedeco.pytorch.Tensor a = org.bytedeco.pytorch.global.torch.randn(3);
             a.requires_grad_(true);
