@@ -11,7 +11,17 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import io.github.revnet.core.distributed.LaunchEnvironment;
+import io.github.revnet.core.distributed.LocalLauncher;
+import io.github.revnet.core.distributed.ProcessGroup;
+import io.github.revnet.core.training.DataParallelTraining;
+import io.github.revnet.core.training.TrainingCheckpoint;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -20,7 +30,10 @@ import picocli.CommandLine.Option;
         description = {"Train a RevNet on Fashion-MNIST (Debian's dataset-fashion-mnist), in one mode, or with --compare in stored and "
                 + "reversible mode from the same initialisation and data order, recording both losses every step and the angle "
                 + "between stored and reconstructed gradients at sampled steps. With --checkpoint DIR the run saves its state "
-                + "every --checkpoint-every steps; --resume continues it (same settings; with --schedule constant, --steps may grow)."})
+                + "every --checkpoint-every steps; --resume continues it (same settings; with --schedule constant, --steps may grow).",
+                "With --nproc N it trains data-parallel on N local worker processes (c10d, Gloo over loopback), --batch being the "
+                + "global batch; without --nproc, under a launcher that sets RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT "
+                + "(torchrun), it runs as one rank of such a job."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "only fashion-mnist (default)")
     String dataset;
@@ -81,6 +94,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue the run saved in the --checkpoint folder (starts afresh if it is empty)")
     boolean resume;
 
+    @Option(names = "--nproc", description = "train data-parallel on N local worker processes (like torchrun --standalone); "
+            + "--batch is the global batch, split evenly, and each worker gets cores / N threads unless --threads is given")
+    Integer nproc;
+
+    @Option(names = "--timeout", defaultValue = "60", description = "data-parallel: seconds a rank waits for the others at the rendezvous "
+            + "or a collective before it gives up and exits non-zero (default ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
+    @Spec
+    CommandSpec spec;
+
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
@@ -110,6 +134,34 @@ final class TrainCommand implements Callable<Integer> {
         }
         OutputPaths.file("--json", json);
         OutputPaths.folder("--checkpoint", checkpoint);
+        boolean rankOfAJob = LaunchEnvironment.present(System.getenv());
+        if (nproc != null || rankOfAJob) {
+            if (compare) {
+                throw new IllegalArgumentException("--compare runs in one process; a data-parallel run trains one --mode");
+            }
+            if (timeoutSeconds < 1) {
+                throw new IllegalArgumentException("--timeout must be >= 1 second, got " + timeoutSeconds);
+            }
+            if (checkpoint != null && !resume && new TrainingCheckpoint(checkpoint).exists()) {
+                throw new IllegalArgumentException(checkpoint + " already holds a checkpoint: resume it, or choose another directory");
+            }
+        }
+        if (nproc != null) {
+            if (nproc < 1) {
+                throw new IllegalArgumentException("--nproc must be >= 1, got " + nproc);
+            }
+            if (rankOfAJob) {
+                throw new IllegalArgumentException("--nproc starts its own workers, but this process is already rank "
+                        + System.getenv("RANK") + " of a job (RANK/WORLD_SIZE are set)");
+            }
+            if (batch % nproc != 0) {
+                throw new IllegalArgumentException("--batch " + batch + " (the global batch) does not split evenly over --nproc " + nproc);
+            }
+            return launch();
+        }
+        if (rankOfAJob) {
+            return rank(options, checkpointing);
+        }
         threads.apply();
         Banner.print();
         FashionMnist mnist = FashionMnist.load(data);
@@ -140,5 +192,80 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("wrote " + json);
         }
         return 0;
+    }
+
+    /** Starts {@code nproc} workers running this command without --nproc, each as one rank, and waits for them. */
+    private int launch() throws Exception {
+        List<String> args = new ArrayList<>(List.of("train"));
+        List<String> given = spec.commandLine().getParseResult().originalArgs();
+        for (int i = given.indexOf("train") + 1; i < given.size(); i++) {
+            String a = given.get(i);
+            if (a.equals("--nproc")) {
+                i++;
+            } else if (!a.startsWith("--nproc=")) {
+                args.add(a);
+            }
+        }
+        System.out.printf("%s, %s: %d ranks on this machine (Gloo over loopback), global batch %d = %d per rank%n", model, mode.label(),
+                nproc, batch, batch / nproc);
+        try {
+            // A rank that dies or stalls ends the job through the others' collective timeout; the job itself has no limit.
+            LocalLauncher.run(RevnetCli.class, args, nproc, Duration.ofDays(365), line -> {
+                if (!line.contains("NNPACK")) {
+                    System.out.println(line);
+                }
+            });
+            return 0;
+        } catch (LocalLauncher.WorkerFailure e) {
+            System.err.println("revnet: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** One rank of a data-parallel job whose launcher set the torchrun variables. */
+    private int rank(TrainingComparison.Options options, TrainingComparison.Checkpointing checkpointing) throws Exception {
+        LaunchEnvironment env = LaunchEnvironment.from(System.getenv());
+        if (threads.threads < 0) {
+            throw new IllegalArgumentException("--threads must be >= 0 (0 = all cores), got " + threads.threads);
+        }
+        io.github.revnet.bridge.Torch.setThreads(threads.threads > 0 ? threads.threads : LocalLauncher.workerThreads());
+        if (env.rank() == 0) {
+            Banner.print();
+        }
+        FashionMnist mnist = FashionMnist.load(data);
+        DataParallelTraining.Result r;
+        try (ProcessGroup group = ProcessGroup.join(env, Duration.ofSeconds(timeoutSeconds))) {
+            r = DataParallelTraining.run(group, mnist, options, mode, checkpointing, System.out::println);
+        }
+        if (env.rank() != 0) {
+            return r.sameWeights() ? 0 : 1;
+        }
+        System.out.printf("%s on %d ranks: test accuracy %.4f, final loss %.4f; weight hashes %s%s; %.0fs, allreduce %.1fs on rank 0%n",
+                mode.label(), r.ranks(), r.testAccuracy(), r.finalLoss(), r.weightHashes(), r.sameWeights() ? " (identical)"
+                        : "  FAIL: the ranks hold different weights", r.seconds(), r.allreduceSeconds());
+        if (json != null) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("model", model);
+            out.put("steps", steps);
+            out.put("batch", batch);
+            out.put("ranks", r.ranks());
+            out.put("batch_per_rank", batch / r.ranks());
+            out.put("seed", seed);
+            out.put("learning_rate", lr);
+            out.put("schedule", options.schedule().label());
+            out.put("dtype", options.dtype().label());
+            out.put("precision", options.precision().label());
+            out.put("mode", mode.label());
+            out.put("test_accuracy", r.testAccuracy());
+            out.put("final_loss", r.finalLoss());
+            out.put("weight_hashes", r.weightHashes());
+            out.put("same_weights", r.sameWeights());
+            out.put("seconds", r.seconds());
+            out.put("allreduce_seconds_rank0", r.allreduceSeconds());
+            out.put("steps_trained", r.stepsTrained());
+            TrainingReport.write(out, json);
+            System.out.println("wrote " + json);
+        }
+        return r.sameWeights() ? 0 : 1;
     }
 }

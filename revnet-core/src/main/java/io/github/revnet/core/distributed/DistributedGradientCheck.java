@@ -48,20 +48,7 @@ public final class DistributedGradientCheck {
         if (brokenReplay) {
             model.network().reversibleStacks().forEach(s -> s.safeguards(Safeguards.ON));
         }
-        Map<String, Tensor> params = new LinkedHashMap<>(model.namedParameters());
-        String first = params.keySet().iterator().next();
-        switch (fault) {
-            case NO_AVERAGE -> { }
-            case PARAMETER_LEFT_OUT -> {
-                params.remove(first);
-                group.averageGradients(params);
-            }
-            case REDUCED_TWICE -> {
-                group.averageGradients(params);
-                group.allreduceSum(params.get(first).grad());
-            }
-            default -> group.averageGradients(params);
-        }
+        fault.averageGradients(group, model.namedParameters());
         Map<String, Tensor> mine = cloneGradients(model);
         Map<String, Tensor> reference = new LinkedHashMap<>();
         for (int r = 0; r < size; r++) {
@@ -107,22 +94,8 @@ public final class DistributedGradientCheck {
         return out;
     }
 
-    /** A hash of every parameter's bytes, in order: equal on every rank when they hold the same weights. */
+    /** The hash of the model's parameters: equal on every rank when they hold the same weights. */
     public static String checksum(Model model) {
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        try (NativeScope scope = NativeScope.open()) {
-            for (Tensor p : model.namedParameters().values()) {
-                Tensor c = p.detach().contiguous().to(org.bytedeco.pytorch.global.torch.ScalarType.Double);
-                double[] values = new double[(int) c.numel()];
-                c.data_ptr_double().get(values);
-                for (double v : values) {
-                    long bits = Double.doubleToLongBits(v);
-                    for (int i = 0; i < 8; i++) {
-                        crc.update((int) (bits >>> (8 * i)) & 0xff);
-                    }
-                }
-            }
-        }
-        return String.format("%08x", crc.getValue());
+        return WeightHash.of(model.namedParameters());
     }
 }

@@ -65,6 +65,7 @@ public final class LocalLauncher {
                 pb.environment().put("REVNET_THREADS", String.valueOf(threads));
                 Process p = pb.start();
                 processes.add(p);
+                echo.accept("[rank " + r + "] started as process " + p.pid());
                 List<String> out = Collections.synchronizedList(new ArrayList<>());
                 lines.add(out);
                 int rank = r;

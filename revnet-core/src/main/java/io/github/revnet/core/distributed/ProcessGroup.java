@@ -24,12 +24,10 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class ProcessGroup implements AutoCloseable {
     private final LaunchEnvironment env;
-    private final TCPStore store;
     private final ProcessGroupGloo gloo;
 
-    private ProcessGroup(LaunchEnvironment env, TCPStore store, ProcessGroupGloo gloo) {
+    private ProcessGroup(LaunchEnvironment env, ProcessGroupGloo gloo) {
         this.env = env;
-        this.store = store;
         this.gloo = gloo;
     }
 
@@ -47,6 +45,11 @@ public final class ProcessGroup implements AutoCloseable {
         TCPStore store;
         try {
             store = new TCPStore(env.masterAddress(), options);
+            // The store belongs to LibTorch from here on: ProcessGroupGloo takes it as an intrusive_ptr, which the presets
+            // build by reclaiming this pointer, so the group's last reference frees it. Deleting it from Java as well freed
+            // it twice, and a later reference-count decrement landed in reused memory (a class name read back as
+            // "col/fasterxml/...").
+            store.deallocate(false);
         } catch (RuntimeException e) {
             throw new IllegalStateException("rank " + env.rank() + ": the rendezvous store at " + env.masterAddress() + ":" + env.masterPort()
                     + (env.rank() == 0 ? " could not be hosted (is the port in use?)" : " could not be reached within " + timeout.toSeconds()
@@ -55,9 +58,8 @@ public final class ProcessGroup implements AutoCloseable {
         ProcessGroupGloo.Options gloo = ProcessGroupGloo.Options.create(new Milliseconds(timeout.toMillis()));
         gloo.devices(new GlooDeviceVector(ProcessGroupGloo.createDeviceForHostname(localHost(env))));
         try {
-            return new ProcessGroup(env, store, new ProcessGroupGloo(store, env.rank(), env.worldSize(), gloo));
+            return new ProcessGroup(env, new ProcessGroupGloo(store, env.rank(), env.worldSize(), gloo));
         } catch (RuntimeException e) {
-            store.close();
             throw new IllegalStateException("rank " + env.rank() + " of " + env.worldSize() + ": not every rank joined within "
                     + timeout.toSeconds() + " s: " + e.getMessage(), e);
         }
@@ -88,6 +90,18 @@ public final class ProcessGroup implements AutoCloseable {
     public void allreduceSum(Tensor t) {
         Work work = gloo.allreduce(new TensorVector(t));
         work._wait();
+    }
+
+    /** Every rank's {@code value}, indexed by rank: one allreduce of a vector that holds each rank's value in its own slot. */
+    public java.util.List<Long> gather(long value) {
+        try (NativeScope scope = NativeScope.open()) {
+            Tensor slots = torch.zeros(new long[] {size()}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long));
+            slots.narrow(0, rank(), 1).fill_(new Scalar(value));
+            allreduceSum(slots);
+            long[] values = new long[size()];
+            slots.contiguous().data_ptr_long().get(values);
+            return java.util.Arrays.stream(values).boxed().toList();
+        }
     }
 
     /** Overwrites {@code t} with rank 0's, in place, and waits for it. */
@@ -142,6 +156,5 @@ public final class ProcessGroup implements AutoCloseable {
     @Override
     public void close() {
         gloo.close();
-        store.close();
     }
 }

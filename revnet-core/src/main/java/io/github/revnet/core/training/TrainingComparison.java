@@ -167,12 +167,12 @@ public final class TrainingComparison {
         }
     }
 
-    private static ModelOptions modelOptions(Options o) {
+    static ModelOptions modelOptions(Options o) {
         return ModelOptions.defaults().inputChannels(1).classes(FashionMnist.CLASSES).seed(o.seed()).dtype(o.dtype())
                 .precision(o.precision());
     }
 
-    private static Trainer.Options sgd(Options o) {
+    static Trainer.Options sgd(Options o) {
         return Trainer.Options.defaults().learningRate(o.learningRate());
     }
 
@@ -200,22 +200,7 @@ public final class TrainingComparison {
             this.trainers = trainers;
             this.progress = progress;
             this.order = new DataOrder(Math.min(o.trainLimit(), data.train().size()), o.batch(), o.seed());
-            identity.put("run", run);
-            identity.put("model", o.model());
-            identity.put("dtype", o.dtype().label());
-            if (o.precision() != Precision.FP32) {
-                identity.put("precision", o.precision().label()); // absent under fp32, so checkpoints from before policies still resume
-            }
-            identity.put("batch", String.valueOf(o.batch()));
-            identity.put("seed", String.valueOf(o.seed()));
-            identity.put("learning_rate", String.valueOf(o.learningRate()));
-            identity.put("schedule", o.schedule().label());
-            if (o.schedule() != LearningRateSchedule.CONSTANT) {
-                // The rate at each step depends on the run's length, so a resumed run must keep it.
-                identity.put("steps", String.valueOf(o.steps()));
-            }
-            identity.put("angle_every", String.valueOf(o.angleEvery()));
-            identity.put("train_limit", String.valueOf(o.trainLimit()));
+            identity.putAll(identity(o, run));
             this.checkpoint = checkpointing.dir() == null ? null : new TrainingCheckpoint(checkpointing.dir());
             if (checkpoint == null) {
                 return;
@@ -276,6 +261,31 @@ public final class TrainingComparison {
         }
     }
 
+    /**
+     * The settings that make a checkpoint belong to a run: a resumed run must match each of them. {@code run} names the
+     * kind of run (a mode, "compare", or a data-parallel one).
+     */
+    static Map<String, String> identity(Options o, String run) {
+        Map<String, String> identity = new LinkedHashMap<>();
+        identity.put("run", run);
+        identity.put("model", o.model());
+        identity.put("dtype", o.dtype().label());
+        if (o.precision() != Precision.FP32) {
+            identity.put("precision", o.precision().label()); // absent under fp32, so checkpoints from before policies still resume
+        }
+        identity.put("batch", String.valueOf(o.batch()));
+        identity.put("seed", String.valueOf(o.seed()));
+        identity.put("learning_rate", String.valueOf(o.learningRate()));
+        identity.put("schedule", o.schedule().label());
+        if (o.schedule() != LearningRateSchedule.CONSTANT) {
+            // The rate at each step depends on the run's length, so a resumed run must keep it.
+            identity.put("steps", String.valueOf(o.steps()));
+        }
+        identity.put("angle_every", String.valueOf(o.angleEvery()));
+        identity.put("train_limit", String.valueOf(o.trainLimit()));
+        return identity;
+    }
+
     /** Reshuffled epochs of batch indices, the same sequence for the same seed. */
     static final class DataOrder {
         private final int size;
@@ -321,11 +331,16 @@ public final class TrainingComparison {
     /** Test accuracy in evaluation mode (running statistics), in batches of 500. */
     public static double accuracy(Model model, FashionMnist.Split test, int limit) {
         int n = Math.min(limit, test.size());
+        return (double) correct(model, test, 0, n) / n;
+    }
+
+    /** How many of the test images {@code [first, end)} the model classifies right, in evaluation mode, in batches of 500. */
+    public static int correct(Model model, FashionMnist.Split test, int first, int end) {
         int correct = 0;
         model.network().train(false);
         try {
-            for (int from = 0; from < n; from += 500) {
-                int to = Math.min(n, from + 500);
+            for (int from = first; from < end; from += 500) {
+                int to = Math.min(end, from + 500);
                 int[] indices = new int[to - from];
                 for (int i = 0; i < indices.length; i++) {
                     indices[i] = from + i;
@@ -340,6 +355,6 @@ public final class TrainingComparison {
         } finally {
             model.network().train(true);
         }
-        return (double) correct / n;
+        return correct;
     }
 }

@@ -1,0 +1,39 @@
+package io.github.revnet.core.training;
+
+import io.github.revnet.bridge.Torch;
+import io.github.revnet.core.DType;
+import io.github.revnet.core.Mode;
+import io.github.revnet.core.data.FashionMnist;
+import io.github.revnet.core.distributed.DistributedFault;
+import io.github.revnet.core.distributed.LaunchEnvironment;
+import io.github.revnet.core.distributed.LocalLauncher;
+import io.github.revnet.core.distributed.ProcessGroup;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * One rank of {@link DataParallelTrainingTest}'s jobs: revnet-38 on 64 Fashion-MNIST images, global batch 8, reversible
+ * mode, dropout-free, constant rate. Prints each step on rank 0 and, on every rank, "rank R hashes H0,H1,...".
+ * Arguments: FAULT STEPS CHECKPOINT_DIR|- RESUME.
+ */
+public final class DataParallelTrainingChild {
+    private DataParallelTrainingChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        LaunchEnvironment env = LaunchEnvironment.from(System.getenv());
+        DistributedFault fault = DistributedFault.valueOf(args[0]);
+        int steps = Integer.parseInt(args[1]);
+        var checkpointing = args[2].equals("-") ? TrainingComparison.Checkpointing.NONE
+                : new TrainingComparison.Checkpointing(Path.of(args[2]), 1, Boolean.parseBoolean(args[3]));
+        Torch.setThreads(LocalLauncher.workerThreads());
+        FashionMnist data = FashionMnist.load(FashionMnist.DEBIAN_DIR);
+        var options = new TrainingComparison.Options("revnet-38", steps, 8, 5, 0.05, LearningRateSchedule.CONSTANT, 1, 64, 40,
+                DType.FLOAT32);
+        try (ProcessGroup group = ProcessGroup.join(env, Duration.ofSeconds(20))) {
+            DataParallelTraining.Result r = DataParallelTraining.run(group, data, options, Mode.REVERSIBLE, checkpointing,
+                    System.out::println, fault);
+            System.out.println("rank " + env.rank() + " hashes " + String.join(",", r.weightHashes()));
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.github.revnet.core.training;
+
+import io.github.revnet.core.data.InstalledDataset;
+import io.github.revnet.core.distributed.DistributedFault;
+import io.github.revnet.core.distributed.LocalLauncher;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Data-parallel training on two worker JVMs over Gloo: the ranks end with the same weights bit for bit, a run that
+ * skips the averaging does not (the hashes can tell), a resumed run ends where the uninterrupted one does, and a worker
+ * killed mid-run ends the job with its rank named.
+ */
+class DataParallelTrainingTest {
+    private static final Pattern HASHES = Pattern.compile("rank (\\d+) hashes (\\S+)");
+
+    @BeforeAll
+    static void data() {
+        InstalledDataset.requireFashionMnist();
+    }
+
+    /** Every rank's view of every rank's hash; each rank must report the same list. */
+    private static List<String> hashes(DistributedFault fault, int steps, Path checkpoint, boolean resume) throws Exception {
+        LocalLauncher.Job job = LocalLauncher.run(DataParallelTrainingChild.class, List.of(fault.name(), String.valueOf(steps),
+                checkpoint == null ? "-" : checkpoint.toString(), String.valueOf(resume)), 2, Duration.ofSeconds(180), line -> { });
+        List<String> seen = new ArrayList<>();
+        for (List<String> lines : job.lines()) {
+            Matcher m = HASHES.matcher(String.join("\n", lines));
+            assertTrue(m.find(), "a rank printed no hashes: " + lines);
+            seen.add(m.group(2));
+        }
+        assertEquals(seen.get(0), seen.get(1), "both ranks gathered the same hashes");
+        return List.of(seen.get(0).split(","));
+    }
+
+    private static List<String> straight;
+
+    /** Four steps in one go, run once for both tests that need it. */
+    private static synchronized List<String> straight() throws Exception {
+        if (straight == null) {
+            straight = hashes(DistributedFault.NONE, 4, null, false);
+        }
+        return straight;
+    }
+
+    @Test
+    void theRanksEndWithTheSameWeightsAndWithoutTheAveragingTheyDoNot() throws Exception {
+        List<String> intact = straight();
+        assertEquals(2, intact.size());
+        assertEquals(intact.get(0), intact.get(1), "averaged gradients keep the replicas equal bit for bit");
+        List<String> unaveraged = hashes(DistributedFault.NO_AVERAGE, 2, null, false);
+        assertNotEquals(unaveraged.get(0), unaveraged.get(1), "negative control: each rank stepping on its own shard drifts apart");
+    }
+
+    @Test
+    void aResumedRunEndsBitForBitWhereTheUninterruptedOneEnds(@TempDir Path dir) throws Exception {
+        String straight = straight().get(0);
+        Path checkpoint = dir.resolve("run");
+        hashes(DistributedFault.NONE, 2, checkpoint, false);
+        List<String> resumed = hashes(DistributedFault.NONE, 4, checkpoint, true);
+        assertEquals(straight, resumed.get(0), "2 steps, then resumed to 4, against 4 in one go");
+        assertEquals(resumed.get(0), resumed.get(1));
+    }
+
+    @Test
+    void aWorkerKilledMidRunEndsTheJobWithItsRankNamed() {
+        AtomicLong rankOne = new AtomicLong();
+        Pattern started = Pattern.compile("\\[rank 1\\] started as process (\\d+)");
+        long start = System.nanoTime();
+        var e = assertThrows(LocalLauncher.WorkerFailure.class, () -> LocalLauncher.run(DataParallelTrainingChild.class,
+                List.of("NONE", "1000", "-", "false"), 2, Duration.ofSeconds(180), line -> {
+                    Matcher m = started.matcher(line);
+                    if (m.find()) {
+                        rankOne.set(Long.parseLong(m.group(1)));
+                    }
+                    if (line.startsWith("[rank 0] step 2/")) {
+                        ProcessHandle.of(rankOne.get()).ifPresent(ProcessHandle::destroyForcibly);
+                    }
+                }));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(e.getMessage().startsWith("rank 1 of 2 exited with status 137"), e.getMessage());
+        assertTrue(seconds < 120, "the job ended when rank 1 was killed: " + seconds + " s");
+    }
+}
