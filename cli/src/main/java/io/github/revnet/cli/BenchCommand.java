@@ -6,12 +6,14 @@ import io.github.revnet.bench.Sweep;
 import io.github.revnet.bench.TrainingReport;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
+import io.github.revnet.core.Mode;
 import io.github.revnet.core.Precision;
 import io.github.revnet.core.models.Model;
 import io.github.revnet.core.models.ModelOptions;
 import io.github.revnet.core.models.ScriptedBlock;
 import io.github.revnet.core.reversible.Coupling;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,11 +50,55 @@ final class BenchCommand implements Callable<Integer> {
                     "models without reversible stacks and models the policy refuses are left out, each named"})
     Precision precision;
 
+    @Option(names = "--distributed", description = {"data-parallel scaling instead of the sweep: one process with every core against "
+            + "--nproc processes (cores / N threads each) at one global batch, per mode, as train runs on Fashion-MNIST in alternating pairs"})
+    boolean distributed;
+
+    @Option(names = "--model", defaultValue = "revnet-38", description = "with --distributed: the model (default ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "64", description = "with --distributed: the global batch (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--steps", defaultValue = "12", description = "with --distributed: steps per job, the first 2 warm-up (default ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--pairs", defaultValue = "3", description = "with --distributed: alternating pairs of jobs per mode (default ${DEFAULT-VALUE})")
+    int pairs;
+
+    @Option(names = "--nproc", defaultValue = "2", description = "with --distributed: processes of the data-parallel layout (default ${DEFAULT-VALUE})")
+    int nproc;
+
+    @Option(names = "--modes", split = ",", converter = Converters.Modes.class,
+            description = "with --distributed: the modes to time (default stored,reversible,checkpoint)")
+    List<Mode> modes;
+
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
     @Override
     public Integer call() throws Exception {
+        if (distributed) {
+            if (quick || transformers || f != null || precision != Precision.FP32) {
+                throw new IllegalArgumentException("--distributed times train runs of one --model: leave out --quick, --transformers, --f and --precision");
+            }
+            io.github.revnet.core.models.ModelSpec.resolve(model);
+            if (!io.github.revnet.core.data.FashionMnist.isInstalled(io.github.revnet.core.data.FashionMnist.DEBIAN_DIR)) {
+                throw new IllegalArgumentException("Fashion-MNIST not found in " + io.github.revnet.core.data.FashionMnist.DEBIAN_DIR
+                        + ": apt-get install dataset-fashion-mnist");
+            }
+            OutputPaths.folder("--out", out);
+            int cores = threads.threads > 0 ? threads.threads : Runtime.getRuntime().availableProcessors();
+            DistributedScaling scaling = new DistributedScaling(model, batch, steps, 2, pairs,
+                    modes != null ? modes : List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT), nproc, cores);
+            Banner.print();
+            DistributedScaling.Outcome o = scaling.run(out.resolve("distributed-jobs"));
+            DistributedScaling.print(o);
+            Path json = out.resolve("distributed.json");
+            Json.write(json, o);
+            System.out.println("wrote " + json);
+            return 0;
+        }
         if (quick && transformers) {
             throw new IllegalArgumentException("--quick and --transformers pick different sweeps: give one of them");
         }

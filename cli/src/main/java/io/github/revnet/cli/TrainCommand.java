@@ -242,7 +242,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.out.printf("%s on %d ranks: test accuracy %.4f, final loss %.4f; weight hashes %s%s; %.0fs, allreduce %.1fs on rank 0%n",
                 mode.label(), r.ranks(), r.testAccuracy(), r.finalLoss(), r.weightHashes(), r.sameWeights() ? " (identical)"
-                        : "  FAIL: the ranks hold different weights", r.seconds(), r.allreduceSeconds());
+                        : "  FAIL: the ranks hold different weights", r.seconds(), r.totalAllreduceSeconds());
         if (json != null) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", model);
@@ -261,8 +261,9 @@ final class TrainCommand implements Callable<Integer> {
             out.put("weight_hashes", r.weightHashes());
             out.put("same_weights", r.sameWeights());
             out.put("seconds", r.seconds());
-            out.put("allreduce_seconds_rank0", r.allreduceSeconds());
             out.put("steps_trained", r.stepsTrained());
+            out.put("step_seconds_rank0", r.stepSeconds());
+            out.put("allreduce_seconds_rank0", r.allreduceSeconds());
             TrainingReport.write(out, json);
             System.out.println("wrote " + json);
         }

@@ -35,11 +35,21 @@ public final class DataParallelTraining {
 
     /**
      * What the run gave: test accuracy over the whole test set (each rank evaluates a share), the last step's loss
-     * averaged over the ranks, each rank's weight hash (parameters and buffers), and time: the whole run's and the
-     * allreduce's share on this rank.
+     * averaged over the ranks, each rank's weight hash (parameters and buffers), and time on this rank: the whole
+     * run's, and per step trained here its wall time (from loading the batch to the update, the loss's allreduce
+     * included) and its gradient allreduce's.
      */
     public record Result(int ranks, Mode mode, double testAccuracy, double finalLoss, List<String> weightHashes, double seconds,
-            double allreduceSeconds, int stepsTrained) {
+            double[] stepSeconds, double[] allreduceSeconds) {
+        public int stepsTrained() {
+            return stepSeconds.length;
+        }
+
+        /** The gradient allreduces' time over the run. */
+        public double totalAllreduceSeconds() {
+            return java.util.Arrays.stream(allreduceSeconds).sum();
+        }
+
         /** Whether every rank ended with the same weights. */
         public boolean sameWeights() {
             return weightHashes.stream().distinct().count() == 1;
@@ -94,8 +104,10 @@ public final class DataParallelTraining {
             Map<String, Tensor> buffers = model.network().namedBuffers();
             group.broadcastFromRankZero(parameters);
             group.broadcastFromRankZero(buffers);
-            double allreduce = 0;
+            double[] stepSeconds = new double[o.steps() - firstStep + 1];
+            double[] allreduceSeconds = new double[stepSeconds.length];
             for (int step = firstStep; step <= o.steps(); step++) {
+                long stepStart = System.nanoTime();
                 trainer.learningRate(o.schedule().at(o.learningRate(), step, o.steps()));
                 int[] indices = sampler.indices(step);
                 try (NativeScope scope = NativeScope.open()) {
@@ -105,10 +117,11 @@ public final class DataParallelTraining {
                     double local = trainer.gradients(batch[0], batch[1], mode);
                     long t0 = System.nanoTime();
                     fault.averageGradients(group, parameters);
-                    allreduce += (System.nanoTime() - t0) / 1e9;
+                    allreduceSeconds[step - firstStep] = (System.nanoTime() - t0) / 1e9;
                     trainer.applyGradients();
                     loss = mean(group, local);
                 }
+                stepSeconds[step - firstStep] = (System.nanoTime() - stepStart) / 1e9;
                 rows.add(step + "," + loss);
                 double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
                 if (step % o.angleEvery() == 0 || step == o.steps()) {
@@ -128,8 +141,8 @@ public final class DataParallelTraining {
             state.putAll(buffers);
             List<String> hashes = group.gather(WeightHash.prefix(WeightHash.of(state))).stream()
                     .map(h -> String.format("%016x", h)).toList();
-            return new Result(ranks, mode, correct / n, loss, hashes, secondsBefore + (System.nanoTime() - start) / 1e9, allreduce,
-                    o.steps() - firstStep + 1);
+            return new Result(ranks, mode, correct / n, loss, hashes, secondsBefore + (System.nanoTime() - start) / 1e9, stepSeconds,
+                    allreduceSeconds);
         }
     }
 

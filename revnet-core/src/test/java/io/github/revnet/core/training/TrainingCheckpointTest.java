@@ -27,9 +27,17 @@ class TrainingCheckpointTest {
         data = FashionMnist.load(FashionMnist.DEBIAN_DIR);
     }
 
-    /** 6 steps of batch 8 over 16 images: the data order reshuffles twice, and momentum is active from step 2. */
+    /**
+     * 6 steps of batch 8 over 16 images: the data order reshuffles twice, and momentum is active from step 2. revnet-38,
+     * whose BatchNorm buffers a checkpoint must carry too.
+     */
     private static TrainingComparison.Options steps(int steps) {
         return new TrainingComparison.Options("revnet-38", steps, 8, 5, 0.05, LearningRateSchedule.CONSTANT, 3, 16, 16, DType.FLOAT32);
+    }
+
+    /** As {@link #steps}, on revvit-tiny: for what does not depend on the model (settings, refusals), at a tenth of the cost. */
+    private static TrainingComparison.Options cheap(int steps) {
+        return new TrainingComparison.Options("revvit-tiny", steps, 8, 5, 0.05, LearningRateSchedule.CONSTANT, 3, 16, 16, DType.FLOAT32);
     }
 
     @Test
@@ -46,7 +54,7 @@ class TrainingCheckpointTest {
 
     @Test
     void aCosineRunInterruptedMidwayResumesOnTheSameRatesAndRefusesAnotherLength(@TempDir Path dir) {
-        var cosine = new TrainingComparison.Options("revnet-38", 6, 8, 5, 0.05, LearningRateSchedule.COSINE, 3, 16, 16, DType.FLOAT32);
+        var cosine = new TrainingComparison.Options("revvit-tiny", 6, 8, 5, 0.05, LearningRateSchedule.COSINE, 3, 16, 16, DType.FLOAT32);
         TrainingComparison.Outcome straight = TrainingComparison.run(data, cosine, line -> { });
         var checkpointing = new TrainingComparison.Checkpointing(dir, 2, true);
         // A crash at step 6, after the checkpoint of step 4.
@@ -58,7 +66,7 @@ class TrainingCheckpointTest {
         TrainingComparison.Outcome resumed = TrainingComparison.run(data, cosine, checkpointing, line -> { });
         assertEquals(straight.curve(), resumed.curve(), "per-step losses and angles of the resumed run");
         assertEquals(straight.reversible(), resumed.reversible());
-        var longer = new TrainingComparison.Options("revnet-38", 8, 8, 5, 0.05, LearningRateSchedule.COSINE, 3, 16, 16, DType.FLOAT32);
+        var longer = new TrainingComparison.Options("revvit-tiny", 8, 8, 5, 0.05, LearningRateSchedule.COSINE, 3, 16, 16, DType.FLOAT32);
         var e = assertThrows(IllegalArgumentException.class, () -> TrainingComparison.run(data, longer, checkpointing, line -> { }));
         assertTrue(e.getMessage().contains("steps = 6") && e.getMessage().contains("steps = 8"), e.getMessage());
     }
@@ -74,23 +82,23 @@ class TrainingCheckpointTest {
 
     @Test
     void resumingWithOtherSettingsIsRefusedNamingTheSetting(@TempDir Path dir) {
-        TrainingComparison.run(data, steps(1), new TrainingComparison.Checkpointing(dir, 1, false), line -> { });
-        var other = new TrainingComparison.Options("revnet-38", 2, 4, 5, 0.05, LearningRateSchedule.CONSTANT, 3, 16, 16, DType.FLOAT32);
+        TrainingComparison.run(data, cheap(1), new TrainingComparison.Checkpointing(dir, 1, false), line -> { });
+        var other = new TrainingComparison.Options("revvit-tiny", 2, 4, 5, 0.05, LearningRateSchedule.CONSTANT, 3, 16, 16, DType.FLOAT32);
         var e = assertThrows(IllegalArgumentException.class,
                 () -> TrainingComparison.run(data, other, new TrainingComparison.Checkpointing(dir, 1, true), line -> { }));
         assertTrue(e.getMessage().contains("batch = 8") && e.getMessage().contains("batch = 4"), e.getMessage());
-        var modeChanged = assertThrows(IllegalArgumentException.class, () -> TrainingComparison.single(data, steps(2), Mode.STORED,
+        var modeChanged = assertThrows(IllegalArgumentException.class, () -> TrainingComparison.single(data, cheap(2), Mode.STORED,
                 new TrainingComparison.Checkpointing(dir, 1, true), line -> { }));
         assertTrue(modeChanged.getMessage().contains("run = compare"), modeChanged.getMessage());
     }
 
     @Test
     void anExistingCheckpointIsNeitherOverwrittenNorResumedPastItsEnd(@TempDir Path dir) {
-        TrainingComparison.single(data, steps(2), Mode.STORED, new TrainingComparison.Checkpointing(dir, 1, false), line -> { });
-        var overwrite = assertThrows(IllegalArgumentException.class, () -> TrainingComparison.single(data, steps(2), Mode.STORED,
+        TrainingComparison.single(data, cheap(2), Mode.STORED, new TrainingComparison.Checkpointing(dir, 1, false), line -> { });
+        var overwrite = assertThrows(IllegalArgumentException.class, () -> TrainingComparison.single(data, cheap(2), Mode.STORED,
                 new TrainingComparison.Checkpointing(dir, 1, false), line -> { }));
         assertTrue(overwrite.getMessage().contains("already holds a checkpoint"), overwrite.getMessage());
-        var shorter = assertThrows(IllegalArgumentException.class, () -> TrainingComparison.single(data, steps(1), Mode.STORED,
+        var shorter = assertThrows(IllegalArgumentException.class, () -> TrainingComparison.single(data, cheap(1), Mode.STORED,
                 new TrainingComparison.Checkpointing(dir, 1, true), line -> { }));
         assertTrue(shorter.getMessage().contains("at step 2, beyond the 1 steps"), shorter.getMessage());
     }

@@ -1,0 +1,155 @@
+package io.github.revnet.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.revnet.bench.MedianInterval;
+import io.github.revnet.core.Mode;
+import io.github.revnet.core.distributed.LocalLauncher;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code bench --distributed}: at one global batch, one process with every core against N processes with cores / N
+ * threads each, per mode. Each job is a real {@code train} run on Fashion-MNIST (the one-process layout is a job of one
+ * rank, so both run the same code, its allreduce trivial). The layouts alternate within each pair of jobs, so a slow
+ * spell of the machine falls on both; each job's first steps are warm-up and left out.
+ */
+final class DistributedScaling {
+    /** How many processes, with how many intra-op threads each. */
+    record Layout(int processes, int threadsEach) {
+        String label() {
+            return processes + " × " + threadsEach;
+        }
+    }
+
+    /**
+     * One mode under one layout, over every job's timed steps: the step time (median and 95 % interval, ms), images per
+     * second at the median, and the gradient allreduce per step (median, ms) with its share of the step. Nothing of it
+     * overlaps the backward: the gradients are averaged in one bucket once the backward is done.
+     */
+    record Row(String mode, String layout, int processes, int threadsEach, MedianInterval stepMs, double imagesPerSecond,
+            double allreduceMs, double allreduceShare, int timedSteps) {
+    }
+
+    /** Per mode, the N-process layout's median step over the one-process layout's, in each pair of jobs. */
+    record Ratio(String mode, double median, double min, double max, List<Double> perPair) {
+    }
+
+    record Outcome(String model, int globalBatch, int stepsPerJob, int warmupSteps, int pairs, List<Row> rows, List<Ratio> ratios,
+            double seconds) {
+    }
+
+    private final String model;
+    private final int batch;
+    private final int steps;
+    private final int warmup;
+    private final int pairs;
+    private final List<Mode> modes;
+    private final int processes;
+    private final int cores;
+
+    DistributedScaling(String model, int batch, int steps, int warmup, int pairs, List<Mode> modes, int processes, int cores) {
+        if (processes < 2) {
+            throw new IllegalArgumentException("--nproc must be >= 2 to compare with one process, got " + processes);
+        }
+        if (cores % processes != 0) {
+            throw new IllegalArgumentException("--threads " + cores + " does not split evenly over --nproc " + processes);
+        }
+        if (batch % processes != 0) {
+            throw new IllegalArgumentException("--batch " + batch + " does not split evenly over --nproc " + processes);
+        }
+        if (steps <= warmup) {
+            throw new IllegalArgumentException("--steps " + steps + " leaves no timed step after " + warmup + " warm-up steps");
+        }
+        if (pairs < 1) {
+            throw new IllegalArgumentException("--pairs must be >= 1, got " + pairs);
+        }
+        this.model = model;
+        this.batch = batch;
+        this.steps = steps;
+        this.warmup = warmup;
+        this.pairs = pairs;
+        this.modes = modes;
+        this.processes = processes;
+        this.cores = cores;
+    }
+
+    Outcome run(Path out) throws Exception {
+        Files.createDirectories(out);
+        long start = System.nanoTime();
+        Layout one = new Layout(1, cores);
+        Layout many = new Layout(processes, cores / processes);
+        ObjectMapper mapper = new ObjectMapper();
+        List<Row> rows = new ArrayList<>();
+        List<Ratio> ratios = new ArrayList<>();
+        for (Mode mode : modes) {
+            Map<Layout, List<Double>> stepTimes = new LinkedHashMap<>();
+            Map<Layout, List<Double>> allreduceTimes = new LinkedHashMap<>();
+            List<Double> perPair = new ArrayList<>();
+            for (int p = 0; p < pairs; p++) {
+                Map<Layout, Double> medians = new LinkedHashMap<>();
+                for (Layout layout : p % 2 == 0 ? List.of(one, many) : List.of(many, one)) {
+                    Path json = out.resolve(String.format("%s-%s-%dx%d-%d.json", model, mode.label(), layout.processes(), layout.threadsEach(), p));
+                    System.out.printf("[%6.0fs] %s, %s, %s processes × threads, pair %d of %d%n", (System.nanoTime() - start) / 1e9, model,
+                            mode.label(), layout.label(), p + 1, pairs);
+                    List<String> args = List.of("train", "--model", model, "--mode", mode.label(), "--steps", String.valueOf(steps),
+                            "--batch", String.valueOf(batch), "--train-limit", String.valueOf(Math.max(batch * steps, 1000)), "--test-limit", "100",
+                            "--angle-every", String.valueOf(steps), "--threads", String.valueOf(layout.threadsEach()), "--json", json.toString());
+                    Files.deleteIfExists(json);
+                    LocalLauncher.run(RevnetCli.class, args, layout.processes(), Duration.ofHours(2), line -> { });
+                    JsonNode node = mapper.readTree(json.toFile());
+                    if (!node.get("same_weights").asBoolean()) {
+                        throw new IllegalStateException(json + ": the ranks ended with different weights");
+                    }
+                    double[] timed = tail(node.get("step_seconds_rank0"));
+                    stepTimes.computeIfAbsent(layout, k -> new ArrayList<>()).addAll(Arrays.stream(timed).boxed().toList());
+                    allreduceTimes.computeIfAbsent(layout, k -> new ArrayList<>()).addAll(Arrays.stream(tail(node.get("allreduce_seconds_rank0")))
+                            .boxed().toList());
+                    medians.put(layout, MedianInterval.median(timed));
+                }
+                perPair.add(medians.get(many) / medians.get(one));
+            }
+            for (Layout layout : List.of(one, many)) {
+                double[] ms = stepTimes.get(layout).stream().mapToDouble(s -> 1000 * s).toArray();
+                double allreduceMs = 1000 * MedianInterval.median(allreduceTimes.get(layout).stream().mapToDouble(Double::doubleValue).toArray());
+                MedianInterval step = MedianInterval.of(ms, 0.95);
+                rows.add(new Row(mode.label(), layout.label(), layout.processes(), layout.threadsEach(), step, batch / (step.median() / 1000),
+                        allreduceMs, allreduceMs / step.median(), ms.length));
+            }
+            double[] r = perPair.stream().mapToDouble(Double::doubleValue).toArray();
+            ratios.add(new Ratio(mode.label(), MedianInterval.median(r), Arrays.stream(r).min().orElseThrow(), Arrays.stream(r).max().orElseThrow(),
+                    perPair));
+        }
+        return new Outcome(model, batch, steps, warmup, pairs, rows, ratios, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** A job's per-step values after its warm-up steps. */
+    private double[] tail(JsonNode values) {
+        double[] all = new double[values.size()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = values.get(i).asDouble();
+        }
+        return Arrays.copyOfRange(all, warmup, all.length);
+    }
+
+    static void print(Outcome o) {
+        System.out.printf("%s, global batch %d, %d timed steps per job (%d warm-up left out), %d alternating pairs of jobs%n", o.model(),
+                o.globalBatch(), o.stepsPerJob() - o.warmupSteps(), o.warmupSteps(), o.pairs());
+        System.out.printf("%-11s %-9s %-30s %-10s %-22s %s%n", "mode", "layout", "step ms, median [95% interval]", "images/s",
+                "allreduce ms (share)", "overlapped");
+        for (Row r : o.rows()) {
+            System.out.printf("%-11s %-9s %-30s %-10.1f %-22s %s%n", r.mode(), r.layout(), String.format("%.0f [%.0f, %.0f]", r.stepMs().median(),
+                    r.stepMs().low(), r.stepMs().high()), r.imagesPerSecond(), String.format("%.1f (%.1f %%)", r.allreduceMs(),
+                    100 * r.allreduceShare()), r.processes() == 1 ? "-" : "0 % (one bucket after the backward)");
+        }
+        for (Ratio r : o.ratios()) {
+            System.out.printf("%-11s N processes / one, median of pairs %.3f (range %.3f–%.3f)%n", r.mode(), r.median(), r.min(), r.max());
+        }
+    }
+}
