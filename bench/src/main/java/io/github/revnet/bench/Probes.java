@@ -17,7 +17,7 @@ import java.util.List;
  * Measurements in JVMs of their own: the flags every child JVM (JMH fork or probe) gets, and the
  * memory probes, started with the malloc counter preloaded.
  */
-final class Probes {
+public final class Probes {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Probes() {
@@ -36,7 +36,7 @@ final class Probes {
      * The peak activation memory of {@code model} in each of {@code what} (modes or plans), measured
      * one after another in one {@link MemoryProbe} process; one JSON object per entry, in order.
      */
-    static List<JsonNode> memory(String model, int batch, DType dtype, int imageSize, int threads, List<String> what)
+    public static List<JsonNode> memory(String model, int batch, DType dtype, int imageSize, int threads, List<String> what)
             throws IOException, InterruptedException {
         return memory(model, batch, dtype, Precision.FP32, imageSize, threads, what);
     }

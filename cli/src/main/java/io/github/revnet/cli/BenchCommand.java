@@ -82,15 +82,17 @@ final class BenchCommand implements Callable<Integer> {
             if (quick || transformers || f != null || precision != Precision.FP32) {
                 throw new IllegalArgumentException("--distributed times train runs of one --model: leave out --quick, --transformers, --f and --precision");
             }
-            io.github.revnet.core.models.ModelSpec.resolve(model);
-            if (!io.github.revnet.core.data.FashionMnist.isInstalled(io.github.revnet.core.data.FashionMnist.DEBIAN_DIR)) {
-                throw new IllegalArgumentException("Fashion-MNIST not found in " + io.github.revnet.core.data.FashionMnist.DEBIAN_DIR
-                        + ": apt-get install dataset-fashion-mnist");
+            if (!io.github.revnet.core.models.ModelSpec.resolve(model).reversible() && (modes == null || modes.stream().anyMatch(m -> m != Mode.STORED))) {
+                throw new IllegalArgumentException(model + " has no reversible blocks: time it with --modes stored, or pick a revnet-* or revvit-*");
             }
             OutputPaths.folder("--out", out);
             int cores = threads.threads > 0 ? threads.threads : Runtime.getRuntime().availableProcessors();
             DistributedScaling scaling = new DistributedScaling(model, batch, steps, 2, pairs,
                     modes != null ? modes : List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT), nproc, cores);
+            if (!io.github.revnet.core.data.FashionMnist.isInstalled(io.github.revnet.core.data.FashionMnist.DEBIAN_DIR)) {
+                throw new IllegalArgumentException("Fashion-MNIST not found in " + io.github.revnet.core.data.FashionMnist.DEBIAN_DIR
+                        + ": apt-get install dataset-fashion-mnist");
+            }
             Banner.print();
             DistributedScaling.Outcome o = scaling.run(out.resolve("distributed-jobs"));
             DistributedScaling.print(o);

@@ -30,20 +30,31 @@ final class DistributedScaling {
 
     /**
      * One mode under one layout, over every job's timed steps: the step time (median and 95 % interval, ms), images per
-     * second at the median, and the gradient allreduce per step (median, ms) with its share of the step. Nothing of it
-     * overlaps the backward: the gradients are averaged in one bucket once the backward is done.
+     * second at the median, the gradient averaging per step (median, ms: flattening into one bucket, the allreduce, which
+     * includes waiting for the slowest rank, and copying back) with its share of the step, and each replica's activation
+     * memory. Nothing of the averaging overlaps the backward: it starts once the backward is done.
      */
     record Row(String mode, String layout, int processes, int threadsEach, MedianInterval stepMs, double imagesPerSecond,
-            double allreduceMs, double allreduceShare, int timedSteps) {
+            double allreduceMs, double allreduceShare, int timedSteps, long activationBytesPerReplica) {
     }
 
     /** Per mode, the N-process layout's median step over the one-process layout's, in each pair of jobs. */
     record Ratio(String mode, double median, double min, double max, List<Double> perPair) {
     }
 
-    record Outcome(String model, int globalBatch, int stepsPerJob, int warmupSteps, int pairs, List<Row> rows, List<Ratio> ratios,
-            double seconds) {
+    /**
+     * The loopback allreduce, measured: the median time of one allreduce of {@code bytes} over {@code processes} ranks, and
+     * the bus bandwidth it implies under the ring algorithm's cost, 2 (N − 1) / N × bytes / time.
+     */
+    record Loopback(long bytes, int processes, double seconds, double busBytesPerSecond) {
     }
+
+    record Outcome(String model, int globalBatch, int stepsPerJob, int warmupSteps, int pairs, Loopback loopback, List<Row> rows,
+            List<Ratio> ratios, double seconds) {
+    }
+
+    /** The bytes the bandwidth probe allreduces: 40 MB, about a 10M-parameter model's float32 gradients. */
+    static final long PROBE_BYTES = 40_000_000L;
 
     private final String model;
     private final int batch;
@@ -80,9 +91,21 @@ final class DistributedScaling {
         this.cores = cores;
     }
 
+    /** {@code processes} ranks allreduce {@link #PROBE_BYTES} 10 times; rank 0's median. */
+    Loopback loopback() throws Exception {
+        LocalLauncher.Job job = LocalLauncher.run(AllreduceProbe.class, AllreduceProbe.arguments(PROBE_BYTES, 10), processes,
+                Duration.ofMinutes(5), line -> { });
+        double seconds = job.lines().get(0).stream().filter(l -> l.startsWith(AllreduceProbe.PREFIX))
+                .mapToDouble(l -> Double.parseDouble(l.substring(AllreduceProbe.PREFIX.length()))).findFirst()
+                .orElseThrow(() -> new IllegalStateException("the bandwidth probe printed no time: " + job.lines().get(0)));
+        return new Loopback(PROBE_BYTES, processes, seconds, 2.0 * (processes - 1) / processes * PROBE_BYTES / seconds);
+    }
+
     Outcome run(Path out) throws Exception {
         Files.createDirectories(out);
         long start = System.nanoTime();
+        System.out.printf("loopback allreduce of %d MB over %d processes%n", PROBE_BYTES / 1_000_000, processes);
+        Loopback loopback = loopback();
         Layout one = new Layout(1, cores);
         Layout many = new Layout(processes, cores / processes);
         ObjectMapper mapper = new ObjectMapper();
@@ -115,18 +138,25 @@ final class DistributedScaling {
                 }
                 perPair.add(medians.get(many) / medians.get(one));
             }
+            // Each replica's activation memory: the model at its share of the global batch, measured by the harness's meter
+            // in a probe process (the zoo's model, 3 input channels, 32×32; Fashion-MNIST's is 1 channel padded to 32×32).
+            Map<Layout, Long> memory = new LinkedHashMap<>();
+            for (Layout layout : List.of(one, many)) {
+                memory.put(layout, io.github.revnet.bench.Probes.memory(model, batch / layout.processes(), io.github.revnet.core.DType.FLOAT32, 32,
+                        layout.threadsEach(), List.of(mode.label())).get(0).get("peak_activation_bytes").asLong());
+            }
             for (Layout layout : List.of(one, many)) {
                 double[] ms = stepTimes.get(layout).stream().mapToDouble(s -> 1000 * s).toArray();
                 double allreduceMs = 1000 * MedianInterval.median(allreduceTimes.get(layout).stream().mapToDouble(Double::doubleValue).toArray());
                 MedianInterval step = MedianInterval.of(ms, 0.95);
                 rows.add(new Row(mode.label(), layout.label(), layout.processes(), layout.threadsEach(), step, batch / (step.median() / 1000),
-                        allreduceMs, allreduceMs / step.median(), ms.length));
+                        allreduceMs, allreduceMs / step.median(), ms.length, memory.get(layout)));
             }
             double[] r = perPair.stream().mapToDouble(Double::doubleValue).toArray();
             ratios.add(new Ratio(mode.label(), MedianInterval.median(r), Arrays.stream(r).min().orElseThrow(), Arrays.stream(r).max().orElseThrow(),
                     perPair));
         }
-        return new Outcome(model, batch, steps, warmup, pairs, rows, ratios, (System.nanoTime() - start) / 1e9);
+        return new Outcome(model, batch, steps, warmup, pairs, loopback, rows, ratios, (System.nanoTime() - start) / 1e9);
     }
 
     /** A job's per-step values after its warm-up steps. */
@@ -141,13 +171,16 @@ final class DistributedScaling {
     static void print(Outcome o) {
         System.out.printf("%s, global batch %d, %d timed steps per job (%d warm-up left out), %d alternating pairs of jobs%n", o.model(),
                 o.globalBatch(), o.stepsPerJob() - o.warmupSteps(), o.warmupSteps(), o.pairs());
-        System.out.printf("%-11s %-9s %-30s %-10s %-22s %s%n", "mode", "layout", "step ms, median [95% interval]", "images/s",
-                "allreduce ms (share)", "overlapped");
+        System.out.printf("%-11s %-9s %-30s %-10s %-22s %-22s %s%n", "mode", "layout", "step ms, median [95% interval]", "images/s",
+                "averaging ms (share)", "activations / replica", "overlapped");
         for (Row r : o.rows()) {
-            System.out.printf("%-11s %-9s %-30s %-10.1f %-22s %s%n", r.mode(), r.layout(), String.format("%.0f [%.0f, %.0f]", r.stepMs().median(),
+            System.out.printf("%-11s %-9s %-30s %-10.1f %-22s %-22s %s%n", r.mode(), r.layout(), String.format("%.0f [%.0f, %.0f]", r.stepMs().median(),
                     r.stepMs().low(), r.stepMs().high()), r.imagesPerSecond(), String.format("%.1f (%.1f %%)", r.allreduceMs(),
-                    100 * r.allreduceShare()), r.processes() == 1 ? "-" : "0 % (one bucket after the backward)");
+                    100 * r.allreduceShare()), String.format("%.1f MiB", r.activationBytesPerReplica() / 1048576.0),
+                    r.processes() == 1 ? "-" : "0 % (one bucket after the backward)");
         }
+        System.out.printf("loopback allreduce of %.0f MB over %d processes: %.1f ms, bus bandwidth %.2f GB/s (ring model 2(N-1)/N x bytes / time)%n",
+                o.loopback().bytes() / 1e6, o.loopback().processes(), 1000 * o.loopback().seconds(), o.loopback().busBytesPerSecond() / 1e9);
         for (Ratio r : o.ratios()) {
             System.out.printf("%-11s N processes / one, median of pairs %.3f (range %.3f–%.3f)%n", r.mode(), r.median(), r.min(), r.max());
         }

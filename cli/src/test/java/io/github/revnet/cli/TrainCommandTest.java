@@ -42,6 +42,15 @@ class TrainCommandTest {
     }
 
     @Test
+    void badDistributedBenchArgumentsNameTheValue() {
+        assertTrue(refused("bench", "--distributed", "--nproc", "1").contains("--nproc must be >= 2 to compare with one process, got 1"));
+        assertTrue(refused("bench", "--distributed", "--quick").contains("leave out --quick"));
+        assertTrue(refused("bench", "--distributed", "--steps", "2").contains("--steps 2 leaves no timed step after 2 warm-up steps"));
+        assertTrue(refused("bench", "--distributed", "--batch", "7").contains("--batch 7 does not split evenly over --nproc 2"));
+        assertTrue(refused("bench", "--distributed", "--model", "revnet-39").contains("unknown model 'revnet-39'"));
+    }
+
+    @Test
     void badReportArgumentsNameTheValue() {
         assertTrue(refused("report", "--training-steps", "-1").contains("got -1"));
         assertTrue(refused("report", "--training-json", "/nonexistent.json").contains("/nonexistent.json is not a file"));
