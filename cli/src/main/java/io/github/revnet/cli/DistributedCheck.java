@@ -120,7 +120,8 @@ final class DistributedCheck {
         List<String> checksums = byRank.stream().map(o -> o.get(o.size() - 1).parameterChecksum()).toList();
         boolean same = checksums.stream().distinct().count() == 1;
         pass &= same;
-        System.out.println("parameter checksums per rank      " + checksums + (same ? "" : "  FAIL: the ranks hold different weights"));
+        System.out.println("weight hashes per rank (SHA-256)  " + checksums.stream().map(h -> h.substring(0, 16)).toList()
+                + (same ? "" : "  FAIL: the ranks hold different weights"));
         System.out.printf("%s in %.1fs%n", pass ? "PASS" : "FAIL", (System.nanoTime() - start) / 1e9);
         if (json != null) {
             Json.write(json, new Verdict(model, dtype.label(), precision.label(), nproc, batch, size, seed, dropout, coupling.label(), tolerance,

@@ -91,8 +91,17 @@ public final class LocalLauncher {
                     if (running.contains(p) && !p.isAlive()) {
                         running.remove(p);
                         if (p.exitValue() != 0) {
+                            List<Integer> alive = new ArrayList<>();
+                            for (int o = 0; o < processes.size(); o++) {
+                                if (processes.get(o).isAlive()) {
+                                    alive.add(o);
+                                }
+                            }
+                            // A rank that gave up waiting in a collective names no culprit; the ranks still running (a
+                            // stalled one among them) are named beside it.
                             throw new WorkerFailure("rank " + r + " of " + ranks + " exited with status " + p.exitValue()
-                                    + "; the other ranks were stopped. Its last lines:\n  " + String.join("\n  ", tail(lines.get(r), 8)));
+                                    + (alive.isEmpty() ? "" : "; rank(s) " + alive + " still running were stopped")
+                                    + ". Its last lines:\n  " + String.join("\n  ", tail(lines.get(r), 8)));
                         }
                     }
                 }

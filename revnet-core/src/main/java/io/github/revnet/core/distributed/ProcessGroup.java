@@ -88,8 +88,7 @@ public final class ProcessGroup implements AutoCloseable {
 
     /** Sums {@code t} over the ranks, in place, and waits for it. */
     public void allreduceSum(Tensor t) {
-        Work work = gloo.allreduce(new TensorVector(t));
-        work._wait();
+        await("an allreduce", () -> gloo.allreduce(new TensorVector(t)));
     }
 
     /** Every rank's {@code value}, indexed by rank: one allreduce of a vector that holds each rank's value in its own slot. */
@@ -106,8 +105,18 @@ public final class ProcessGroup implements AutoCloseable {
 
     /** Overwrites {@code t} with rank 0's, in place, and waits for it. */
     public void broadcastFromRankZero(Tensor t) {
-        Work work = gloo.broadcast(new TensorVector(t));
-        work._wait();
+        await("a broadcast", () -> gloo.broadcast(new TensorVector(t)));
+    }
+
+    /** Starts a collective and waits for it; one that fails (Gloo's timeout: a rank died or stalls) is named as such. */
+    private void await(String what, java.util.function.Supplier<Work> start) {
+        try {
+            start.get()._wait();
+        } catch (RuntimeException e) {
+            String cause = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            throw new IllegalStateException("rank " + rank() + " of " + size() + ": " + what + " did not complete, so another rank died or"
+                    + " stalls: " + cause.substring(cause.lastIndexOf(']') + 1).trim(), e);
+        }
     }
 
     /** Every tensor set to rank 0's values: the parameters and buffers at the start of training. */
