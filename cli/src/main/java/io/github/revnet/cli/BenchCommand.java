@@ -93,6 +93,7 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("Fashion-MNIST not found in " + io.github.revnet.core.data.FashionMnist.DEBIAN_DIR
                         + ": apt-get install dataset-fashion-mnist");
             }
+            threads.apply();
             Banner.print();
             DistributedScaling.Outcome o = scaling.run(out.resolve("distributed-jobs"));
             DistributedScaling.print(o);

@@ -175,15 +175,7 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             TrainingComparison.Run r = TrainingComparison.single(mnist, options, single, checkpointing, System.out::println);
             System.out.printf("%s: test accuracy %.4f, final loss %.4f%n", single.label(), r.testAccuracy(), r.finalLoss());
-            out = new LinkedHashMap<>();
-            out.put("model", model);
-            out.put("steps", steps);
-            out.put("batch", batch);
-            out.put("seed", seed);
-            out.put("learning_rate", lr);
-            out.put("schedule", options.schedule().label());
-            out.put("dtype", options.dtype().label());
-            out.put("precision", options.precision().label());
+            out = settings(options);
             out.put("mode", single.label());
             out.put(single.label(), TrainingReport.run(r));
         }
@@ -192,6 +184,20 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("wrote " + json);
         }
         return 0;
+    }
+
+    /** The run's settings, the head of a one-mode run's JSON. */
+    private Map<String, Object> settings(TrainingComparison.Options options) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("model", model);
+        out.put("steps", steps);
+        out.put("batch", batch);
+        out.put("seed", seed);
+        out.put("learning_rate", lr);
+        out.put("schedule", options.schedule().label());
+        out.put("dtype", options.dtype().label());
+        out.put("precision", options.precision().label());
+        return out;
     }
 
     /** Starts {@code nproc} workers running this command without --nproc, each as one rank, and waits for them. */
@@ -244,17 +250,9 @@ final class TrainCommand implements Callable<Integer> {
                 mode.label(), r.ranks(), r.testAccuracy(), r.finalLoss(), r.weightHashes(), r.sameWeights() ? " (identical)"
                         : "  FAIL: the ranks hold different weights", r.seconds(), r.totalAllreduceSeconds());
         if (json != null) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("model", model);
-            out.put("steps", steps);
-            out.put("batch", batch);
+            Map<String, Object> out = settings(options);
             out.put("ranks", r.ranks());
             out.put("batch_per_rank", batch / r.ranks());
-            out.put("seed", seed);
-            out.put("learning_rate", lr);
-            out.put("schedule", options.schedule().label());
-            out.put("dtype", options.dtype().label());
-            out.put("precision", options.precision().label());
             out.put("mode", mode.label());
             out.put("test_accuracy", r.testAccuracy());
             out.put("final_loss", r.finalLoss());

@@ -62,7 +62,11 @@ public final class DistributedSampler {
 
     /** The epoch's permutation, from a generator seeded by (seed, epoch) alone. */
     private int[] permutation(int e) {
-        Random random = new Random(seed * 1_000_003L + e);
+        return shuffled(size, new Random(seed * 1_000_003L + e));
+    }
+
+    /** 0 … size − 1 in the order a Fisher–Yates shuffle drawing from {@code random} gives. */
+    public static int[] shuffled(int size, Random random) {
         int[] p = new int[size];
         for (int i = 0; i < size; i++) {
             p[i] = i;

@@ -314,16 +314,7 @@ public final class TrainingComparison {
         }
 
         private void shuffle() {
-            permutation = new int[size];
-            for (int i = 0; i < size; i++) {
-                permutation[i] = i;
-            }
-            for (int i = size - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int t = permutation[i];
-                permutation[i] = permutation[j];
-                permutation[j] = t;
-            }
+            permutation = io.github.revnet.core.distributed.DistributedSampler.shuffled(size, random);
             cursor = 0;
         }
     }
