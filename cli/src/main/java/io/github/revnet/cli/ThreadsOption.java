@@ -10,9 +10,14 @@ final class ThreadsOption {
 
     /** Sets LibTorch's thread count: the option's value, or all cores when it is 0. */
     void apply() {
+        apply(Math.max(1, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** Sets LibTorch's thread count: the option's value, or {@code otherwise} when it is 0 (a worker's share of the cores). */
+    void apply(int otherwise) {
         if (threads < 0) {
             throw new IllegalArgumentException("--threads must be >= 0 (0 = all cores), got " + threads);
         }
-        Torch.setThreads(threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors()));
+        Torch.setThreads(threads > 0 ? threads : otherwise);
     }
 }

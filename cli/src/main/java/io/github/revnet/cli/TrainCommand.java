@@ -231,10 +231,7 @@ final class TrainCommand implements Callable<Integer> {
     /** One rank of a data-parallel job whose launcher set the torchrun variables. */
     private int rank(TrainingComparison.Options options, TrainingComparison.Checkpointing checkpointing) throws Exception {
         LaunchEnvironment env = LaunchEnvironment.from(System.getenv());
-        if (threads.threads < 0) {
-            throw new IllegalArgumentException("--threads must be >= 0 (0 = all cores), got " + threads.threads);
-        }
-        io.github.revnet.bridge.Torch.setThreads(threads.threads > 0 ? threads.threads : LocalLauncher.workerThreads());
+        threads.apply(LocalLauncher.workerThreads());
         if (env.rank() == 0) {
             Banner.print();
         }
