@@ -2,6 +2,7 @@ package io.github.revnet.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.revnet.bridge.GlibcMalloc;
 import io.github.revnet.bridge.MallocCounter;
 import io.github.revnet.bridge.MemoryMeter;
 import io.github.revnet.core.DType;
@@ -77,8 +78,7 @@ public final class Probes {
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         // The counter makes the resident-size settings unnecessary, and they would slow every allocation down.
-        pb.environment().remove(MemoryMeter.MMAP_THRESHOLD_VARIABLE);
-        pb.environment().remove("MALLOC_TRIM_THRESHOLD_");
+        GlibcMalloc.clearFrom(pb.environment());
         MallocCounter.preloadInto(pb.environment());
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -20,8 +20,8 @@ class BenchmarkRunTest {
         List<Mode> modes = List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT);
         // Reversible's target (±0.1 %) is never met: the pilot of 10 rounds is set aside because a step of this stack is far
         // shorter than the 400 ms minimum sample, then one fork of all modes at several steps per sample takes the rounds up
-        // to maxRounds (20). Not 100 ms: under surefire's MALLOC_MMAP_THRESHOLD_, which the JMH forks inherit, every
-        // activation here is mmapped and a step took 96-123 ms, so a 100 ms pilot was sometimes kept.
+        // to maxRounds (20). Not 100 ms: with every activation mmapped (GlibcMalloc.RETURN_TO_OS, which the JMH forks
+        // would inherit) a step took 96-123 ms, so a 100 ms pilot was sometimes kept.
         // Ten, not six: a single step of this stack is a millisecond, a pilot round can fall below the floor, and six rounds
         // less one give no interval, so the fork would be sized without one (12 rounds, then the headline's own 6).
         // Batch 4 at 16×16: activations of 128 KB, above the probes' 64 KB mmap threshold; at batch 2 and 8×8 (16 KB) they

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.github.revnet.core.training.DataParallelTraining.Averaging;
 
 /**
  * {@code bench --distributed}: at one global batch, one process with every core against N processes with cores / N
@@ -21,10 +22,10 @@ import java.util.Map;
  * spell of the machine falls on both; each job's first steps are warm-up and left out.
  */
 final class DistributedScaling {
-    /** How many processes, with how many intra-op threads each. */
-    record Layout(int processes, int threadsEach) {
+    /** How many processes, with how many intra-op threads each, and when their gradients are averaged. */
+    record Layout(int processes, int threadsEach, Averaging averaging) {
         String label() {
-            return processes + " × " + threadsEach;
+            return processes + " × " + threadsEach + (processes == 1 ? "" : ", " + averaging.label());
         }
     }
 
@@ -32,14 +33,15 @@ final class DistributedScaling {
      * One mode under one layout, over every job's timed steps: the step time (median and 95 % interval, ms), images per
      * second at the median, the gradient averaging per step (median, ms: flattening into one bucket, the allreduce, which
      * includes waiting for the slowest rank, and copying back) with its share of the step, and each replica's activation
-     * memory. Nothing of the averaging overlaps the backward: it starts once the backward is done.
+     * memory. With overlapped averaging the averaging time is what the step waited for after its backward, and
+     * {@code hiddenShare} is the share of the after-backward layout's averaging time it no longer waits (null elsewhere).
      */
     record Row(String mode, String layout, int processes, int threadsEach, MedianInterval stepMs, double imagesPerSecond,
-            double allreduceMs, double allreduceShare, int timedSteps, long activationBytesPerReplica) {
+            double allreduceMs, double allreduceShare, int timedSteps, long activationBytesPerReplica, Double hiddenShare) {
     }
 
-    /** Per mode, the N-process layout's median step over the one-process layout's, in each pair of jobs. */
-    record Ratio(String mode, double median, double min, double max, List<Double> perPair) {
+    /** Per mode and N-process layout, its median step over the one-process layout's, in each round of jobs. */
+    record Ratio(String mode, String layout, double median, double min, double max, List<Double> perPair) {
     }
 
     /**
@@ -106,24 +108,31 @@ final class DistributedScaling {
         long start = System.nanoTime();
         System.out.printf("loopback allreduce of %d MB over %d processes%n", PROBE_BYTES / 1_000_000, processes);
         Loopback loopback = loopback();
-        Layout one = new Layout(1, cores);
-        Layout many = new Layout(processes, cores / processes);
+        Layout one = new Layout(1, cores, Averaging.AFTER_BACKWARD);
+        Layout after = new Layout(processes, cores / processes, Averaging.AFTER_BACKWARD);
+        Layout overlapped = new Layout(processes, cores / processes, Averaging.OVERLAPPED);
+        List<Layout> layouts = List.of(one, after, overlapped);
         ObjectMapper mapper = new ObjectMapper();
         List<Row> rows = new ArrayList<>();
         List<Ratio> ratios = new ArrayList<>();
         for (Mode mode : modes) {
             Map<Layout, List<Double>> stepTimes = new LinkedHashMap<>();
             Map<Layout, List<Double>> allreduceTimes = new LinkedHashMap<>();
-            List<Double> perPair = new ArrayList<>();
+            Map<Layout, List<Double>> perPair = new LinkedHashMap<>();
             for (int p = 0; p < pairs; p++) {
                 Map<Layout, Double> medians = new LinkedHashMap<>();
-                for (Layout layout : p % 2 == 0 ? List.of(one, many) : List.of(many, one)) {
-                    Path json = out.resolve(String.format("%s-%s-%dx%d-%d.json", model, mode.label(), layout.processes(), layout.threadsEach(), p));
-                    System.out.printf("[%6.0fs] %s, %s, %s processes × threads, pair %d of %d%n", (System.nanoTime() - start) / 1e9, model,
+                // Each round starts with another layout, so a slow spell does not always fall on the same one.
+                List<Layout> order = new ArrayList<>(layouts);
+                java.util.Collections.rotate(order, -p);
+                for (Layout layout : order) {
+                    Path json = out.resolve(String.format("%s-%s-%dx%d-%s-%d.json", model, mode.label(), layout.processes(), layout.threadsEach(),
+                            layout.averaging().label(), p));
+                    System.out.printf("[%6.0fs] %s, %s, %s processes × threads, round %d of %d%n", (System.nanoTime() - start) / 1e9, model,
                             mode.label(), layout.label(), p + 1, pairs);
                     List<String> args = List.of("train", "--model", model, "--mode", mode.label(), "--steps", String.valueOf(steps),
                             "--batch", String.valueOf(batch), "--train-limit", String.valueOf(Math.max(batch * steps, 1000)), "--test-limit", "100",
-                            "--angle-every", String.valueOf(steps), "--threads", String.valueOf(layout.threadsEach()), "--json", json.toString());
+                            "--angle-every", String.valueOf(steps), "--threads", String.valueOf(layout.threadsEach()), "--averaging",
+                            layout.averaging().label(), "--json", json.toString());
                     Files.deleteIfExists(json);
                     LocalLauncher.run(RevnetCli.class, args, layout.processes(), Duration.ofHours(2), line -> { });
                     JsonNode node = mapper.readTree(json.toFile());
@@ -132,29 +141,39 @@ final class DistributedScaling {
                     }
                     double[] timed = tail(node.get("step_seconds_rank0"));
                     stepTimes.computeIfAbsent(layout, k -> new ArrayList<>()).addAll(Arrays.stream(timed).boxed().toList());
-                    allreduceTimes.computeIfAbsent(layout, k -> new ArrayList<>()).addAll(Arrays.stream(tail(node.get("allreduce_seconds_rank0")))
+                    allreduceTimes.computeIfAbsent(layout, k -> new ArrayList<>()).addAll(Arrays.stream(tail(node.get("averaging_seconds_rank0")))
                             .boxed().toList());
                     medians.put(layout, MedianInterval.median(timed));
                 }
-                perPair.add(medians.get(many) / medians.get(one));
+                for (Layout layout : List.of(after, overlapped)) {
+                    perPair.computeIfAbsent(layout, k -> new ArrayList<>()).add(medians.get(layout) / medians.get(one));
+                }
             }
             // Each replica's activation memory: the model at its share of the global batch, measured by the harness's meter
             // in a probe process (the zoo's model, 3 input channels, 32×32; Fashion-MNIST's is 1 channel padded to 32×32).
             Map<Layout, Long> memory = new LinkedHashMap<>();
-            for (Layout layout : List.of(one, many)) {
+            for (Layout layout : List.of(one, after)) {
                 memory.put(layout, io.github.revnet.bench.Probes.memory(model, batch / layout.processes(), io.github.revnet.core.DType.FLOAT32, 32,
                         layout.threadsEach(), List.of(mode.label())).get(0).get("peak_activation_bytes").asLong());
             }
-            for (Layout layout : List.of(one, many)) {
-                double[] ms = stepTimes.get(layout).stream().mapToDouble(s -> 1000 * s).toArray();
-                double allreduceMs = 1000 * MedianInterval.median(allreduceTimes.get(layout).stream().mapToDouble(Double::doubleValue).toArray());
-                MedianInterval step = MedianInterval.of(ms, 0.95);
-                rows.add(new Row(mode.label(), layout.label(), layout.processes(), layout.threadsEach(), step, batch / (step.median() / 1000),
-                        allreduceMs, allreduceMs / step.median(), ms.length, memory.get(layout)));
+            memory.put(overlapped, memory.get(after));
+            Map<Layout, Double> averagingMs = new LinkedHashMap<>();
+            for (Layout layout : layouts) {
+                averagingMs.put(layout, 1000 * MedianInterval.median(allreduceTimes.get(layout).stream().mapToDouble(Double::doubleValue).toArray()));
             }
-            double[] r = perPair.stream().mapToDouble(Double::doubleValue).toArray();
-            ratios.add(new Ratio(mode.label(), MedianInterval.median(r), Arrays.stream(r).min().orElseThrow(), Arrays.stream(r).max().orElseThrow(),
-                    perPair));
+            for (Layout layout : layouts) {
+                double[] ms = stepTimes.get(layout).stream().mapToDouble(s -> 1000 * s).toArray();
+                double allreduceMs = averagingMs.get(layout);
+                MedianInterval step = MedianInterval.of(ms, 0.95);
+                Double hidden = layout == overlapped ? 1 - allreduceMs / averagingMs.get(after) : null;
+                rows.add(new Row(mode.label(), layout.label(), layout.processes(), layout.threadsEach(), step, batch / (step.median() / 1000),
+                        allreduceMs, allreduceMs / step.median(), ms.length, memory.get(layout), hidden));
+            }
+            perPair.forEach((layout, list) -> {
+                double[] r = list.stream().mapToDouble(Double::doubleValue).toArray();
+                ratios.add(new Ratio(mode.label(), layout.label(), MedianInterval.median(r), Arrays.stream(r).min().orElseThrow(),
+                        Arrays.stream(r).max().orElseThrow(), list));
+            });
         }
         return new Outcome(model, batch, steps, warmup, pairs, loopback, rows, ratios, (System.nanoTime() - start) / 1e9);
     }
@@ -171,18 +190,19 @@ final class DistributedScaling {
     static void print(Outcome o) {
         System.out.printf("%s, global batch %d, %d timed steps per job (%d warm-up left out), %d alternating pairs of jobs%n", o.model(),
                 o.globalBatch(), o.stepsPerJob() - o.warmupSteps(), o.warmupSteps(), o.pairs());
-        System.out.printf("%-11s %-9s %-30s %-10s %-22s %-22s %s%n", "mode", "layout", "step ms, median [95% interval]", "images/s",
+        System.out.printf("%-11s %-26s %-30s %-10s %-22s %-22s %s%n", "mode", "layout", "step ms, median [95% interval]", "images/s",
                 "averaging ms (share)", "activations / replica", "overlapped");
         for (Row r : o.rows()) {
-            System.out.printf("%-11s %-9s %-30s %-10.1f %-22s %-22s %s%n", r.mode(), r.layout(), String.format("%.0f [%.0f, %.0f]", r.stepMs().median(),
+            System.out.printf("%-11s %-26s %-30s %-10.1f %-22s %-22s %s%n", r.mode(), r.layout(), String.format("%.0f [%.0f, %.0f]", r.stepMs().median(),
                     r.stepMs().low(), r.stepMs().high()), r.imagesPerSecond(), String.format("%.1f (%.1f %%)", r.allreduceMs(),
                     100 * r.allreduceShare()), String.format("%.1f MiB", r.activationBytesPerReplica() / 1048576.0),
-                    r.processes() == 1 ? "-" : "0 % (one bucket after the backward)");
+                    r.hiddenShare() == null ? "-" : String.format("%.0f %% of the after-backward averaging hidden", 100 * r.hiddenShare()));
         }
         System.out.printf("loopback allreduce of %.0f MB over %d processes: %.1f ms, bus bandwidth %.2f GB/s (ring model 2(N-1)/N x bytes / time)%n",
                 o.loopback().bytes() / 1e6, o.loopback().processes(), 1000 * o.loopback().seconds(), o.loopback().busBytesPerSecond() / 1e9);
         for (Ratio r : o.ratios()) {
-            System.out.printf("%-11s N processes / one, median of pairs %.3f (range %.3f–%.3f)%n", r.mode(), r.median(), r.min(), r.max());
+            System.out.printf("%-11s %s / one process, median of rounds %.3f (range %.3f–%.3f)%n", r.mode(), r.layout(), r.median(), r.min(),
+                    r.max());
         }
     }
 }

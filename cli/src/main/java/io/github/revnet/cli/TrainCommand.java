@@ -7,6 +7,9 @@ import io.github.revnet.core.Mode;
 import io.github.revnet.core.data.FashionMnist;
 import io.github.revnet.core.training.LearningRateSchedule;
 import io.github.revnet.core.training.TrainingComparison;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,7 +51,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     Mode mode;
 
-    @Option(names = "--compare", description = "train stored and reversible side by side and compare")
+    @Option(names = "--compare", description = "train stored and reversible side by side and compare; with --nproc N, "
+            + "--mode on N ranks, then stored in one process, and their test accuracies")
     boolean compare;
 
     @Option(names = "--steps", defaultValue = "2000", description = "optimizer steps (default ${DEFAULT-VALUE})")
@@ -102,6 +106,11 @@ final class TrainCommand implements Callable<Integer> {
             + "or a collective before it gives up and exits non-zero (default ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
+    @Option(names = "--averaging", defaultValue = "overlapped", description = "data-parallel: when the gradients are averaged: "
+            + "overlapped (1 MiB buckets, each allreduced as soon as the backward has finished its gradients) or after-backward "
+            + "(one bucket once the backward is done) (default ${DEFAULT-VALUE})")
+    String averaging;
+
     @Spec
     CommandSpec spec;
 
@@ -136,9 +145,14 @@ final class TrainCommand implements Callable<Integer> {
         OutputPaths.folder("--checkpoint", checkpoint);
         boolean rankOfAJob = LaunchEnvironment.present(System.getenv());
         if (nproc != null || rankOfAJob) {
-            if (compare) {
-                throw new IllegalArgumentException("--compare runs in one process; a data-parallel run trains one --mode");
+            if (compare && rankOfAJob) {
+                throw new IllegalArgumentException("--compare runs in one process; a rank of a data-parallel job trains one --mode");
             }
+            if (compare && checkpoint != null) {
+                throw new IllegalArgumentException("--compare with --nproc does not take --checkpoint: it runs two trainings, one after"
+                        + " the other");
+            }
+            DataParallelTraining.Averaging.parse(averaging);
             if (timeoutSeconds < 1) {
                 throw new IllegalArgumentException("--timeout must be >= 1 second, got " + timeoutSeconds);
             }
@@ -157,7 +171,7 @@ final class TrainCommand implements Callable<Integer> {
             if (batch % nproc != 0) {
                 throw new IllegalArgumentException("--batch " + batch + " (the global batch) does not split evenly over --nproc " + nproc);
             }
-            return launch();
+            return compare ? compareDataParallel(options) : launch(List.of());
         }
         if (rankOfAJob) {
             return rank(options, checkpointing);
@@ -200,18 +214,64 @@ final class TrainCommand implements Callable<Integer> {
         return out;
     }
 
-    /** Starts {@code nproc} workers running this command without --nproc, each as one rank, and waits for them. */
-    private int launch() throws Exception {
+    /**
+     * Parity: {@code --mode} on {@code nproc} ranks (their workers using every core), then stored in this process from the
+     * same seed and data, and both test accuracies side by side. The runs differ in their BatchNorm batches (each replica
+     * normalises over its share of the global batch), as DistributedDataParallel's would.
+     */
+    private int compareDataParallel(TrainingComparison.Options options) throws Exception {
+        Path rankJson = Files.createTempFile("revnet-data-parallel", ".json");
+        try {
+            int code = launch(List.of("--json", rankJson.toString()));
+            if (code != 0) {
+                return code;
+            }
+            JsonNode parallel = new ObjectMapper().readTree(rankJson.toFile());
+            threads.apply();
+            System.out.println("stored in one process, the same seed and data:");
+            TrainingComparison.Run stored = TrainingComparison.single(FashionMnist.load(data), options, Mode.STORED,
+                    TrainingComparison.Checkpointing.NONE, System.out::println);
+            double difference = 100 * (parallel.get("test_accuracy").asDouble() - stored.testAccuracy());
+            System.out.printf("test accuracy stored (1 process) %.4f  %s (%d ranks) %.4f  (difference %+.2f points)%n",
+                    stored.testAccuracy(), mode.label(), nproc, parallel.get("test_accuracy").asDouble(), difference);
+            if (json != null) {
+                Map<String, Object> out = settings(options);
+                out.put("ranks", nproc);
+                out.put("stored", TrainingReport.run(stored));
+                out.put("data_parallel", parallel);
+                out.put("difference_points", difference);
+                TrainingReport.write(out, json);
+                System.out.println("wrote " + json);
+            }
+            return parallel.get("same_weights").asBoolean() ? 0 : 1;
+        } finally {
+            Files.deleteIfExists(rankJson);
+        }
+    }
+
+    /** Options of this command that the workers do not get, with whether each takes a value. */
+    private static final Map<String, Boolean> LAUNCHER_ONLY = Map.of("--nproc", true, "--compare", false, "--json", true);
+
+    /**
+     * Starts {@code nproc} workers running this command without the launcher's own options, plus {@code extra}, each as one
+     * rank, and waits for them.
+     */
+    private int launch(List<String> extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("train"));
         List<String> given = spec.commandLine().getParseResult().originalArgs();
         for (int i = given.indexOf("train") + 1; i < given.size(); i++) {
             String a = given.get(i);
-            if (a.equals("--nproc")) {
-                i++;
-            } else if (!a.startsWith("--nproc=")) {
+            String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (!LAUNCHER_ONLY.containsKey(name)) {
                 args.add(a);
+            } else if (LAUNCHER_ONLY.get(name) && !a.contains("=")) {
+                i++;
             }
         }
+        if (!compare && json != null) {
+            args.addAll(List.of("--json", json.toString()));
+        }
+        args.addAll(extra);
         System.out.printf("%s, %s: %d ranks on this machine (Gloo over loopback), global batch %d = %d per rank%n", model, mode.label(),
                 nproc, batch, batch / nproc);
         try {
@@ -238,12 +298,14 @@ final class TrainCommand implements Callable<Integer> {
         FashionMnist mnist = FashionMnist.load(data);
         DataParallelTraining.Result r;
         try (ProcessGroup group = ProcessGroup.join(env, Duration.ofSeconds(timeoutSeconds))) {
-            r = DataParallelTraining.run(group, mnist, options, mode, checkpointing, System.out::println);
+            r = DataParallelTraining.run(group, mnist, options, mode, checkpointing, System.out::println,
+                    DataParallelTraining.Averaging.parse(averaging));
         }
         if (env.rank() != 0) {
             return r.sameWeights() ? 0 : 1;
         }
-        System.out.printf("%s on %d ranks: test accuracy %.4f, final loss %.4f; weight hashes %s%s; %.0fs, allreduce %.1fs on rank 0%n",
+        System.out.printf("%s on %d ranks: test accuracy %.4f, final loss %.4f; weight hashes %s%s; %.0fs, %.1fs of it waiting for the"
+                + " average after the backward on rank 0%n",
                 mode.label(), r.ranks(), r.testAccuracy(), r.finalLoss(), r.weightHashes(), r.sameWeights() ? " (identical)"
                         : "  FAIL: the ranks hold different weights", r.seconds(), r.totalAllreduceSeconds());
         if (json != null) {
@@ -251,6 +313,7 @@ final class TrainCommand implements Callable<Integer> {
             out.put("ranks", r.ranks());
             out.put("batch_per_rank", batch / r.ranks());
             out.put("mode", mode.label());
+            out.put("averaging", r.averaging().label());
             out.put("test_accuracy", r.testAccuracy());
             out.put("final_loss", r.finalLoss());
             out.put("weight_hashes", r.weightHashes());
@@ -258,7 +321,7 @@ final class TrainCommand implements Callable<Integer> {
             out.put("seconds", r.seconds());
             out.put("steps_trained", r.stepsTrained());
             out.put("step_seconds_rank0", r.stepSeconds());
-            out.put("allreduce_seconds_rank0", r.allreduceSeconds());
+            out.put("averaging_seconds_rank0", r.allreduceSeconds());
             TrainingReport.write(out, json);
             System.out.println("wrote " + json);
         }

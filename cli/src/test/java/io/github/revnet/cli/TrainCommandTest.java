@@ -37,7 +37,7 @@ class TrainCommandTest {
                 io.github.revnet.core.data.FashionMnist.DEBIAN_DIR), "the data check comes first");
         assertTrue(refused("train", "--nproc", "0").contains("--nproc must be >= 1, got 0"));
         assertTrue(refused("train", "--nproc", "3", "--batch", "128").contains("--batch 128 (the global batch) does not split evenly over --nproc 3"));
-        assertTrue(refused("train", "--nproc", "2", "--compare").contains("--compare runs in one process"));
+        assertTrue(refused("train", "--nproc", "2", "--compare", "--checkpoint", "x").contains("--compare with --nproc does not take --checkpoint"));
         assertTrue(refused("train", "--nproc", "2", "--timeout", "0").contains("--timeout must be >= 1 second, got 0"));
     }
 

@@ -46,7 +46,8 @@ public final class MemoryMeter {
     /** True when CPU peaks are exact here: the malloc counter is preloaded, or the allocator returns freed tensor memory to the OS. */
     public static boolean cpuSettingsInEffect() {
         String value = System.getenv(MMAP_THRESHOLD_VARIABLE);
-        return MallocCounter.active() || value != null && !value.isBlank();
+        // GlibcMalloc.REUSE's MALLOC_MMAP_MAX_=0 would override any threshold: nothing is unmapped on free.
+        return MallocCounter.active() || value != null && !value.isBlank() && !"0".equals(System.getenv("MALLOC_MMAP_MAX_"));
     }
 
     /** Fails with a message naming the missing setting unless CPU peaks can be trusted. */

@@ -28,8 +28,7 @@ class MallocCounterTest {
                 "-Dorg.bytedeco.javacpp.maxBytes=0",
                 "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-cp", System.getProperty("java.class.path"), MallocCounterChild.class.getName()));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().remove(MemoryMeter.MMAP_THRESHOLD_VARIABLE);
-        pb.environment().remove("MALLOC_TRIM_THRESHOLD_");
+        GlibcMalloc.clearFrom(pb.environment());
         MallocCounter.preloadInto(pb.environment());
         Process p = pb.start();
         output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.checks.GradientCheck;
 import io.github.revnet.core.distributed.DistributedFault;
+import io.github.revnet.core.distributed.GradientBuckets;
 import io.github.revnet.core.distributed.LaunchEnvironment;
 import io.github.revnet.core.distributed.ProcessGroup;
 import io.github.revnet.core.reversible.Safeguards;
@@ -152,9 +153,14 @@ class DistributedProperties {
             if (brokenReplay) {
                 h.stack().safeguards(Safeguards.ON.withoutRandomStateRestore());
             }
-            h.run(mode, dropoutSeed);
-            h.stack().safeguards(Safeguards.ON);
-            fault.averageGradients(group, parameters);
+            if (fault == DistributedFault.NONE) {
+                // Intact: averaged as training averages them, while the backward runs; 1 KiB buckets make several of them.
+                GradientBuckets.averageDuring(group, parameters, 1024, () -> h.run(mode, dropoutSeed));
+            } else {
+                h.run(mode, dropoutSeed);
+                h.stack().safeguards(Safeguards.ON);
+                fault.averageGradients(group, parameters);
+            }
             return parameters.values().stream().map(p -> p.grad().clone()).toList();
         }
     }

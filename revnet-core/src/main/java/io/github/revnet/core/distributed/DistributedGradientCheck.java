@@ -44,11 +44,17 @@ public final class DistributedGradientCheck {
         if (brokenReplay) {
             model.network().reversibleStacks().forEach(s -> s.safeguards(Safeguards.ON.withoutRandomStateRestore()));
         }
-        backward(model, shard(images, rank, size), shard(labels, rank, size), mode, seed + rank);
-        if (brokenReplay) {
-            model.network().reversibleStacks().forEach(s -> s.safeguards(Safeguards.ON));
+        Runnable ownShard = () -> backward(model, shard(images, rank, size), shard(labels, rank, size), mode, seed + rank);
+        if (fault == DistributedFault.NONE) {
+            // Intact: averaged as training averages them, in buckets while the backward runs.
+            GradientBuckets.averageDuring(group, model.namedParameters(), GradientBuckets.DEFAULT_CAP_BYTES, ownShard);
+        } else {
+            ownShard.run();
+            if (brokenReplay) {
+                model.network().reversibleStacks().forEach(s -> s.safeguards(Safeguards.ON));
+            }
+            fault.averageGradients(group, model.namedParameters());
         }
-        fault.averageGradients(group, model.namedParameters());
         Map<String, Tensor> mine = cloneGradients(model);
         Map<String, Tensor> reference = new LinkedHashMap<>();
         for (int r = 0; r < size; r++) {

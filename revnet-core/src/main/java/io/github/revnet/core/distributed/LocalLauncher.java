@@ -62,6 +62,8 @@ public final class LocalLauncher {
                 command.addAll(args);
                 ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
                 pb.environment().putAll(env.variablesFor(r));
+                // Workers train: freed tensor memory kept for reuse, whatever the launching JVM was started with.
+                io.github.revnet.bridge.GlibcMalloc.REUSE.applyTo(pb.environment());
                 pb.environment().put("REVNET_THREADS", String.valueOf(threads));
                 Process p = pb.start();
                 processes.add(p);

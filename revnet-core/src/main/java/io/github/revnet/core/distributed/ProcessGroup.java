@@ -108,15 +108,51 @@ public final class ProcessGroup implements AutoCloseable {
         await("a broadcast", () -> gloo.broadcast(new TensorVector(t)));
     }
 
+    /**
+     * Starts summing {@code t} over the ranks, in place, and returns at once: the sum is there once the returned collective
+     * has been awaited, and {@code t} must not be touched before.
+     */
+    public Collective startAllreduceSum(Tensor t) {
+        try {
+            return new Collective(gloo.allreduce(new TensorVector(t)));
+        } catch (RuntimeException e) {
+            throw incomplete("an allreduce", e);
+        }
+    }
+
+    /** A collective under way. */
+    public final class Collective {
+        private final Work work;
+
+        private Collective(Work work) {
+            // Started inside a backward, whose scopes close block by block: the handle must outlive them until awaited.
+            work.retainReference();
+            this.work = work;
+        }
+
+        /** Waits for it; one that fails (Gloo's timeout: a rank died or stalls) is named as such. */
+        public void await() {
+            try {
+                ProcessGroup.this.await("an allreduce", () -> work);
+            } finally {
+                work.releaseReference();
+            }
+        }
+    }
+
     /** Starts a collective and waits for it; one that fails (Gloo's timeout: a rank died or stalls) is named as such. */
     private void await(String what, java.util.function.Supplier<Work> start) {
         try {
             start.get()._wait();
         } catch (RuntimeException e) {
-            String cause = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
-            throw new IllegalStateException("rank " + rank() + " of " + size() + ": " + what + " did not complete, so another rank died or"
-                    + " stalls: " + cause.substring(cause.lastIndexOf(']') + 1).trim(), e);
+            throw incomplete(what, e);
         }
+    }
+
+    private IllegalStateException incomplete(String what, RuntimeException e) {
+        String cause = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+        return new IllegalStateException("rank " + rank() + " of " + size() + ": " + what + " did not complete, so another rank died or"
+                + " stalls: " + cause.substring(cause.lastIndexOf(']') + 1).trim(), e);
     }
 
     /** Every tensor set to rank 0's values: the parameters and buffers at the start of training. */

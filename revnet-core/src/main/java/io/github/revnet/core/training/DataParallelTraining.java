@@ -5,6 +5,7 @@ import io.github.revnet.core.Mode;
 import io.github.revnet.core.data.FashionMnist;
 import io.github.revnet.core.distributed.DistributedFault;
 import io.github.revnet.core.distributed.DistributedSampler;
+import io.github.revnet.core.distributed.GradientBuckets;
 import io.github.revnet.core.distributed.ProcessGroup;
 import io.github.revnet.core.distributed.WeightHash;
 import io.github.revnet.core.models.Model;
@@ -33,13 +34,41 @@ public final class DataParallelTraining {
     private DataParallelTraining() {
     }
 
+    /** When the gradients are averaged over the ranks. */
+    public enum Averaging {
+        /** In buckets whose allreduces start during the backward, as soon as a bucket's gradients are all there ({@link GradientBuckets}). */
+        OVERLAPPED("overlapped"),
+        /** In one bucket once the backward is done: nothing overlaps. */
+        AFTER_BACKWARD("after-backward");
+
+        private final String label;
+
+        Averaging(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        public static Averaging parse(String label) {
+            for (Averaging a : values()) {
+                if (a.label.equals(label)) {
+                    return a;
+                }
+            }
+            throw new IllegalArgumentException("unknown averaging '" + label + "': use overlapped or after-backward");
+        }
+    }
+
     /**
      * What the run gave: test accuracy over the whole test set (each rank evaluates a share), the last step's loss
      * averaged over the ranks, each rank's weight hash (parameters and buffers), and time on this rank: the whole
      * run's, and per step trained here its wall time (from loading the batch to the update, the loss's allreduce
-     * included) and its gradient allreduce's.
+     * included) and the time it waited for the gradients' average after its backward (with {@link Averaging#OVERLAPPED},
+     * what the backward did not hide).
      */
-    public record Result(int ranks, Mode mode, double testAccuracy, double finalLoss, List<String> weightHashes, double seconds,
+    public record Result(int ranks, Mode mode, Averaging averaging, double testAccuracy, double finalLoss, List<String> weightHashes, double seconds,
             double[] stepSeconds, double[] allreduceSeconds) {
         public int stepsTrained() {
             return stepSeconds.length;
@@ -58,14 +87,19 @@ public final class DataParallelTraining {
 
     /** Trains this rank of {@code group}; every rank must call it with the same arguments. */
     public static Result run(ProcessGroup group, FashionMnist data, TrainingComparison.Options o, Mode mode,
-            TrainingComparison.Checkpointing checkpointing, Consumer<String> progress) {
-        return run(group, data, o, mode, checkpointing, progress, DistributedFault.NONE);
+            TrainingComparison.Checkpointing checkpointing, Consumer<String> progress, Averaging averaging) {
+        return run(group, data, o, mode, checkpointing, progress, averaging, DistributedFault.NONE);
     }
 
-    /** As {@link #run(ProcessGroup, FashionMnist, TrainingComparison.Options, Mode, TrainingComparison.Checkpointing, Consumer)},
-     * with {@code fault}'s averaging bug planted: a negative control for the weight hashes. */
+    /**
+     * As {@link #run(ProcessGroup, FashionMnist, TrainingComparison.Options, Mode, TrainingComparison.Checkpointing, Consumer,
+     * Averaging)}, with {@code fault}'s averaging bug planted (after the backward): a negative control for the weight hashes.
+     */
     public static Result run(ProcessGroup group, FashionMnist data, TrainingComparison.Options o, Mode mode,
-            TrainingComparison.Checkpointing checkpointing, Consumer<String> progress, DistributedFault fault) {
+            TrainingComparison.Checkpointing checkpointing, Consumer<String> progress, Averaging averaging, DistributedFault fault) {
+        if (fault != DistributedFault.NONE && averaging != Averaging.AFTER_BACKWARD) {
+            throw new IllegalArgumentException("the planted faults lie in averaging after the backward, not " + averaging.label());
+        }
         int ranks = group.size();
         int rank = group.rank();
         if (o.batch() % ranks != 0) {
@@ -79,7 +113,9 @@ public final class DataParallelTraining {
         TrainingCheckpoint checkpoint = checkpointing.dir() == null ? null : new TrainingCheckpoint(checkpointing.dir());
         long start = System.nanoTime();
         try (Model model = Model.create(o.model(), TrainingComparison.modelOptions(o));
-                Trainer trainer = new Trainer(model, TrainingComparison.sgd(o))) {
+                Trainer trainer = new Trainer(model, TrainingComparison.sgd(o));
+                GradientBuckets buckets = averaging == Averaging.OVERLAPPED
+                        ? new GradientBuckets(group, model.namedParameters(), GradientBuckets.DEFAULT_CAP_BYTES) : null) {
             Map<String, Trainer> trainers = Map.of(mode.label(), trainer);
             int firstStep = 1;
             double secondsBefore = 0;
@@ -116,7 +152,11 @@ public final class DataParallelTraining {
                     model.reseed(dropoutSeed(o.seed(), rank, step));
                     double local = trainer.gradients(batch[0], batch[1], mode);
                     long t0 = System.nanoTime();
-                    fault.averageGradients(group, parameters);
+                    if (buckets != null) {
+                        buckets.finish();
+                    } else {
+                        fault.averageGradients(group, parameters);
+                    }
                     allreduceSeconds[step - firstStep] = (System.nanoTime() - t0) / 1e9;
                     trainer.applyGradients();
                     loss = mean(group, local);
@@ -141,7 +181,7 @@ public final class DataParallelTraining {
             state.putAll(buffers);
             List<String> hashes = group.gather(WeightHash.prefix(WeightHash.of(state))).stream()
                     .map(h -> String.format("%016x", h)).toList();
-            return new Result(ranks, mode, correct / n, loss, hashes, secondsBefore + (System.nanoTime() - start) / 1e9, stepSeconds,
+            return new Result(ranks, mode, averaging, correct / n, loss, hashes, secondsBefore + (System.nanoTime() - start) / 1e9, stepSeconds,
                     allreduceSeconds);
         }
     }

@@ -9,11 +9,12 @@ import io.github.revnet.core.reversible.ReversibleStack;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+@Tag("measures-memory") // run with GlibcMalloc.RETURN_TO_OS (the memory-measurements execution)
 class ActivationMemoryTest {
     private static final int CHANNELS = 32;
 
@@ -30,7 +31,7 @@ class ActivationMemoryTest {
 
     @Test
     void reversibleActivationMemoryDoesNotGrowWithDepthWhileStoredDoes() {
-        assumeTrue(MemoryMeter.cpuSettingsInEffect(), "surefire sets " + MemoryMeter.MMAP_THRESHOLD_VARIABLE);
+        assertTrue(MemoryMeter.cpuSettingsInEffect(), "the memory-measurements execution sets " + MemoryMeter.MMAP_THRESHOLD_VARIABLE);
         long activation = 32L * CHANNELS * 32 * 32 * 4;
         peak(2, Mode.REVERSIBLE); // first use of LibTorch's thread pools and kernels is not the stack's memory
         long rev4 = peak(4, Mode.REVERSIBLE);

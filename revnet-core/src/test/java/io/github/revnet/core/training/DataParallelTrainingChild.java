@@ -14,7 +14,7 @@ import java.time.Duration;
 /**
  * One rank of {@link DataParallelTrainingTest}'s jobs: revnet-38 on 64 Fashion-MNIST images, global batch 8, reversible
  * mode, dropout-free, constant rate. Prints each step on rank 0 and, on every rank, "rank R hashes H0,H1,...".
- * Arguments: FAULT STEPS CHECKPOINT_DIR|- RESUME.
+ * Arguments: FAULT STEPS CHECKPOINT_DIR|- RESUME [AVERAGING] (default: overlapped, or after-backward with a fault).
  */
 public final class DataParallelTrainingChild {
     private DataParallelTrainingChild() {
@@ -31,8 +31,10 @@ public final class DataParallelTrainingChild {
         var options = new TrainingComparison.Options("revnet-38", steps, 8, 5, 0.05, LearningRateSchedule.CONSTANT, 1, 64, 40,
                 DType.FLOAT32);
         try (ProcessGroup group = ProcessGroup.join(env, Duration.ofSeconds(20))) {
+            var averaging = args.length > 4 ? DataParallelTraining.Averaging.parse(args[4])
+                    : fault == DistributedFault.NONE ? DataParallelTraining.Averaging.OVERLAPPED : DataParallelTraining.Averaging.AFTER_BACKWARD;
             DataParallelTraining.Result r = DataParallelTraining.run(group, data, options, Mode.REVERSIBLE, checkpointing,
-                    System.out::println, fault);
+                    System.out::println, averaging, fault);
             System.out.println("rank " + env.rank() + " hashes " + String.join(",", r.weightHashes()));
         }
     }

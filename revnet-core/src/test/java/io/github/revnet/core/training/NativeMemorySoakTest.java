@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the heap's own pages, touched for the first time as G1 grows its young generation, raise
  * resident memory by ~20% over 400 steps with no native memory involved.
  */
+@Tag("measures-memory") // run with GlibcMalloc.RETURN_TO_OS (the memory-measurements execution)
 class NativeMemorySoakTest {
     private static final double MAX_DRIFT = 0.02;
     private static final String STEPS = "400";
