@@ -90,6 +90,7 @@ class MemoryPlannerTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("measures-memory") // the resident-size settings, so the refusal is the counter's
     void aProbeRefusesSeveralModesWithoutTheCounter() {
         // Run in this JVM, which surefire starts without the counter.
         var refused = assertThrows(IllegalArgumentException.class, () -> MemoryProbe.main(new String[] {"stack-2", "4", "float32", "16", "1",

@@ -63,7 +63,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "12", description = "with --distributed: steps per job, the first 2 warm-up (default ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--pairs", defaultValue = "3", description = "with --distributed: alternating pairs of jobs per mode (default ${DEFAULT-VALUE})")
+    @Option(names = "--pairs", defaultValue = "3", description = "with --distributed: rounds of jobs per mode, one job per layout, "
+            + "each round starting with another layout (default ${DEFAULT-VALUE})")
     int pairs;
 
     @Option(names = "--nproc", defaultValue = "2", description = "with --distributed: processes of the data-parallel layout (default ${DEFAULT-VALUE})")
