@@ -47,7 +47,8 @@ public final class BenchmarkRun {
     }
 
     /** Everything a report needs. */
-    public record Outcome(Sweep sweep, List<Result> runs, List<Drift> drift, MemoryPlanner.Front front, double seconds) {
+    public record Outcome(Sweep sweep, List<Result> runs, List<Drift> drift, MemoryPlanner.Front front, Arithmetic arithmetic,
+            double seconds) {
         /** "N of M rows decided", and the undecided rows with their half-widths. */
         public String decided() {
             List<Result> paired = runs.stream().filter(r -> r.paired() != null).toList();
@@ -63,7 +64,7 @@ public final class BenchmarkRun {
         Files.createDirectories(out);
         ArrayNode jmhJson = new ObjectMapper().createArrayNode();
         List<Result> runs = new ArrayList<>();
-        int steps = sweep.configs().size() + 3 + (sweep.front() == null ? 0 : 1);
+        int steps = sweep.configs().size() + 4 + (sweep.front() == null ? 0 : 1);
         int step = 0;
         RoundBudget budget = sweep.rounds();
         List<ConfigTiming> timings = new ArrayList<>();
@@ -100,6 +101,12 @@ public final class BenchmarkRun {
         progress.accept(String.format("[%d/%d] memory: each configuration's modes in a process of its own (malloc counter preloaded)", ++step,
                 steps));
         measureMemory(runs);
+        progress.accept(String.format("[%d/%d] FLOPs: each configuration's forward counted, the machine's peak measured (%dx%d matrix"
+                + " products)", ++step, steps, PeakFlops.SIZE, PeakFlops.SIZE));
+        Arithmetic arithmetic = new Arithmetic(PeakFlops.measure(threads > 0 ? threads : Runtime.getRuntime().availableProcessors()),
+                sweep.precision(), Arithmetic.count(sweep.configs()));
+        progress.accept(String.format("    peak %.1f GFLOP/s float32%s", arithmetic.peak().float32(), arithmetic.peak().bfloat16() == null
+                ? " (no bfloat16 units)" : String.format(", %.1f GFLOP/s bfloat16", arithmetic.peak().bfloat16())));
         progress.accept(String.format("[%d/%d] drift: reconstruction error and gradient angle against depth", ++step, steps));
         List<Drift> drift = drift();
         MemoryPlanner.Front front = null;
@@ -110,7 +117,7 @@ public final class BenchmarkRun {
             var options = new MemoryPlanner.Options(f.model(), f.batch(), f.imageSize(), DType.FLOAT32, Long.MAX_VALUE, f.rounds(), threads);
             front = new MemoryPlanner.Front(options, MemoryPlanner.measure(options, line -> progress.accept("    " + line)));
         }
-        return new Outcome(sweep, runs, drift, front, (System.nanoTime() - start) / 1e9);
+        return new Outcome(sweep, runs, drift, front, arithmetic, (System.nanoTime() - start) / 1e9);
     }
 
     /** Runs one JMH fork of {@code count} interleaved rounds of {@code modes}, {@code steps} steps per sample, after the warm-up rounds. */

@@ -98,7 +98,12 @@ public final class ReportWriter {
     /** results.json: snake_case names, labels for modes and dtypes, null for a figure that is not finite. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record ResultsJson(String command, String sweep, String precision, double seconds, Map<String, Object> environment, List<Result> runs, List<Drift> drift,
-            SummaryJson summary, FrontJson paretoFront, Object training) {
+            SummaryJson summary, FrontJson paretoFront, ArithmeticJson arithmetic, Object training) {
+    }
+
+    /** The machine's measured limit and each row's model FLOPs per step, rate and fraction of that limit. */
+    record ArithmeticJson(@JsonProperty("peak_gflops") PeakFlops peak, @JsonProperty("limit_gflops") double limit,
+            List<Arithmetic.Row> rows) {
     }
 
     record SummaryJson(Map<String, Bound> boundsPerModel, List<RatioRow> ratios) {
@@ -151,8 +156,10 @@ public final class ReportWriter {
                         c.paretoOptimal())).toList());
         Object trained = training == null ? null : training.outcome() == null ? Map.of("skipped", training.skippedBecause())
                 : TrainingReport.json(training.outcome());
+        ArithmeticJson arithmetic = o.arithmetic() == null ? null : new ArithmeticJson(o.arithmetic().peak(),
+                o.arithmetic().peak().gflopsFor(o.arithmetic().precision()), o.arithmetic().rows(o.runs()));
         JSON.writeValue(dir.resolve("results.json").toFile(), new ResultsJson(command, o.sweep().name(), o.sweep().precision().label(), o.seconds(), environment(), o.runs(),
-                o.drift(), new SummaryJson(bounds, ratios), front, trained));
+                o.drift(), new SummaryJson(bounds, ratios), front, arithmetic, trained));
     }
 
     private static void csv(BenchmarkRun.Outcome o, Path dir) throws IOException {
@@ -217,6 +224,9 @@ public final class ReportWriter {
                     mib(r.estimatedActivationBytes()), 1 / row.memoryRatio(), row.estimateRatio()));
         }
         md.append(phaseTable(o.runs()));
+        if (o.arithmetic() != null) {
+            md.append(arithmeticTable(o.arithmetic(), o.runs()));
+        }
         md.append("\n## Drift\n\nReversible against stored under the same number format; the last column is stored mode's angle to a"
                 + " float64 twin's gradient: what the format itself costs. bf16: F and G in bfloat16, streams in float32;"
                 + " bf16-pure: streams in bfloat16 too.\n\n| blocks | format | inverse max abs error | max relative gradient error |"
@@ -233,6 +243,25 @@ public final class ReportWriter {
             }
             md.append("### ").append(chart.getValue()).append("\n\n![").append(chart.getValue()).append("](").append(chart.getKey())
                     .append(")\n\n");
+        }
+        return md.toString();
+    }
+
+    /** Model FLOPs per step, the rate a step reaches and its fraction of the machine's limit measured in the same run. */
+    static String arithmeticTable(Arithmetic a, List<Result> runs) {
+        PeakFlops peak = a.peak();
+        StringBuilder md = new StringBuilder(String.format("%n## Distance to the limit%n%nThe machine's limit, measured in this run: the"
+                + " best rate of a %dx%d matrix product on %d threads, %.1f GFLOP/s in float32%s. A step's model FLOPs are three times"
+                + " its forward's convolutions and matrix products (2 per multiply-add, counted from the shapes that flow): the forward,"
+                + " then an input and a weight gradient per product. Recomputation is not counted, so a recomputing mode's rate is its"
+                + " useful rate. Rows are held to the %s limit, %.1f GFLOP/s.%n%n| model | mode | batch | GFLOP per step | GFLOP/s |"
+                + " fraction of peak |%n|---|---|---|---|---|---|%n", PeakFlops.SIZE, PeakFlops.SIZE, peak.threads(), peak.float32(),
+                peak.bfloat16() == null ? " (no bfloat16 units on this CPU)" : String.format(", %.1f GFLOP/s in bfloat16", peak.bfloat16()),
+                a.precision() == io.github.revnet.core.Precision.FP32 || peak.bfloat16() == null ? "float32" : "bfloat16",
+                peak.gflopsFor(a.precision())));
+        for (Arithmetic.Row row : a.rows(runs)) {
+            md.append(String.format("| %s | %s | %d | %.3f | %.1f | %.1f%% |%n", row.model(), row.mode(), row.batch(), row.gflopPerStep(),
+                    row.gflopPerSecond(), 100 * row.fractionOfPeak()));
         }
         return md.toString();
     }

@@ -57,7 +57,8 @@ class ReportWriterTest {
                 run("revvit-d4-t256", Mode.REVERSIBLE, 4, 45, 30, 400, 0));
         Sweep sweep = new Sweep("test", List.of(), List.of(2, 8), 2, 8, new RoundBudget(1, 8, 6, 8, 0.05, 0.03, List.of(), 60, 0), null);
         return new BenchmarkRun.Outcome(sweep, runs, List.of(new Drift(2, DType.FLOAT32, Precision.FP32, 1e-6, 1e-6, 1e-5, 1e-4), new Drift(8, DType.FLOAT64, Precision.FP32,
-                1e-14, 1e-14, 1e-13, Double.NaN), new Drift(8, DType.FLOAT32, Precision.BF16, 1e-3, 1e-2, 1e-1, 2.0)), null, 1.0);
+                1e-14, 1e-14, 1e-13, Double.NaN), new Drift(8, DType.FLOAT32, Precision.BF16, 1e-3, 1e-2, 1e-1, 2.0)), null,
+                new Arithmetic(new PeakFlops(100, null, 2), Precision.FP32, Map.of(Arithmetic.key("revvit-d2-t64", 8), 100_000_000L)), 1.0);
     }
 
     @Test
@@ -117,6 +118,30 @@ class ReportWriterTest {
     }
 
     @Test
+    void eachCountedRowGetsItsRateAndFractionOfTheMeasuredPeak() throws Exception {
+        ReportWriter.write(outcome(), dir, "test");
+        String md = Files.readString(dir.resolve("report.md"));
+        // 1e8 forward FLOPs: 0.3 GFLOP a step; 10 ms stored is 30 GFLOP/s of 100, 15 ms reversible 20
+        assertTrue(md.contains("| revvit-d2-t64 | stored | 8 | 0.300 | 30.0 | 30.0% |"), md);
+        assertTrue(md.contains("| revvit-d2-t64 | reversible | 8 | 0.300 | 20.0 | 20.0% |"), md);
+        assertTrue(md.contains("100.0 GFLOP/s in float32 (no bfloat16 units on this CPU)"), md);
+        assertTrue(!md.contains("| stack-2 | stored | 8 | 0."), "a configuration without a count gets no row");
+        JsonNode arithmetic = new ObjectMapper().readTree(dir.resolve("results.json").toFile()).get("arithmetic");
+        assertEquals(100.0, arithmetic.get("peak_gflops").get("float32").asDouble(), 1e-12);
+        assertEquals(100.0, arithmetic.get("limit_gflops").asDouble(), 1e-12);
+        assertEquals(2, arithmetic.get("rows").size());
+        assertEquals(0.2, arithmetic.get("rows").get(1).get("fraction_of_peak").asDouble(), 1e-12);
+    }
+
+    @Test
+    void theBfloat16LimitHoldsABfloat16SweepWhereTheCpuHasTheUnits() {
+        PeakFlops peak = new PeakFlops(100, 250.0, 2);
+        assertEquals(250.0, peak.gflopsFor(Precision.BF16), 0);
+        assertEquals(100.0, peak.gflopsFor(Precision.FP32), 0);
+        assertEquals(100.0, new PeakFlops(100, null, 2).gflopsFor(Precision.BF16), 0, "no units: float32's limit");
+    }
+
+    @Test
     void setAsideRoundsAndUndecidedRowsAreReportedAndTheRawRoundsKept() throws Exception {
         BenchmarkRun.Outcome o = outcome();
         List<Result> runs = new java.util.ArrayList<>(o.runs());
@@ -127,7 +152,7 @@ class ReportWriterTest {
         runs.set(3, new Result(r.model(), r.mode(), r.batch(), r.dtype(), r.blocks(), r.stepMs(), new Result.Paired(raw, screen.excluded(),
                 screen.interval(), 0.05), r.phasesMs(), r.forwardMs(), r.backwardMs(), r.peakActivationBytes(), r.estimatedActivationBytes(),
                 r.params()));
-        BenchmarkRun.Outcome changed = new BenchmarkRun.Outcome(o.sweep(), runs, o.drift(), null, 1.0);
+        BenchmarkRun.Outcome changed = new BenchmarkRun.Outcome(o.sweep(), runs, o.drift(), null, o.arithmetic(), 1.0);
         assertTrue(changed.decided().startsWith("5 of 6 rows decided; undecided: stack-8 reversible ±"), changed.decided());
         ReportWriter.write(changed, dir, "test");
         String md = Files.readString(dir.resolve("report.md"));
@@ -151,7 +176,7 @@ class ReportWriterTest {
         // checkpoint is slower and heavier than reversible here: off the front
         var candidates = MemoryPlanner.pareto(plans, Map.of(plans.get(0), 10.0, plans.get(1), 14.0, plans.get(2), 15.0),
                 Map.of(plans.get(0), 300L, plans.get(1), 100L, plans.get(2), 150L));
-        ReportWriter.write(new BenchmarkRun.Outcome(o.sweep(), o.runs(), o.drift(), new MemoryPlanner.Front(options, candidates), 1.0), dir,
+        ReportWriter.write(new BenchmarkRun.Outcome(o.sweep(), o.runs(), o.drift(), new MemoryPlanner.Front(options, candidates), o.arithmetic(), 1.0), dir,
                 "test");
         assertTrue(Files.size(dir.resolve(ReportWriter.PARETO_CHART)) > 0);
         String md = Files.readString(dir.resolve("report.md"));

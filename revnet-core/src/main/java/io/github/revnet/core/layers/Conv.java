@@ -2,6 +2,7 @@ package io.github.revnet.core.layers;
 
 import io.github.revnet.core.Check;
 import io.github.revnet.core.Layer;
+import io.github.revnet.core.profile.FlopCount;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.Conv2dOptions;
@@ -33,7 +34,9 @@ public final class Conv extends Layer {
 
     @Override
     public Tensor forward(Tensor input) {
-        return conv.forward(input);
+        Tensor output = conv.forward(input);
+        FlopCount.convolution(conv.weight(), output);
+        return output;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.revnet.core.layers;
 
+import io.github.revnet.core.profile.FlopCount;
 import io.github.revnet.core.Check;
 import io.github.revnet.core.Layer;
 import org.bytedeco.pytorch.LinearImpl;
@@ -19,6 +20,7 @@ public final class Dense extends Layer {
 
     @Override
     public Tensor forward(Tensor input) {
+        FlopCount.linear(input, linear.weight().size(0));
         return linear.forward(input);
     }
 

@@ -1,5 +1,6 @@
 package io.github.revnet.core.layers;
 
+import io.github.revnet.core.profile.FlopCount;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.Check;
 import io.github.revnet.core.Layer;
@@ -42,10 +43,16 @@ public final class FeedForward extends Layer {
         double p = options.dropout();
         return NativeScope.chain(input, List.<UnaryOperator<Tensor>>of(
                 norm::forward,
-                expand::forward,
+                x -> {
+                    FlopCount.linear(x, expand.weight().size(0));
+                    return expand.forward(x);
+                },
                 torch::gelu,
                 x -> Dropout.apply(x, p, isTraining()),
-                contract::forward,
+                x -> {
+                    FlopCount.linear(x, contract.weight().size(0));
+                    return contract.forward(x);
+                },
                 x -> Dropout.apply(x, p, isTraining())));
     }
 

@@ -1,5 +1,6 @@
 package io.github.revnet.core.layers;
 
+import io.github.revnet.core.profile.FlopCount;
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Shapes;
@@ -51,6 +52,7 @@ public final class ScriptedFunction extends Layer {
     @Override
     public Tensor forward(Tensor input) {
         script.train(isTraining());
+        FlopCount.uncounted(name);
         return TorchScript.forward(script, input, name);
     }
 

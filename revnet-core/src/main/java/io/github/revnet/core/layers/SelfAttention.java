@@ -1,5 +1,6 @@
 package io.github.revnet.core.layers;
 
+import io.github.revnet.core.profile.FlopCount;
 import io.github.revnet.bridge.Autocast;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.Check;
@@ -52,9 +53,13 @@ public final class SelfAttention extends Layer {
         int heads = options.heads();
         try (NativeScope scope = NativeScope.open()) {
             // (B, T, 3D) → (3, B, heads, T, d): q, k and v as views
-            Tensor packed = qkv.forward(norm.forward(input)).reshape(batch, tokens, 3, heads, options.headWidth()).permute(2, 0, 3, 1, 4);
+            Tensor normed = norm.forward(input);
+            FlopCount.linear(normed, qkv.weight().size(0));
+            FlopCount.attention(batch, tokens, options.width());
+            Tensor packed = qkv.forward(normed).reshape(batch, tokens, 3, heads, options.headWidth()).permute(2, 0, 3, 1, 4);
             Tensor attended = attend(packed.select(0, 0), packed.select(0, 1), packed.select(0, 2), tokens);
             Tensor merged = attended.transpose(1, 2).reshape(batch, tokens, options.width());
+            FlopCount.linear(merged, projection.weight().size(0));
             return scope.keep(Dropout.apply(projection.forward(merged), options.dropout(), isTraining()));
         }
     }

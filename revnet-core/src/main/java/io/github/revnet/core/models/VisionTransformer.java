@@ -1,5 +1,6 @@
 package io.github.revnet.core.models;
 
+import io.github.revnet.core.profile.FlopCount;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.layers.Dense;
 import io.github.revnet.core.layers.TransformerOptions;
@@ -75,7 +76,11 @@ public final class VisionTransformer extends Network {
     @Override
     protected Tensor forwardUnits(Tensor input, Plan plan, BiConsumer<ReversibleStack, Tensor> stackInputs) {
         List<UnaryOperator<Tensor>> steps = new ArrayList<>();
-        steps.add(patches::forward);
+        steps.add(x -> {
+            Tensor embedded = patches.forward(x);
+            FlopCount.convolution(patches.weight(), embedded);
+            return embedded;
+        });
         steps.add(x -> x.flatten(2, 3).transpose(1, 2).add(position)); // (B, D, h, w) → (B, T, D)
         if (stack != null) {
             steps.add(x -> torch.cat(new TensorVector(x, x), 2));
