@@ -101,8 +101,8 @@ public final class BenchmarkRun {
         progress.accept(String.format("[%d/%d] memory: each configuration's modes in a process of its own (malloc counter preloaded)", ++step,
                 steps));
         measureMemory(runs);
-        progress.accept(String.format("[%d/%d] FLOPs: each configuration's forward counted, the machine's peak measured (%dx%d matrix"
-                + " products)", ++step, steps, PeakFlops.SIZE, PeakFlops.SIZE));
+        progress.accept(String.format("[%d/%d] FLOPs: each configuration's forward counted, the machine's peak measured (matrix products"
+                + " and convolutions)", ++step, steps));
         Arithmetic arithmetic = new Arithmetic(PeakFlops.measure(threads > 0 ? threads : Runtime.getRuntime().availableProcessors()),
                 sweep.precision(), Arithmetic.count(sweep.configs()));
         progress.accept(String.format("    peak %.1f GFLOP/s float32%s", arithmetic.peak().float32(), arithmetic.peak().bfloat16() == null

@@ -110,7 +110,8 @@ public final class ReportWriter {
     }
 
     /** A model's k = backward / forward of its stored step and its bound (2 + k)/(1 + k). */
-    record Bound(double k, double bound) {
+    record Bound(double k, double bound, @JsonProperty("coupling_cost") double couplingCost,
+            @JsonProperty("bound_with_coupling") double boundWithCoupling) {
     }
 
     record RatioRow(String model, Mode mode, @JsonProperty("time_ratio_to_stored") double timeRatio, double timeRatioLow,
@@ -148,7 +149,8 @@ public final class ReportWriter {
     private static void json(BenchmarkRun.Outcome o, Summary s, Path dir, String command, TrainingReport.Section training)
             throws IOException {
         Map<String, Bound> bounds = new LinkedHashMap<>();
-        s.ks().forEach((model, k) -> bounds.put(model, new Bound(k, s.boundOf(model))));
+        s.ks().forEach((model, k) -> bounds.put(model, new Bound(k, s.boundOf(model), s.couplingCosts().getOrDefault(model, Double.NaN),
+                s.couplingBoundOf(model))));
         List<RatioRow> ratios = s.rows().stream().map(r -> new RatioRow(r.model(), r.mode(), r.timeRatio(), r.timeRatioLow(),
                 r.timeRatioHigh(), s.boundOf(r.model()), r.memoryRatio(), r.estimateRatio())).toList();
         FrontJson front = o.front() == null ? null : new FrontJson(o.front().options().model(), o.front().options().batch(),
@@ -200,7 +202,9 @@ public final class ReportWriter {
                 + " stored step's work and more) or farther than %.0f scaled median absolute deviations from the median are set"
                 + " aside as measurement glitches (column \"set aside\"; results.json keeps every round). A row is decided when its"
                 + " interval is within its target. k = backward / forward (forward includes the loss) is each model's own, from its"
-                + " stored steps' phases, and (2 + k)/(1 + k) the FLOP-style bound on its reversible overhead. Memory is the measured peak"
+                + " stored steps' phases, and (2 + k)/(1 + k) the FLOP-style bound on its reversible overhead; c is reversible mode's"
+                + " reconstruction phase (the coupling's inverse, re-combination and gradient) over stored mode's forward, and"
+                + " (2 + k + c)/(1 + k) the bound with the coupling's own arithmetic. Memory is the measured peak"
                 + " of malloc'd bytes during forward and backward minus what was live before (parameters, allocated gradients, input),"
                 + " each configuration's modes in turn in a probe process of its own with the malloc counter preloaded.%n%n",
                 budget.minSampleMillis(), budget.warmupRounds(), budget.firstRounds(), budget.timingSeconds(), 100 * budget.targetHalfWidth(),
@@ -208,19 +212,22 @@ public final class ReportWriter {
                 budget.maxRounds(), RoundScreen.FLOOR, RoundScreen.OUTLIER_MADS));
         md.append("**").append(o.decided()).append(".**\n\n");
         md.append("| model | mode | batch | blocks | step ms (median) | min | max | rounds | steps | set aside | time / stored | 95% interval"
-                + " | decided | bound (2+k)/(1+k) | peak activation MiB | estimate MiB | stored / this | measured / estimate |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + " | decided | bound (2+k)/(1+k) | with coupling (2+k+c)/(1+k) | peak activation MiB | estimate MiB | stored / this"
+                + " | measured / estimate |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Result r : o.runs()) {
             Summary.Row row = s.row(r);
             String interval = Double.isFinite(row.timeRatioLow()) ? String.format("%.3f–%.3f (±%.1f%%)", row.timeRatioLow(),
                     row.timeRatioHigh(), 100 * r.paired().ratio().relativeHalfWidth()) : "";
             String bound = r.mode() == Mode.REVERSIBLE && Double.isFinite(s.boundOf(r.model())) ? String.format("%.3f",
                     s.boundOf(r.model())) : "";
+            String withCoupling = r.mode() == Mode.REVERSIBLE && Double.isFinite(s.couplingBoundOf(r.model())) ? String.format("%.3f",
+                    s.couplingBoundOf(r.model())) : "";
             String setAside = r.paired() == null ? "" : String.valueOf(r.paired().excluded().size());
             String verdict = r.paired() == null ? "" : r.paired().decided() ? "yes" : "no";
-            md.append(String.format("| %s | %s | %d | %d | %.1f | %.1f | %.1f | %d | %d | %s | %.3f | %s | %s | %s | %.1f | %.1f | %.1f | %.2f |%n",
-                    r.model(), r.mode(), r.batch(), r.blocks(), r.stepMs().median(), r.stepMs().min(), r.stepMs().max(), r.stepMs().samples(),
-                    r.stepMs().stepsPerSample(), setAside, row.timeRatio(), interval, verdict, bound, mib(r.peakActivationBytes()),
+            md.append(String.format("| %s | %s | %d | %d | %.1f | %.1f | %.1f | %d | %d | %s | %.3f | %s | %s | %s | %s | %.1f | %.1f | %.1f"
+                    + " | %.2f |%n", r.model(), r.mode(), r.batch(), r.blocks(), r.stepMs().median(), r.stepMs().min(), r.stepMs().max(),
+                    r.stepMs().samples(), r.stepMs().stepsPerSample(), setAside, row.timeRatio(), interval, verdict, bound, withCoupling,
+                    mib(r.peakActivationBytes()),
                     mib(r.estimatedActivationBytes()), 1 / row.memoryRatio(), row.estimateRatio()));
         }
         md.append(phaseTable(o.runs()));
@@ -251,11 +258,13 @@ public final class ReportWriter {
     static String arithmeticTable(Arithmetic a, List<Result> runs) {
         PeakFlops peak = a.peak();
         StringBuilder md = new StringBuilder(String.format("%n## Distance to the limit%n%nThe machine's limit, measured in this run: the"
-                + " best rate of a %dx%d matrix product on %d threads, %.1f GFLOP/s in float32%s. A step's model FLOPs are three times"
+                + " best rate of LibTorch's densest kernels (a %dx%d matrix product, a 3x3 convolution of %d channels over %d images of"
+                + " %dx%d) on %d threads, %.1f GFLOP/s in float32%s. A step's model FLOPs are three times"
                 + " its forward's convolutions and matrix products (2 per multiply-add, counted from the shapes that flow): the forward,"
                 + " then an input and a weight gradient per product. Recomputation is not counted, so a recomputing mode's rate is its"
                 + " useful rate. Rows are held to the %s limit, %.1f GFLOP/s.%n%n| model | mode | batch | GFLOP per step | GFLOP/s |"
-                + " fraction of peak |%n|---|---|---|---|---|---|%n", PeakFlops.SIZE, PeakFlops.SIZE, peak.threads(), peak.float32(),
+                + " fraction of peak |%n|---|---|---|---|---|---|%n", PeakFlops.SIZE, PeakFlops.SIZE, PeakFlops.CONV_CHANNELS,
+                PeakFlops.CONV_BATCH, PeakFlops.CONV_SIDE, PeakFlops.CONV_SIDE, peak.threads(), peak.float32(),
                 peak.bfloat16() == null ? " (no bfloat16 units on this CPU)" : String.format(", %.1f GFLOP/s in bfloat16", peak.bfloat16()),
                 a.precision() == io.github.revnet.core.Precision.FP32 || peak.bfloat16() == null ? "float32" : "bfloat16",
                 peak.gflopsFor(a.precision())));

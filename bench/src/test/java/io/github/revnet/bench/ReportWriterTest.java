@@ -67,6 +67,9 @@ class ReportWriterTest {
         assertEquals(3.5 / 2.5, s.boundOf("stack-2"), 1e-12, "k = 6 / 4");
         assertEquals(4.0 / 3.0, s.boundOf("revvit-d2-t64"), 1e-12, "each timed model gets its own bound");
         assertTrue(Double.isNaN(s.boundOf("stack-8")));
+        double c = 14.0 / Phase.values().length / 4; // reversible's reconstruction phase over stored's forward
+        assertEquals((2 + 1.5 + c) / 2.5, s.couplingBoundOf("stack-2"), 1e-12, "the bound with the coupling's own arithmetic");
+        assertTrue(Double.isNaN(s.couplingBoundOf("stack-8")), "no k, no bound");
         Summary.Row rev8 = s.rows().get(3);
         assertEquals(1.4, rev8.timeRatio(), 1e-12, "the median of the per-round ratios");
         assertEquals(1.4 * (1 - 3.5 / 100), rev8.timeRatioLow(), 1e-12, "8 rounds: the 95% interval is the smallest to the largest ratio");
@@ -97,6 +100,8 @@ class ReportWriterTest {
         assertEquals(5, first.get("step_ms").get("samples").asInt());
         assertEquals(13, Files.readAllLines(dir.resolve("results.csv")).size(), "header plus twelve runs");
         assertEquals(2.0, json.get("summary").get("bounds_per_model").get("revvit-d2-t64").get("k").asDouble(), 1e-12);
+        assertTrue(json.get("summary").get("bounds_per_model").get("stack-2").get("bound_with_coupling").asDouble() > 1.4,
+                json.get("summary").toString());
         assertEquals("stored", first.get("mode").asText(), "modes and dtypes as their command-line labels");
         assertEquals("float32", first.get("dtype").asText());
         assertTrue(reversible.has("relative_half_width") && reversible.get("relative_half_width").asDouble() > 0, reversible.toString());

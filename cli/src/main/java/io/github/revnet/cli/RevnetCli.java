@@ -59,6 +59,7 @@ public final class RevnetCli implements Runnable {
                     || e instanceof java.io.UncheckedIOException;
             String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage().lines().findFirst().orElse("");
             String kind = badInput ? "" : e instanceof NumericalFailure ? "numerical failure: "
+                    : e instanceof io.github.revnet.core.distributed.PeerFailure ? "distributed job failed: "
                     : "internal error (" + e.getClass().getSimpleName() + "): ";
             commandLine.getErr().println("revnet: " + kind + message
                     + (verbose(parseResult) || badInput ? "" : " (--verbose shows the stack trace)"));

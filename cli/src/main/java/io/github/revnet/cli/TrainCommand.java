@@ -5,6 +5,9 @@ import io.github.revnet.core.DType;
 import io.github.revnet.core.Precision;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.data.FashionMnist;
+import io.github.revnet.core.models.Model;
+import io.github.revnet.core.models.ModelOptions;
+import io.github.revnet.core.models.Plan;
 import io.github.revnet.core.training.LearningRateSchedule;
 import io.github.revnet.core.training.TrainingComparison;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -50,6 +53,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "reversible", converter = Converters.Modes.class, completionCandidates = Converters.Modes.class,
             description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     Mode mode;
+
+    @Option(names = "--plan", description = "data-parallel runs: the hybrid mode, one mode per reversible stack separated by commas"
+            + " (revnet-38 has three stacks, e.g. reversible,stored,checkpoint; see ./revnet plan); replaces --mode")
+    String planText;
 
     @Option(names = "--compare", description = "train stored and reversible side by side and compare; with --nproc N, "
             + "--mode on N ranks, then stored in one process, and their test accuracies")
@@ -136,6 +143,15 @@ final class TrainCommand implements Callable<Integer> {
         var checkpointing = checkpoint == null ? TrainingComparison.Checkpointing.NONE
                 : new TrainingComparison.Checkpointing(checkpoint, checkpointEvery, resume);
         Mode single = compare ? null : mode;
+        Plan plan = planText == null ? null : Plan.parse(planText);
+        if (plan != null) {
+            if (compare) {
+                throw new IllegalArgumentException("--plan trains one run in the hybrid mode; --compare compares stored mode with --mode");
+            }
+            if (nproc == null && !LaunchEnvironment.present(System.getenv())) {
+                throw new IllegalArgumentException("--plan trains data-parallel: add --nproc N (--nproc 1 runs it in one worker)");
+            }
+        }
         // the device first: a machine without CUDA is told so whether or not the data is installed
         device.cpuOnly("train");
         if (!FashionMnist.isInstalled(data)) {
@@ -171,10 +187,13 @@ final class TrainCommand implements Callable<Integer> {
             if (batch % nproc != 0) {
                 throw new IllegalArgumentException("--batch " + batch + " (the global batch) does not split evenly over --nproc " + nproc);
             }
+            if (plan != null) {
+                requireFits(plan);
+            }
             return compare ? compareDataParallel(options) : launch(List.of());
         }
         if (rankOfAJob) {
-            return rank(options, checkpointing);
+            return rank(options, checkpointing, plan);
         }
         threads.apply();
         Banner.print();
@@ -272,7 +291,8 @@ final class TrainCommand implements Callable<Integer> {
             args.addAll(List.of("--json", json.toString()));
         }
         args.addAll(extra);
-        System.out.printf("%s, %s: %d ranks on this machine (Gloo over loopback), global batch %d = %d per rank%n", model, mode.label(),
+        System.out.printf("%s, %s: %d ranks on this machine (Gloo over loopback), global batch %d = %d per rank%n", model,
+                label(planText == null ? null : Plan.parse(planText)),
                 nproc, batch, batch / nproc);
         try {
             // A rank that dies or stalls ends the job through the others' collective timeout; the job itself has no limit.
@@ -288,8 +308,20 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** One rank of a data-parallel job whose launcher set the torchrun variables. */
-    private int rank(TrainingComparison.Options options, TrainingComparison.Checkpointing checkpointing) throws Exception {
+    /** Refuses {@code plan} unless it gives one mode per reversible stack of the model, before any worker starts. */
+    private void requireFits(Plan plan) {
+        try (Model m = Model.create(model, ModelOptions.defaults().inputChannels(1).classes(FashionMnist.CLASSES))) {
+            m.validatePlan(plan);
+        }
+    }
+
+    /** What a data-parallel run trains in: its --mode, or "hybrid" and its --plan. */
+    private String label(Plan plan) {
+        return plan == null ? mode.label() : "hybrid (" + plan.label() + ")";
+    }
+
+    /** One rank of a data-parallel job whose launcher set the torchrun variables; {@code plan} null trains in --mode. */
+    private int rank(TrainingComparison.Options options, TrainingComparison.Checkpointing checkpointing, Plan plan) throws Exception {
         LaunchEnvironment env = LaunchEnvironment.from(System.getenv());
         threads.apply(LocalLauncher.workerThreads());
         if (env.rank() == 0) {
@@ -298,21 +330,25 @@ final class TrainCommand implements Callable<Integer> {
         FashionMnist mnist = FashionMnist.load(data);
         DataParallelTraining.Result r;
         try (ProcessGroup group = ProcessGroup.join(env, Duration.ofSeconds(timeoutSeconds))) {
-            r = DataParallelTraining.run(group, mnist, options, mode, checkpointing, System.out::println,
-                    DataParallelTraining.Averaging.parse(averaging));
+            var averagingWhen = DataParallelTraining.Averaging.parse(averaging);
+            r = plan == null ? DataParallelTraining.run(group, mnist, options, mode, checkpointing, System.out::println, averagingWhen)
+                    : DataParallelTraining.run(group, mnist, options, plan, checkpointing, System.out::println, averagingWhen);
         }
         if (env.rank() != 0) {
             return r.sameWeights() ? 0 : 1;
         }
         System.out.printf("%s on %d ranks: test accuracy %.4f, final loss %.4f; weight hashes %s%s; %.0fs, %.1fs of it waiting for the"
                 + " average after the backward on rank 0%n",
-                mode.label(), r.ranks(), r.testAccuracy(), r.finalLoss(), r.weightHashes(), r.sameWeights() ? " (identical)"
+                label(plan), r.ranks(), r.testAccuracy(), r.finalLoss(), r.weightHashes(), r.sameWeights() ? " (identical)"
                         : "  FAIL: the ranks hold different weights", r.seconds(), r.totalAllreduceSeconds());
         if (json != null) {
             Map<String, Object> out = settings(options);
             out.put("ranks", r.ranks());
             out.put("batch_per_rank", batch / r.ranks());
-            out.put("mode", mode.label());
+            out.put("mode", plan == null ? mode.label() : "hybrid");
+            if (plan != null) {
+                out.put("plan", plan.label());
+            }
             out.put("averaging", r.averaging().label());
             out.put("test_accuracy", r.testAccuracy());
             out.put("final_loss", r.finalLoss());

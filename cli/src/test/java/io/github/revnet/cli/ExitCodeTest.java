@@ -32,6 +32,8 @@ class ExitCodeTest {
                 case "numerical" -> throw new NumericalFailure("the affine coupling's inverse is not finite");
                 case "state" -> throw new IllegalStateException("a NativeScope must be closed on the thread that opened it");
                 case "input" -> throw new IllegalArgumentException("--batch must be >= 1, got 0");
+                case "peer" -> throw new io.github.revnet.core.distributed.PeerFailure("rank 0 of 2: an allreduce did not complete, so"
+                        + " another rank died or stalls: Timed out waiting 20000ms", new RuntimeException("gloo"));
                 default -> {
                     return 0;
                 }
@@ -69,6 +71,13 @@ class ExitCodeTest {
         Run r = run("fail", "state");
         assertEquals(3, r.code(), r.err());
         assertTrue(r.err().contains("internal error (IllegalStateException)"), r.err());
+    }
+
+    @Test
+    void aPeerThatDiedOrStallsIsTheJobsFaultNotAnInternalError() {
+        Run r = run("fail", "peer");
+        assertEquals(3, r.code(), r.err());
+        assertTrue(r.err().startsWith("revnet: distributed job failed: rank 0 of 2: an allreduce did not complete"), r.err());
     }
 
     @Test

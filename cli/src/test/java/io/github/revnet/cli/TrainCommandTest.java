@@ -39,6 +39,11 @@ class TrainCommandTest {
         assertTrue(refused("train", "--nproc", "3", "--batch", "128").contains("--batch 128 (the global batch) does not split evenly over --nproc 3"));
         assertTrue(refused("train", "--nproc", "2", "--compare", "--checkpoint", "x").contains("--compare with --nproc does not take --checkpoint"));
         assertTrue(refused("train", "--nproc", "2", "--timeout", "0").contains("--timeout must be >= 1 second, got 0"));
+        assertTrue(refused("train", "--plan", "reversible,stored,checkpoint").contains("--plan trains data-parallel: add --nproc N"));
+        assertTrue(refused("train", "--nproc", "2", "--compare", "--plan", "reversible,stored,checkpoint")
+                .contains("--plan trains one run in the hybrid mode"));
+        assertTrue(refused("train", "--nproc", "2", "--plan", "reversible,sideways,stored").contains("sideways"));
+        assertTrue(refused("train", "--nproc", "2", "--plan", "reversible,stored").contains("gives 2 mode(s), but revnet-38 has 3"));
     }
 
     @Test

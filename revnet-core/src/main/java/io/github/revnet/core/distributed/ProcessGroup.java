@@ -149,9 +149,9 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
-    private IllegalStateException incomplete(String what, RuntimeException e) {
+    private PeerFailure incomplete(String what, RuntimeException e) {
         String cause = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
-        return new IllegalStateException("rank " + rank() + " of " + size() + ": " + what + " did not complete, so another rank died or"
+        return new PeerFailure("rank " + rank() + " of " + size() + ": " + what + " did not complete, so another rank died or"
                 + " stalls: " + cause.substring(cause.lastIndexOf(']') + 1).trim(), e);
     }
 

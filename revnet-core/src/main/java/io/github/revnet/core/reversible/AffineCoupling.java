@@ -73,6 +73,22 @@ final class AffineCoupling implements Coupling {
         }
     }
 
+    /**
+     * h itself, with dL/dh in closed form: dL/dt = dy, and dL/dr = dy ⊙ x ⊙ ds/dr with ds/dr = σ(r + 2)(1 − σ(r + 2))/2.
+     * The default would record combine(x, h), a sigmoid, a product and a sum, only to differentiate it at once.
+     */
+    @Override
+    public Tensor[] backwardSeed(Tensor x, Tensor h, Tensor dy) {
+        try (NativeScope scope = NativeScope.open()) {
+            int axis = axis(x, h);
+            Tensor sigma = torch.sigmoid(new Tensor(h.chunk(2, axis).get(0)).detach().add(new Scalar(2.0)));
+            Tensor slope = sigma.mul(sigma.neg().add(new Scalar(1.0))).mul(new Scalar(0.5));
+            Tensor raw = dy.mul(x.detach()).mul(slope);
+            Tensor dh = torch.cat(new TensorVector(raw, dy), axis).to(h.scalar_type());
+            return new Tensor[] {h, scope.keep(dh)};
+        }
+    }
+
     @Override
     public int functionChannels(int halfChannels) {
         return 2 * halfChannels;

@@ -9,6 +9,7 @@ import io.github.revnet.core.distributed.GradientBuckets;
 import io.github.revnet.core.distributed.ProcessGroup;
 import io.github.revnet.core.distributed.WeightHash;
 import io.github.revnet.core.models.Model;
+import io.github.revnet.core.models.Plan;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,7 +69,7 @@ public final class DataParallelTraining {
      * included) and the time it waited for the gradients' average after its backward (with {@link Averaging#OVERLAPPED},
      * what the backward did not hide).
      */
-    public record Result(int ranks, Mode mode, Averaging averaging, double testAccuracy, double finalLoss, List<String> weightHashes, double seconds,
+    public record Result(int ranks, Mode mode, Plan plan, Averaging averaging, double testAccuracy, double finalLoss, List<String> weightHashes, double seconds,
             double[] stepSeconds, double[] allreduceSeconds) {
         public int stepsTrained() {
             return stepSeconds.length;
@@ -88,7 +89,14 @@ public final class DataParallelTraining {
     /** Trains this rank of {@code group}; every rank must call it with the same arguments. */
     public static Result run(ProcessGroup group, FashionMnist data, TrainingComparison.Options o, Mode mode,
             TrainingComparison.Checkpointing checkpointing, Consumer<String> progress, Averaging averaging) {
-        return run(group, data, o, mode, checkpointing, progress, averaging, DistributedFault.NONE);
+        return run(group, data, o, mode, null, checkpointing, progress, averaging, DistributedFault.NONE);
+    }
+
+    /** As {@link #run(ProcessGroup, FashionMnist, TrainingComparison.Options, Mode, TrainingComparison.Checkpointing, Consumer, Averaging)}, in the hybrid mode: each reversible stack in its {@code plan}'s mode. */
+    public static Result run(ProcessGroup group, FashionMnist data, TrainingComparison.Options o, Plan plan,
+            TrainingComparison.Checkpointing checkpointing, Consumer<String> progress, Averaging averaging) {
+        return run(group, data, o, null, java.util.Objects.requireNonNull(plan, "plan"), checkpointing, progress, averaging,
+                DistributedFault.NONE);
     }
 
     /**
@@ -96,6 +104,12 @@ public final class DataParallelTraining {
      * Averaging)}, with {@code fault}'s averaging bug planted (after the backward): a negative control for the weight hashes.
      */
     public static Result run(ProcessGroup group, FashionMnist data, TrainingComparison.Options o, Mode mode,
+            TrainingComparison.Checkpointing checkpointing, Consumer<String> progress, Averaging averaging, DistributedFault fault) {
+        return run(group, data, o, java.util.Objects.requireNonNull(mode, "mode"), null, checkpointing, progress, averaging, fault);
+    }
+
+    /** The run in {@code mode}, or with {@code mode} null in {@code plan}'s per-stack modes. */
+    private static Result run(ProcessGroup group, FashionMnist data, TrainingComparison.Options o, Mode mode, Plan plan,
             TrainingComparison.Checkpointing checkpointing, Consumer<String> progress, Averaging averaging, DistributedFault fault) {
         if (fault != DistributedFault.NONE && averaging != Averaging.AFTER_BACKWARD) {
             throw new IllegalArgumentException("the planted faults lie in averaging after the backward, not " + averaging.label());
@@ -108,7 +122,8 @@ public final class DataParallelTraining {
         DistributedSampler sampler = new DistributedSampler(Math.min(o.trainLimit(), data.train().size()), o.batch() / ranks, ranks,
                 rank, o.seed());
         Consumer<String> say = rank == 0 ? progress : line -> { };
-        Map<String, String> identity = TrainingComparison.identity(o, "data-parallel " + mode.label());
+        String label = mode != null ? mode.label() : "hybrid " + plan.label();
+        Map<String, String> identity = TrainingComparison.identity(o, "data-parallel " + label);
         identity.put("ranks", String.valueOf(ranks));
         TrainingCheckpoint checkpoint = checkpointing.dir() == null ? null : new TrainingCheckpoint(checkpointing.dir());
         long start = System.nanoTime();
@@ -116,7 +131,10 @@ public final class DataParallelTraining {
                 Trainer trainer = new Trainer(model, TrainingComparison.sgd(o));
                 GradientBuckets buckets = averaging == Averaging.OVERLAPPED
                         ? new GradientBuckets(group, model.namedParameters(), GradientBuckets.DEFAULT_CAP_BYTES) : null) {
-            Map<String, Trainer> trainers = Map.of(mode.label(), trainer);
+            if (plan != null) {
+                model.validatePlan(plan);
+            }
+            Map<String, Trainer> trainers = Map.of(mode != null ? mode.label() : "hybrid", trainer);
             int firstStep = 1;
             double secondsBefore = 0;
             double loss = Double.NaN;
@@ -150,7 +168,8 @@ public final class DataParallelTraining {
                     Tensor[] batch = data.train().batch(indices, o.dtype());
                     group.broadcastFromRankZero(buffers);
                     model.reseed(dropoutSeed(o.seed(), rank, step));
-                    double local = trainer.gradients(batch[0], batch[1], mode);
+                    double local = mode != null ? trainer.gradients(batch[0], batch[1], mode)
+                            : trainer.gradients(batch[0], batch[1], plan);
                     long t0 = System.nanoTime();
                     if (buckets != null) {
                         buckets.finish();
@@ -181,7 +200,7 @@ public final class DataParallelTraining {
             state.putAll(buffers);
             List<String> hashes = group.gather(WeightHash.prefix(WeightHash.of(state))).stream()
                     .map(h -> String.format("%016x", h)).toList();
-            return new Result(ranks, mode, averaging, correct / n, loss, hashes, secondsBefore + (System.nanoTime() - start) / 1e9, stepSeconds,
+            return new Result(ranks, mode, plan, averaging, correct / n, loss, hashes, secondsBefore + (System.nanoTime() - start) / 1e9, stepSeconds,
                     allreduceSeconds);
         }
     }

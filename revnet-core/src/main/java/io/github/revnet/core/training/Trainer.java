@@ -94,9 +94,18 @@ public final class Trainer implements AutoCloseable {
 
     /** Gradients only (no update), leaving them in the parameters' grad. Returns the loss. */
     public double gradients(Tensor images, Tensor labels, Mode mode) {
+        return gradients(labels, () -> model.forward(images, mode));
+    }
+
+    /** As {@link #gradients(Tensor, Tensor, Mode)}, each reversible stack in its {@code plan}'s mode. */
+    public double gradients(Tensor images, Tensor labels, Plan plan) {
+        return gradients(labels, () -> model.forward(images, plan));
+    }
+
+    private double gradients(Tensor labels, java.util.function.Supplier<Tensor> forward) {
         try (var kernels = kernels(); NativeScope scope = NativeScope.open()) {
             optimizer.zero_grad(false);
-            Tensor loss = model.loss(model.forward(images, mode), labels);
+            Tensor loss = model.loss(forward.get(), labels);
             loss.backward();
             return loss.item_double();
         }

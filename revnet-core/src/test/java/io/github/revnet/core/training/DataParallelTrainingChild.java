@@ -8,13 +8,15 @@ import io.github.revnet.core.distributed.DistributedFault;
 import io.github.revnet.core.distributed.LaunchEnvironment;
 import io.github.revnet.core.distributed.LocalLauncher;
 import io.github.revnet.core.distributed.ProcessGroup;
+import io.github.revnet.core.models.Plan;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /**
  * One rank of {@link DataParallelTrainingTest}'s jobs: revnet-38 on 64 Fashion-MNIST images, global batch 8, reversible
  * mode, dropout-free, constant rate. Prints each step on rank 0 and, on every rank, "rank R hashes H0,H1,...".
- * Arguments: FAULT STEPS CHECKPOINT_DIR|- RESUME [AVERAGING] (default: overlapped, or after-backward with a fault).
+ * Arguments: FAULT STEPS CHECKPOINT_DIR|- RESUME [AVERAGING [PLAN]] (default: overlapped, or after-backward with a fault;
+ * with a PLAN, the hybrid mode instead of reversible mode).
  */
 public final class DataParallelTrainingChild {
     private DataParallelTrainingChild() {
@@ -33,8 +35,9 @@ public final class DataParallelTrainingChild {
         try (ProcessGroup group = ProcessGroup.join(env, Duration.ofSeconds(20))) {
             var averaging = args.length > 4 ? DataParallelTraining.Averaging.parse(args[4])
                     : fault == DistributedFault.NONE ? DataParallelTraining.Averaging.OVERLAPPED : DataParallelTraining.Averaging.AFTER_BACKWARD;
-            DataParallelTraining.Result r = DataParallelTraining.run(group, data, options, Mode.REVERSIBLE, checkpointing,
-                    System.out::println, averaging, fault);
+            DataParallelTraining.Result r = args.length > 5
+                    ? DataParallelTraining.run(group, data, options, Plan.parse(args[5]), checkpointing, System.out::println, averaging)
+                    : DataParallelTraining.run(group, data, options, Mode.REVERSIBLE, checkpointing, System.out::println, averaging, fault);
             System.out.println("rank " + env.rank() + " hashes " + String.join(",", r.weightHashes()));
         }
     }

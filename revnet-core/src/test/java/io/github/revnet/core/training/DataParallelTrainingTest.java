@@ -37,11 +37,12 @@ class DataParallelTrainingTest {
         return hashes(fault, steps, checkpoint, resume, fault == DistributedFault.NONE ? "overlapped" : "after-backward");
     }
 
-    private static List<String> hashes(DistributedFault fault, int steps, Path checkpoint, boolean resume, String averaging)
-            throws Exception {
-        LocalLauncher.Job job = LocalLauncher.run(DataParallelTrainingChild.class, List.of(fault.name(), String.valueOf(steps),
-                checkpoint == null ? "-" : checkpoint.toString(), String.valueOf(resume), averaging), 2, Duration.ofSeconds(180),
-                line -> { });
+    private static List<String> hashes(DistributedFault fault, int steps, Path checkpoint, boolean resume, String averaging,
+            String... plan) throws Exception {
+        List<String> args = new ArrayList<>(List.of(fault.name(), String.valueOf(steps), checkpoint == null ? "-" : checkpoint.toString(),
+                String.valueOf(resume), averaging));
+        args.addAll(List.of(plan));
+        LocalLauncher.Job job = LocalLauncher.run(DataParallelTrainingChild.class, args, 2, Duration.ofSeconds(180), line -> { });
         List<String> seen = new ArrayList<>();
         for (List<String> lines : job.lines()) {
             Matcher m = HASHES.matcher(String.join("\n", lines));
@@ -75,6 +76,14 @@ class DataParallelTrainingTest {
     void bucketsAveragedDuringTheBackwardEndBitForBitWhereOneBucketAfterItEnds() throws Exception {
         // With 2 ranks every averaged element is (a + b) / 2 whichever bucket carried it, so the runs must agree exactly.
         assertEquals(straight(), hashes(DistributedFault.NONE, 4, null, false, "after-backward"));
+    }
+
+    @Test
+    void inTheHybridModeTheReplicasStayEqualAndAUniformPlanTrainsAsItsMode() throws Exception {
+        List<String> hybrid = hashes(DistributedFault.NONE, 4, null, false, "overlapped", "checkpoint,stored,reversible");
+        assertEquals(hybrid.get(0), hybrid.get(1), "a stored, a checkpointed and a reversible stack, averaged in buckets as they finish");
+        assertEquals(straight(), hashes(DistributedFault.NONE, 4, null, false, "overlapped", "reversible,reversible,reversible"),
+                "the uniform plan is reversible mode, bit for bit");
     }
 
     @Test
