@@ -43,7 +43,16 @@ public record PeakFlops(double float32, Double bfloat16, int threads) {
 
     /** The limit a step under {@code precision} is held to: bfloat16's where F and G run in it and the CPU has the units. */
     public double gflopsFor(Precision precision) {
-        return precision != Precision.FP32 && bfloat16 != null ? bfloat16 : float32;
+        return heldToBfloat16(precision) ? bfloat16 : float32;
+    }
+
+    /** "bfloat16" or "float32": the format whose limit {@link #gflopsFor} gives for {@code precision}. */
+    public String formatFor(Precision precision) {
+        return heldToBfloat16(precision) ? "bfloat16" : "float32";
+    }
+
+    private boolean heldToBfloat16(Precision precision) {
+        return precision != Precision.FP32 && bfloat16 != null;
     }
 
     private static double rate(torch.ScalarType type) {

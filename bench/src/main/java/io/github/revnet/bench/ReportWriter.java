@@ -266,8 +266,7 @@ public final class ReportWriter {
                 + " fraction of peak |%n|---|---|---|---|---|---|%n", PeakFlops.SIZE, PeakFlops.SIZE, PeakFlops.CONV_CHANNELS,
                 PeakFlops.CONV_BATCH, PeakFlops.CONV_SIDE, PeakFlops.CONV_SIDE, peak.threads(), peak.float32(),
                 peak.bfloat16() == null ? " (no bfloat16 units on this CPU)" : String.format(", %.1f GFLOP/s in bfloat16", peak.bfloat16()),
-                a.precision() == io.github.revnet.core.Precision.FP32 || peak.bfloat16() == null ? "float32" : "bfloat16",
-                peak.gflopsFor(a.precision())));
+                peak.formatFor(a.precision()), peak.gflopsFor(a.precision())));
         for (Arithmetic.Row row : a.rows(runs)) {
             md.append(String.format("| %s | %s | %d | %.3f | %.1f | %.1f%% |%n", row.model(), row.mode(), row.batch(), row.gflopPerStep(),
                     row.gflopPerSecond(), 100 * row.fractionOfPeak()));

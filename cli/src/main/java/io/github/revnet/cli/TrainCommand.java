@@ -58,6 +58,9 @@ final class TrainCommand implements Callable<Integer> {
             + " (revnet-38 has three stacks, e.g. reversible,stored,checkpoint; see ./revnet plan); replaces --mode")
     String planText;
 
+    /** {@link #planText} parsed, once the command runs; null trains in --mode. */
+    private Plan plan;
+
     @Option(names = "--compare", description = "train stored and reversible side by side and compare; with --nproc N, "
             + "--mode on N ranks, then stored in one process, and their test accuracies")
     boolean compare;
@@ -143,7 +146,7 @@ final class TrainCommand implements Callable<Integer> {
         var checkpointing = checkpoint == null ? TrainingComparison.Checkpointing.NONE
                 : new TrainingComparison.Checkpointing(checkpoint, checkpointEvery, resume);
         Mode single = compare ? null : mode;
-        Plan plan = planText == null ? null : Plan.parse(planText);
+        plan = planText == null ? null : Plan.parse(planText);
         if (plan != null) {
             if (compare) {
                 throw new IllegalArgumentException("--plan trains one run in the hybrid mode; --compare compares stored mode with --mode");
@@ -188,12 +191,12 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--batch " + batch + " (the global batch) does not split evenly over --nproc " + nproc);
             }
             if (plan != null) {
-                requireFits(plan);
+                requireFits();
             }
             return compare ? compareDataParallel(options) : launch(List.of());
         }
         if (rankOfAJob) {
-            return rank(options, checkpointing, plan);
+            return rank(options, checkpointing);
         }
         threads.apply();
         Banner.print();
@@ -292,7 +295,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         args.addAll(extra);
         System.out.printf("%s, %s: %d ranks on this machine (Gloo over loopback), global batch %d = %d per rank%n", model,
-                label(planText == null ? null : Plan.parse(planText)),
+                label(),
                 nproc, batch, batch / nproc);
         try {
             // A rank that dies or stalls ends the job through the others' collective timeout; the job itself has no limit.
@@ -309,19 +312,19 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Refuses {@code plan} unless it gives one mode per reversible stack of the model, before any worker starts. */
-    private void requireFits(Plan plan) {
+    private void requireFits() {
         try (Model m = Model.create(model, ModelOptions.defaults().inputChannels(1).classes(FashionMnist.CLASSES))) {
             m.validatePlan(plan);
         }
     }
 
     /** What a data-parallel run trains in: its --mode, or "hybrid" and its --plan. */
-    private String label(Plan plan) {
+    private String label() {
         return plan == null ? mode.label() : "hybrid (" + plan.label() + ")";
     }
 
-    /** One rank of a data-parallel job whose launcher set the torchrun variables; {@code plan} null trains in --mode. */
-    private int rank(TrainingComparison.Options options, TrainingComparison.Checkpointing checkpointing, Plan plan) throws Exception {
+    /** One rank of a data-parallel job whose launcher set the torchrun variables, in --plan's modes or else --mode. */
+    private int rank(TrainingComparison.Options options, TrainingComparison.Checkpointing checkpointing) throws Exception {
         LaunchEnvironment env = LaunchEnvironment.from(System.getenv());
         threads.apply(LocalLauncher.workerThreads());
         if (env.rank() == 0) {
@@ -339,7 +342,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.out.printf("%s on %d ranks: test accuracy %.4f, final loss %.4f; weight hashes %s%s; %.0fs, %.1fs of it waiting for the"
                 + " average after the backward on rank 0%n",
-                label(plan), r.ranks(), r.testAccuracy(), r.finalLoss(), r.weightHashes(), r.sameWeights() ? " (identical)"
+                label(), r.ranks(), r.testAccuracy(), r.finalLoss(), r.weightHashes(), r.sameWeights() ? " (identical)"
                         : "  FAIL: the ranks hold different weights", r.seconds(), r.totalAllreduceSeconds());
         if (json != null) {
             Map<String, Object> out = settings(options);
