@@ -2,13 +2,14 @@ package io.github.revnet.core.layers;
 
 import io.github.revnet.core.Check;
 import io.github.revnet.core.Layer;
+import io.github.revnet.core.kernels.KernelRouting;
 import io.github.revnet.core.profile.FlopCount;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.Conv2dOptions;
 import org.bytedeco.pytorch.Tensor;
 
-/** A bias-free 2-D convolution with "same"-style padding (k / 2). */
+/** A bias-free 2-D convolution with "same"-style padding (k / 2), on the kernel {@link KernelRouting} chose for it on this CPU. */
 public final class Conv extends Layer {
     private final int in;
     private final int out;
@@ -34,7 +35,7 @@ public final class Conv extends Layer {
 
     @Override
     public Tensor forward(Tensor input) {
-        Tensor output = conv.forward(input);
+        Tensor output = KernelRouting.convolution(input, conv.weight(), stride, kernel / 2, 1);
         FlopCount.convolution(conv.weight(), output);
         return output;
     }

@@ -3,6 +3,7 @@ package io.github.revnet.core.layers;
 import io.github.revnet.core.profile.FlopCount;
 import io.github.revnet.core.Check;
 import io.github.revnet.core.Layer;
+import io.github.revnet.core.kernels.KernelRouting;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Tensor;
 
@@ -21,6 +22,7 @@ public final class Dense extends Layer {
     @Override
     public Tensor forward(Tensor input) {
         FlopCount.linear(input, linear.weight().size(0));
+        KernelRouting.requireLinear(input, linear.weight());
         return linear.forward(input);
     }
 

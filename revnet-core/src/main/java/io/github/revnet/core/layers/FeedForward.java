@@ -4,6 +4,7 @@ import io.github.revnet.core.profile.FlopCount;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.Check;
 import io.github.revnet.core.Layer;
+import io.github.revnet.core.kernels.KernelRouting;
 import io.github.revnet.core.checks.ActivationEstimate;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -45,12 +46,14 @@ public final class FeedForward extends Layer {
                 norm::forward,
                 x -> {
                     FlopCount.linear(x, expand.weight().size(0));
+                    KernelRouting.requireLinear(x, expand.weight());
                     return expand.forward(x);
                 },
                 torch::gelu,
                 x -> Dropout.apply(x, p, isTraining()),
                 x -> {
                     FlopCount.linear(x, contract.weight().size(0));
+                    KernelRouting.requireLinear(x, contract.weight());
                     return contract.forward(x);
                 },
                 x -> Dropout.apply(x, p, isTraining())));

@@ -5,6 +5,7 @@ import io.github.revnet.bridge.Autocast;
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.Check;
 import io.github.revnet.core.Layer;
+import io.github.revnet.core.kernels.KernelRouting;
 import io.github.revnet.core.checks.ActivationEstimate;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.LayerNormImpl;
@@ -55,11 +56,13 @@ public final class SelfAttention extends Layer {
             // (B, T, 3D) → (3, B, heads, T, d): q, k and v as views
             Tensor normed = norm.forward(input);
             FlopCount.linear(normed, qkv.weight().size(0));
+            KernelRouting.requireLinear(normed, qkv.weight());
             FlopCount.attention(batch, tokens, options.width());
             Tensor packed = qkv.forward(normed).reshape(batch, tokens, 3, heads, options.headWidth()).permute(2, 0, 3, 1, 4);
             Tensor attended = attend(packed.select(0, 0), packed.select(0, 1), packed.select(0, 2), tokens);
             Tensor merged = attended.transpose(1, 2).reshape(batch, tokens, options.width());
             FlopCount.linear(merged, projection.weight().size(0));
+            KernelRouting.requireLinear(merged, projection.weight());
             return scope.keep(Dropout.apply(projection.forward(merged), options.dropout(), isTraining()));
         }
     }
