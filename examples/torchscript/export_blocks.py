@@ -53,4 +53,8 @@ torch.jit.script(Gated(4)).save("gated-g.pt")
 torch.jit.script(PreActConv(4, 6)).save("widening.pt")
 torch.jit.script(Noisy(4)).save("noisy.pt")
 torch.jit.script(Parameterless()).save("parameterless.pt")
+# 24-channel halves (shape 4,48,16,16): the channel count whose float32 convolution oneDNN computes wrongly on contiguous
+# tensors on an AVX-512 CPU without AMX (EPYC family 26); the kernel audit routes it (docs/kernels.md).
+torch.jit.script(PreActConv(24, 24)).save("preact24-f.pt")
+torch.jit.script(PreActConv(24, 24)).save("preact24-g.pt")
 print("exported with torch", torch.__version__)

@@ -2,7 +2,7 @@ package io.github.revnet.cli;
 
 import io.github.revnet.bridge.Environment;
 import io.github.revnet.bridge.NativeScope;
-import io.github.revnet.bridge.ReferenceKernels;
+import io.github.revnet.core.kernels.Kernels;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
@@ -90,6 +90,13 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--tolerance", description = "override both tolerances")
     Double tolerance;
 
+    @Option(names = "--kernels", defaultValue = "production", converter = Converters.KernelChoices.class,
+            completionCandidates = Converters.KernelChoices.class,
+            description = {"${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}): production checks the kernels training runs, each",
+                    "convolution on the route the kernel audit chose on this CPU (./revnet audit); reference switches oneDNN off",
+                    "for the whole check, a second opinion"})
+    Kernels kernels;
+
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
@@ -117,7 +124,7 @@ final class CheckCommand implements Callable<Integer> {
     int timeoutSeconds;
 
     @Override
-    public Integer call() throws IOException, InterruptedException {
+    public Integer call() throws Exception {
         if (f != null || g != null || shape != null) {
             if (model != null) {
                 throw new IllegalArgumentException("give either --model or --f/--g/--shape, not both");
@@ -130,8 +137,10 @@ final class CheckCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--nproc and --modes apply to --model only");
             }
             OutputPaths.file("--json", json);
-            return new ScriptedBlockCheck(f, g, shape, blocks, dtype != null ? dtype : DType.FLOAT64, coupling, seed, threads)
-                    .withInput(layout, !noInputGrad).run(json);
+            try (AutoCloseable held = kernels.hold()) {
+                return new ScriptedBlockCheck(f, g, shape, blocks, dtype != null ? dtype : DType.FLOAT64, coupling, seed, threads)
+                        .withInput(layout, !noInputGrad).kernels(kernels).run(json);
+            }
         }
         if (model == null) {
             throw new IllegalArgumentException("missing --model (or --f, --g and --shape for your own block)");
@@ -167,9 +176,8 @@ final class CheckCommand implements Callable<Integer> {
         threads.apply();
         Banner.print();
         long start = System.nanoTime();
-        // LibTorch's reference kernels, as in the gate: oneDNN's float32 convolution backward below 16 channels reads memory
-        // it never wrote, and the input gradient of revnet-38's 3-channel stem came back NaN.
-        try (ReferenceKernels kernels = ReferenceKernels.hold(); Model m = Model.create(model, options.dropout(dropout));
+        System.out.println("kernels: " + kernels.description());
+        try (AutoCloseable held = kernels.hold(); Model m = Model.create(model, options.dropout(dropout));
                 NativeScope scope = NativeScope.open()) {
             if (!m.spec().reversible()) {
                 throw new IllegalArgumentException(model + " has no reversible blocks to check: pick a revnet-* or revvit-*");

@@ -51,6 +51,20 @@ final class Converters {
         }
     }
 
+    static final class KernelChoices extends Labelled<io.github.revnet.core.kernels.Kernels> {
+        KernelChoices() {
+            super(io.github.revnet.core.kernels.Kernels::parse,
+                    List.of(io.github.revnet.core.kernels.Kernels.values()).stream().map(io.github.revnet.core.kernels.Kernels::label).toList());
+        }
+    }
+
+    static final class KernelFaults extends Labelled<io.github.revnet.core.kernels.KernelFault> {
+        KernelFaults() {
+            super(io.github.revnet.core.kernels.KernelFault::parse,
+                    List.of(io.github.revnet.core.kernels.KernelFault.values()).stream().map(io.github.revnet.core.kernels.KernelFault::label).toList());
+        }
+    }
+
     static final class Modes extends Labelled<Mode> {
         Modes() {
             super(Mode::parse, List.of(Mode.values()).stream().map(Mode::label).toList());

@@ -2,7 +2,6 @@ package io.github.revnet.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.revnet.bridge.NativeScope;
-import io.github.revnet.bridge.ReferenceKernels;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Mode;
@@ -55,7 +54,7 @@ public final class DistributedCheckWorker {
         List<Mode> modes = Arrays.stream(args[9].split(",")).map(Mode::parse).toList();
         Torch.setThreads(LocalLauncher.workerThreads());
         ObjectMapper json = new ObjectMapper();
-        try (ReferenceKernels kernels = ReferenceKernels.hold(); ProcessGroup group = ProcessGroup.join(env, timeout);
+        try (ProcessGroup group = ProcessGroup.join(env, timeout);
                 Model model = Model.create(args[0], ModelOptions.defaults().dtype(dtype).precision(precision).seed(seed).coupling(coupling)
                         .dropout(dropout));
                 NativeScope scope = NativeScope.open()) {

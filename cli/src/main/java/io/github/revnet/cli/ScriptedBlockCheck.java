@@ -29,6 +29,7 @@ final class ScriptedBlockCheck {
     private final ThreadsOption threads;
     private InputLayout layout = InputLayout.CONTIGUOUS;
     private boolean inputRequiresGrad = true;
+    private io.github.revnet.core.kernels.Kernels kernels = io.github.revnet.core.kernels.Kernels.PRODUCTION;
 
     ScriptedBlockCheck(Path f, Path g, String shape, int blocks, DType dtype, Coupling coupling, long seed, ThreadsOption threads) {
         this.f = f;
@@ -39,6 +40,11 @@ final class ScriptedBlockCheck {
         this.coupling = coupling;
         this.seed = seed;
         this.threads = threads;
+    }
+
+    ScriptedBlockCheck kernels(io.github.revnet.core.kernels.Kernels value) {
+        this.kernels = value;
+        return this;
     }
 
     ScriptedBlockCheck withInput(InputLayout value, boolean requiresGrad) {
@@ -105,6 +111,8 @@ final class ScriptedBlockCheck {
         long[] dims = parseShape(shape);
         GateCase c = gate.caseOf(dims, dtype, blocks, layout, inputRequiresGrad);
         System.out.printf("checking %s, seed %d%n", c, seed);
+        System.out.println("kernels: " + kernels.description());
+        KernelTable.printRerouted(System.out);
         Map<String, Runnable> checks = new LinkedHashMap<>();
         checks.put(INVERSE, () -> gate.checkInverse(c, seed));
         checks.put(REVERSIBLE, () -> gate.checkGradients(c, seed));

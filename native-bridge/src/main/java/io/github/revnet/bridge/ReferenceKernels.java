@@ -7,15 +7,15 @@ import org.bytedeco.pytorch.global.torch;
  * LibTorch's own reference kernels. Nested holds share one switch; the last to close restores the
  * setting found by the first.
  *
- * <p>Why: in LibTorch 2.10 the oneDNN backward of a float32 3x3 convolution over a channel count
- * that is not a multiple of 16 reads memory it never wrote (the padding of its blocked layout),
- * so its input gradient is NaN whenever the allocator hands it memory that once held NaN: 13 to
- * 68 % of runs at 3, 4, 8 and 12 channels, never at 16, never without oneDNN, never in float64
- * (which oneDNN does not serve). The gate compares passes bit for bit, so it holds this switch;
- * the benchmarks do not, since oneDNN is what a user's training runs (5x faster at 64 channels).
+ * <p>A second opinion, not the default: the harness's own convolutions are routed per configuration by the kernel audit
+ * ({@code KernelRouting}), and a user's TorchScript block whose convolutions are right on neither layout runs under this
+ * switch (the switch is process-wide and reaches the convolutions inside a script, which no per-call route does).
+ * {@code ./revnet check --kernels reference} runs a whole check under it. Why it exists: on some AVX-512 CPUs LibTorch
+ * 2.10's oneDNN computes float32 convolutions wrongly (NaN input gradients at 3-12 channels when freed memory held NaN,
+ * 29-44 % errors at 24 and 56 channels on EPYC family 26), and LibTorch's own kernels are right there.
  *
- * <p>NNPACK goes off with it: without oneDNN, LibTorch tries NNPACK for every batched convolution,
- * and on a CPU it does not support prints a warning each time (a million lines in a 1,000-case run).
+ * <p>NNPACK goes off with it (it is off from the first load anyway, {@link Torch#ensureLoaded}): without oneDNN, LibTorch
+ * tries NNPACK for every batched convolution, and on a CPU it does not support prints a warning each time.
  */
 public final class ReferenceKernels implements AutoCloseable {
     private static int holders;

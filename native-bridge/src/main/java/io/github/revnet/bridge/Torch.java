@@ -22,6 +22,10 @@ public final class Torch {
                     // between calls, so every small GEMM fought the intra-op threads for the cores: with both at 2 threads on 2
                     // cores a RevViT step (revvit-d8-t64, batch 8) took 730-820 ms, with OpenBLAS at 1 thread 51 ms.
                     openblas.blas_set_num_threads(1);
+                    // NNPACK is LibTorch's fallback for batched float32 convolutions where oneDNN is off; on the CPUs this
+                    // runs on it does not initialise and says so on standard error at every such call ("Could not
+                    // initialize NNPACK! Reason: Unsupported hardware."). Convolutions are routed by the harness instead.
+                    torch.globalContext().setUserEnabledNNPACK(false);
                     loaded = true;
                 }
             }

@@ -2,7 +2,6 @@ package io.github.revnet.gate;
 
 import io.github.revnet.bridge.NativeArena;
 import io.github.revnet.bridge.NativeScope;
-import io.github.revnet.bridge.ReferenceKernels;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.Mode;
 import io.github.revnet.core.checks.ModePass;
@@ -15,12 +14,11 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * A case's stack with a fixed input and loss weighting, able to run one forward/backward in any
  * mode from identical state (same parameters, buffers and random stream). Everything it creates
- * lives until {@link #close()}.
+ * lives until {@link #close()}. It runs on the kernels production runs: each convolution on the route the kernel audit
+ * chose for it on this CPU ({@code KernelRouting}), not on reference kernels that no training uses.
  */
 public final class Harness implements AutoCloseable {
     private final GateCase config;
-    /** The gate compares passes bit for bit: see {@link ReferenceKernels} for the oneDNN kernel that is not deterministic. */
-    private final ReferenceKernels kernels = ReferenceKernels.hold();
     private final NativeArena arena = new NativeArena();
     private final ReversibleStack stack;
     private final Tensor input;
@@ -243,10 +241,6 @@ public final class Harness implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            arena.close();
-        } finally {
-            kernels.close();
-        }
+        arena.close();
     }
 }

@@ -2,10 +2,12 @@ package io.github.revnet.gate;
 
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.RandomStream;
+import io.github.revnet.bridge.Shapes;
 import io.github.revnet.bridge.Torch;
 import io.github.revnet.core.DType;
 import io.github.revnet.core.Layer;
 import io.github.revnet.core.checks.GradientCheck;
+import io.github.revnet.core.kernels.ScriptedRouting;
 import io.github.revnet.core.layers.ScriptedFunction;
 import io.github.revnet.core.reversible.Coupling;
 import io.github.revnet.core.reversible.ReversibleBlock;
@@ -93,10 +95,15 @@ public final class TorchScriptBlocks {
         Tensor second = stream.activate(() -> function.forward(x));
         double difference = GradientCheck.relativeError(second, first);
         if (difference != 0) {
+            // The kernels were audited when F first ran (ScriptedRouting), deterministic and right on the route they run on,
+            // or the call raised KernelDefect: what differs now comes from the module itself.
+            int audited = ScriptedRouting.convolutions(function.parameters(), Shapes.of(x)).size();
             throw new IllegalArgumentException("TorchScript module " + file + " is not deterministic: two calls on the same input differ by "
                     + String.format("%.3g", difference) + " (relative), so the inverse and reversible backward cannot reconstruct it."
-                    + " Random ops inside TorchScript (dropout) draw from LibTorch's default generator, which a reversible stack cannot"
-                    + " replay: script the module without them");
+                    + " The kernel audit found LibTorch's kernels for its " + audited + " convolution(s) right and deterministic on this"
+                    + " CPU, so the difference comes from inside the module: random ops inside TorchScript (dropout) draw from LibTorch's"
+                    + " default generator, which a reversible stack cannot replay (script the module without them), or the module keeps"
+                    + " state it changes between calls");
         }
     }
 }

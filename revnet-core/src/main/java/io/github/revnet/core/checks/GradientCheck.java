@@ -58,8 +58,7 @@ public final class GradientCheck {
         }
         model.validateInput(input, Mode.REVERSIBLE);
         Network net = model.network();
-        try (var kernels = model.needsReferenceKernels() ? io.github.revnet.bridge.ReferenceKernels.hold() : null;
-                NativeArena held = new NativeArena(); NativeScope scope = NativeScope.open()) {
+        try (NativeArena held = new NativeArena(); NativeScope scope = NativeScope.open()) {
             ModePass.Buffers initialBuffers = held.run(() -> ModePass.Buffers.of(net));
 
             progress.accept("inverse: reconstructing every reversible stack's input from its output");

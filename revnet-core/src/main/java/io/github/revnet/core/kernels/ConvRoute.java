@@ -6,9 +6,9 @@ package io.github.revnet.core.kernels;
  * ({@code slow_conv2d}, {@code thnn_conv2d}) directly, for this convolution alone, with its own backward.
  */
 public enum ConvRoute {
-    CONTIGUOUS("LibTorch's default kernel (oneDNN), contiguous"),
-    CHANNELS_LAST("LibTorch's default kernel (oneDNN), channels-last"),
-    REFERENCE("LibTorch's reference kernel (slow_conv2d)");
+    CONTIGUOUS("oneDNN, contiguous"),
+    CHANNELS_LAST("oneDNN, channels-last"),
+    REFERENCE("reference kernel (slow_conv2d)");
 
     private final String description;
 

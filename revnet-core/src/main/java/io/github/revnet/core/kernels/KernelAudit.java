@@ -78,6 +78,8 @@ public final class KernelAudit {
                     RoundingBound.ofSum(shape.inputGradientTerms(), dtype)));
             outputs.add(compare("weight gradient", first[2], exact[2], absolute[2],
                     RoundingBound.ofSum(shape.weightGradientTerms(samples), dtype)));
+            outputs.add(compare("forward without graph", first[3], repeatToBatch(exact[0], b), repeatToBatch(absolute[0], b),
+                    RoundingBound.ofSum(shape.forwardTerms(), dtype)));
             return new KernelVerdict(shape.describe(), dtype, route.description(), outputs, deterministic);
         });
     }
@@ -157,7 +159,11 @@ public final class KernelAudit {
         }
         poisonFreedMemory(working);
         y.backward(dyi, new BoolOptional(), false, new TensorArrayRefOptional());
-        return new Tensor[] {y.detach().contiguous(), xi.grad().contiguous(), wi.grad().contiguous()};
+        // Without a graph oneDNN runs its inference kernel (forward_inference), a kernel of its own: evaluation runs it.
+        poisonFreedMemory(working);
+        Tensor inference = Grad.off(() -> ConvKernels.run(x.to(dtype.scalarType()), w.to(dtype.scalarType()), shape.stride(), shape.padding(),
+                shape.groups(), route));
+        return new Tensor[] {y.detach().contiguous(), xi.grad().contiguous(), wi.grad().contiguous(), inference.contiguous()};
     }
 
     /**

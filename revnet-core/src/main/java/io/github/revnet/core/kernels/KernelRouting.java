@@ -91,7 +91,9 @@ public final class KernelRouting {
         return decide(new Key(shape, dtype, given, Torch.threads()), k -> {
             List<KernelVerdict> audits = new ArrayList<>();
             for (ConvRoute route : candidates(given)) {
-                KernelVerdict v = KernelAudit.convolution(shape, dtype, route);
+                String unsafe = KnownDefects.unsafe(shape, route);
+                KernelVerdict v = unsafe != null ? KernelVerdict.notRun(shape.describe(), dtype, route.description(), unsafe)
+                        : KernelAudit.convolution(shape, dtype, route);
                 audits.add(v);
                 if (v.pass()) {
                     return new Decision(shape.describe(), dtype, given, k.threads(), audits, route, true);
@@ -111,9 +113,10 @@ public final class KernelRouting {
         if (dtype == null || input.is_cuda()) {
             return;
         }
-        long in = weight.size(1);
-        long out = weight.size(0);
-        long rows = input.numel() / in;
+        requireLinear(input.numel() / weight.size(1), weight.size(1), weight.size(0), dtype);
+    }
+
+    static void requireLinear(long rows, long in, long out, KernelDType dtype) {
         String kernel = KernelAudit.describeLinear(rows, in, out);
         Decision d = decide(new Key(kernel, dtype, null, Torch.threads()), k -> {
             KernelVerdict v = KernelAudit.linear(rows, in, out, dtype);
@@ -169,6 +172,7 @@ public final class KernelRouting {
     public static synchronized void forget() {
         DECISIONS.clear();
         ORDER.clear();
+        ScriptedRouting.forget();
     }
 
     static String refusal(Decision d) {

@@ -10,7 +10,16 @@ import java.util.List;
  * @param kernel the kernel, e.g. "3x3 conv 24->24, 16x16, batch 4"
  * @param route how it ran, e.g. "oneDNN, contiguous"
  */
-public record KernelVerdict(String kernel, KernelDType dtype, String route, List<Output> outputs, boolean deterministic) {
+public record KernelVerdict(String kernel, KernelDType dtype, String route, List<Output> outputs, boolean deterministic, String notRun) {
+    /** A route the audit does not run, since running it is known to corrupt the process ({@link KnownDefects}). */
+    public static KernelVerdict notRun(String kernel, KernelDType dtype, String route, String why) {
+        return new KernelVerdict(kernel, dtype, route, List.of(), true, why);
+    }
+
+    public KernelVerdict(String kernel, KernelDType dtype, String route, List<Output> outputs, boolean deterministic) {
+        this(kernel, dtype, route, outputs, deterministic, null);
+    }
+
     /** One computed tensor: its worst error over its bound, and whether every element was finite. */
     public record Output(String name, double errorOverBound, double worstError, double bound, boolean finite) {
         public boolean pass() {
@@ -23,11 +32,14 @@ public record KernelVerdict(String kernel, KernelDType dtype, String route, List
     }
 
     public boolean pass() {
-        return deterministic && outputs.stream().allMatch(Output::pass);
+        return notRun == null && deterministic && outputs.stream().allMatch(Output::pass);
     }
 
     /** The largest error over bound of any output (NaN when one was not finite). */
     public double worstRatio() {
+        if (notRun != null) {
+            return Double.NaN;
+        }
         double worst = 0;
         for (Output o : outputs) {
             if (!o.finite()) {
@@ -40,6 +52,9 @@ public record KernelVerdict(String kernel, KernelDType dtype, String route, List
 
     /** E.g. "forward 4.4e+04x its rounding bound, input gradient NaN" for what failed; "right" when nothing did. */
     public String findings() {
+        if (notRun != null) {
+            return "not run: " + notRun;
+        }
         StringBuilder s = new StringBuilder();
         for (Output o : outputs) {
             if (!o.pass()) {

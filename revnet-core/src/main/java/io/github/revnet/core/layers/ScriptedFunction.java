@@ -6,6 +6,7 @@ import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Shapes;
 import io.github.revnet.bridge.TorchScript;
 import io.github.revnet.core.Layer;
+import io.github.revnet.core.kernels.ScriptedRouting;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -21,6 +22,8 @@ import org.bytedeco.pytorch.global.torch;
  * {@code torch.jit.script(f).save("f.pt")}. Its parameters and buffers are registered in this
  * layer's module as the very same tensors, so optimizers, dtype conversion and {@code train()}
  * reach them.
+ *
+ * <p>Its convolutions run inside the script, so the kernel audit routes the function as a whole ({@link ScriptedRouting}).
  *
  * <p>The output shape cannot be read from a script, so it is found by running the module once on
  * zeros of the asked shape (without gradient, in eval mode) and cached per input shape. Random ops
@@ -53,7 +56,7 @@ public final class ScriptedFunction extends Layer {
     public Tensor forward(Tensor input) {
         script.train(isTraining());
         FlopCount.uncounted(name);
-        return TorchScript.forward(script, input, name);
+        return TorchScript.forward(script, ScriptedRouting.prepare(name, parameters(), input), name);
     }
 
     @Override

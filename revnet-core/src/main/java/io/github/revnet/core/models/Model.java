@@ -34,11 +34,11 @@ public final class Model implements AutoCloseable {
     private final ModelSpec spec;
     private final ModelOptions options;
     private final Network network;
-    private final boolean referenceKernels;
     private final boolean channelsLast;
 
     /**
-     * The zoo models whose float32 steps run faster with channels-last weights and inputs, measured (stored step, batch 32,
+     * The zoo models whose float32 steps run faster with channels-last weights and inputs: a speed choice only, since every
+     * convolution runs on a route the kernel audit found right on this CPU whatever its layout ({@code KernelRouting}). Measured (stored step, batch 32,
      * 2 threads, the two formats alternating over 8-12 rounds on a 2-core AMD EPYC; median ratio channels-last / contiguous):
      * resnet-32 0.82, resnet-110 0.85, revnet-38 0.87-0.90 (reversible 0.90). Left contiguous because channels-last was
      * slower: revnet-110 1.10, revnet-164 1.14, stack-16 1.04 (reversible 1.00).
@@ -53,17 +53,8 @@ public final class Model implements AutoCloseable {
         Torch.seed(options.seed());
         this.network = arena.run(() -> build(spec, options));
         network.reversibleStacks().forEach(stack -> stack.precision(options.precision()));
-        if (options.precision() != Precision.FP32) {
-            try {
-                requireBfloat16Channels(spec.name(), network, options.precision());
-            } catch (IllegalArgumentException refused) {
-                arena.close();
-                throw refused;
-            }
-        }
         arena.run(() -> network.module().to(options.device().torchDevice(), options.dtype().scalarType(), false));
         network.train(true);
-        this.referenceKernels = options.dtype() != DType.FLOAT64 && convolutionOffSixteen(network) != null;
         this.channelsLast = CHANNELS_LAST.contains(spec.name()) && options.dtype() == DType.FLOAT32 && options.precision() == Precision.FP32
                 && options.device() == Device.CPU;
         if (channelsLast) {
@@ -85,43 +76,6 @@ public final class Model implements AutoCloseable {
     /** The input in the memory format this model's convolutions run fastest on. */
     private Tensor formatted(Tensor input) {
         return channelsLast ? input.contiguous(torch.MemoryFormat.ChannelsLast) : input;
-    }
-
-    /**
-     * LibTorch 2.10's oneDNN bfloat16 3x3 convolution over a channel count that is not a multiple of 16 reads padding it
-     * never wrote: revnet-38 (56-channel halves) under bf16 gave NaN logits from its first forward, and with its inputs
-     * made channels-last still NaN by the fourth training step, while its reference kernels stayed finite for 60 steps and
-     * revnet-110 (16, 32 and 64 channels) for 40 steps with oneDNN. Such a model is refused rather than trained into NaN.
-     */
-    private static void requireBfloat16Channels(String name, Network network, Precision precision) {
-        String off = convolutionOffSixteen(network);
-        if (off != null) {
-            throw new IllegalArgumentException("precision " + precision.label() + " needs the reversible blocks' convolutions over"
-                    + " multiples of 16 channels (LibTorch 2.10's oneDNN bfloat16 convolution reads unwritten padding otherwise"
-                    + " and trains into NaN), but " + name + " has a " + off + ": use --precision fp32, or revnet-110 or revnet-164");
-        }
-    }
-
-    /** The first convolution of a reversible stack over a channel count that is not a multiple of 16, described, or null. */
-    private static String convolutionOffSixteen(Network network) {
-        for (var stack : network.reversibleStacks()) {
-            for (Tensor w : stack.parameters()) {
-                if (w.dim() == 4 && w.size(2) > 1 && (w.size(0) % 16 != 0 || w.size(1) % 16 != 0)) {
-                    return w.size(2) + "x" + w.size(3) + " convolution from " + w.size(1) + " to " + w.size(0) + " channels";
-                }
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Whether training must run on LibTorch's reference kernels ({@link io.github.revnet.bridge.ReferenceKernels}): oneDNN's
-     * float32 3x3 convolution over a channel count that is not a multiple of 16 reads padding it never wrote, and on an
-     * AVX-512 CPU revnet-38 (56-channel halves) trained into NaN losses from its first step whenever earlier work (a float64
-     * run) had left NaN bit patterns in freed memory.
-     */
-    public boolean needsReferenceKernels() {
-        return referenceKernels;
     }
 
     /** Builds the zoo model called {@code name}. */

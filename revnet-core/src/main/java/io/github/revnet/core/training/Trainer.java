@@ -70,13 +70,8 @@ public final class Trainer implements AutoCloseable {
         return step(images, labels, () -> model.forward(images, plan));
     }
 
-    /** LibTorch's reference kernels for the step, where the model needs them ({@link Model#needsReferenceKernels}); else null. */
-    private io.github.revnet.bridge.ReferenceKernels kernels() {
-        return model.needsReferenceKernels() ? io.github.revnet.bridge.ReferenceKernels.hold() : null;
-    }
-
     private double step(Tensor images, Tensor labels, java.util.function.Supplier<Tensor> forward) {
-        try (var kernels = kernels(); NativeScope scope = NativeScope.open()) {
+        try (NativeScope scope = NativeScope.open()) {
             PhaseClock.time(Phase.OPTIMIZER, () -> {
                 optimizer.zero_grad(false);
             });
@@ -103,7 +98,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private double gradients(Tensor labels, java.util.function.Supplier<Tensor> forward) {
-        try (var kernels = kernels(); NativeScope scope = NativeScope.open()) {
+        try (NativeScope scope = NativeScope.open()) {
             optimizer.zero_grad(false);
             Tensor loss = model.loss(forward.get(), labels);
             loss.backward();

@@ -329,10 +329,7 @@ public final class TrainingComparison {
     public static int correct(Model model, FashionMnist.Split test, int first, int end) {
         int correct = 0;
         model.network().train(false);
-        // Evaluation needs the same kernels as training: oneDNN's 3x3 convolution over revnet-38's 56-channel halves reads
-        // padding it never wrote, and with freed memory reused (GlibcMalloc.REUSE) the same weights evaluated to 0.45
-        // instead of 0.80.
-        try (var kernels = model.needsReferenceKernels() ? io.github.revnet.bridge.ReferenceKernels.hold() : null) {
+        try {
             for (int from = first; from < end; from += 500) {
                 int to = Math.min(end, from + 500);
                 int[] indices = new int[to - from];

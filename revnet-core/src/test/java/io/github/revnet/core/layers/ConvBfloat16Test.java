@@ -1,23 +1,42 @@
 package io.github.revnet.core.layers;
 
-import io.github.revnet.core.Precision;
-import io.github.revnet.core.models.Model;
-import io.github.revnet.core.models.ModelOptions;
-import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.Torch;
+import io.github.revnet.core.Mode;
+import io.github.revnet.core.Precision;
+import io.github.revnet.core.kernels.KernelDType;
+import io.github.revnet.core.kernels.KernelRouting;
+import io.github.revnet.core.models.Model;
+import io.github.revnet.core.models.ModelOptions;
+import io.github.revnet.core.training.Trainer;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+
 /**
- * LibTorch 2.10's oneDNN bfloat16 3x3 convolution over 56 channels reads padding it never wrote: revnet-38 under bf16
- * trained into NaN. A bfloat16 policy refuses a model whose reversible blocks convolve over other than multiples of 16.
+ * Revnet-38's 56-channel halves under bfloat16: once refused, since on one AVX-512 CPU oneDNN's bfloat16 convolution read
+ * padding it never wrote and the model trained into NaN by its fourth step. Its convolutions now run on routes the kernel
+ * audit found right in bfloat16 on this CPU (freed memory poisoned with NaN first), so it trains.
  */
 class ConvBfloat16Test {
     @Test
-    void revnet38IsRefusedUnderBfloat16NamingItsConvolution() {
+    void revnet38TrainsUnderBothBfloat16PoliciesOnAuditedKernels() {
         for (Precision p : new Precision[] {Precision.BF16, Precision.BF16_PURE}) {
-            var e = assertThrows(IllegalArgumentException.class, () -> Model.create("revnet-38", ModelOptions.defaults().precision(p)));
-            assertTrue(e.getMessage().contains("from 56 to 56 channels") && e.getMessage().contains("precision " + p.label()), e.getMessage());
+            try (Model m = Model.create("revnet-38", ModelOptions.defaults().precision(p).seed(3));
+                    Trainer trainer = new Trainer(m, Trainer.Options.defaults().learningRate(0.05));
+                    NativeScope scope = NativeScope.open()) {
+                Torch.seed(4);
+                Tensor x = m.randomInput(8, 32);
+                Tensor labels = m.randomLabels(8);
+                for (int step = 0; step < 6; step++) {
+                    double loss = trainer.step(x, labels, step % 2 == 0 ? Mode.STORED : Mode.REVERSIBLE);
+                    assertTrue(Double.isFinite(loss), p + ": loss " + loss + " at step " + step);
+                }
+            }
+            assertTrue(KernelRouting.decisions().stream().anyMatch(d -> d.dtype() == KernelDType.BFLOAT16 && d.kernel().contains("56->56")),
+                    "the 56-channel bfloat16 convolution was audited");
+            assertTrue(KernelRouting.decisions().stream().allMatch(KernelRouting.Decision::right));
         }
     }
 
