@@ -42,6 +42,47 @@ class Noisy(torch.nn.Module):
         return self.drop(self.conv(x))
 
 
+class DropoutPreAct(torch.nn.Module):
+    """BN -> ReLU -> dropout -> 3x3 conv: random ops inside a script, replayed by the harness."""
+
+    def __init__(self, channels: int, p: float):
+        super().__init__()
+        self.bn = torch.nn.BatchNorm2d(channels)
+        self.drop = torch.nn.Dropout(p)
+        self.conv = torch.nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+
+    def forward(self, x):
+        return self.conv(self.drop(torch.relu(self.bn(x))))
+
+
+class NoisyGaussian(torch.nn.Module):
+    """A conv with multiplicative Gaussian noise from randn_like in training: another random op from the default generator
+    (multiplicative, so the noise reaches the gradients even where the input is exact, as in checkpoint mode)."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        if self.training:
+            y = y * (1 + 0.1 * torch.randn_like(y))
+        return y
+
+
+class Stateful(torch.nn.Module):
+    """Counts its calls in a buffer and scales by the count: not a function of its input, whatever the random state."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(channels, channels, 3, padding=1)
+        self.register_buffer("calls", torch.zeros(1))
+
+    def forward(self, x):
+        self.calls += 1
+        return self.conv(x) * self.calls
+
+
 class Parameterless(torch.nn.Module):
     def forward(self, x):
         return torch.tanh(x)
@@ -57,4 +98,7 @@ torch.jit.script(Parameterless()).save("parameterless.pt")
 # tensors on an AVX-512 CPU without AMX (EPYC family 26); the kernel audit routes it (docs/kernels.md).
 torch.jit.script(PreActConv(24, 24)).save("preact24-f.pt")
 torch.jit.script(PreActConv(24, 24)).save("preact24-g.pt")
+torch.jit.script(DropoutPreAct(4, 0.25)).save("dropout-f.pt")
+torch.jit.script(NoisyGaussian(4)).save("gaussian-g.pt")
+torch.jit.script(Stateful(4)).save("stateful.pt")
 print("exported with torch", torch.__version__)

@@ -82,6 +82,10 @@ final class CheckCommand implements Callable<Integer> {
             + " both passes draw the same masks")
     double dropout;
 
+    @Option(names = "--drop-path", defaultValue = "0", description = "stochastic depth of each reversible transformer block's F and G, in"
+            + " [0, 1) (default ${DEFAULT-VALUE}; RevViTs only); both passes draw the same masks")
+    double dropPath;
+
     @Option(names = "--coupling", defaultValue = "additive", converter = Converters.Couplings.class,
             completionCandidates = Converters.Couplings.class,
             description = "coupling of the reversible blocks: additive (y = x + F) or affine (y = x * s + t) (default ${DEFAULT-VALUE})")
@@ -136,6 +140,9 @@ final class CheckCommand implements Callable<Integer> {
             if (nproc != 1 || modes != null) {
                 throw new IllegalArgumentException("--nproc and --modes apply to --model only");
             }
+            if (dropPath != 0) {
+                throw new IllegalArgumentException("--drop-path applies to --model only; a scripted block's own random ops are replayed as they are");
+            }
             OutputPaths.file("--json", json);
             try (AutoCloseable held = kernels.hold()) {
                 return new ScriptedBlockCheck(f, g, shape, blocks, dtype != null ? dtype : DType.FLOAT64, coupling, seed, threads)
@@ -165,13 +172,19 @@ final class CheckCommand implements Callable<Integer> {
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
         }
+        if (!(dropPath >= 0 && dropPath < 1)) {
+            throw new IllegalArgumentException("--drop-path must be in [0, 1), got " + dropPath);
+        }
+        if (nproc > 1 && dropPath != 0) {
+            throw new IllegalArgumentException("--drop-path applies to single-process checks; --nproc checks take none");
+        }
         OutputPaths.file("--json", json);
         double tol = tolerance != null ? tolerance : FLOAT64_TOLERANCE * type.epsilon() / DType.FLOAT64.epsilon();
         if (nproc > 1) {
             return new DistributedCheck(model, type, precision, batch, imageSize, seed, coupling, dropout, timeoutSeconds,
                     modes != null ? modes : List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT), nproc, tol).run(json);
         }
-        ModelOptions options = ModelOptions.defaults().dtype(type).precision(precision).seed(seed).coupling(coupling)
+        ModelOptions options = ModelOptions.defaults().dtype(type).precision(precision).seed(seed).coupling(coupling).dropPath(dropPath)
                 .device(device.available());
         threads.apply();
         Banner.print();
@@ -209,6 +222,7 @@ final class CheckCommand implements Callable<Integer> {
             }
             System.out.printf("running stats max abs diff      %.3e%n", r.runningStatsMaxAbsDiff());
             System.out.printf("loss stored / reversible        %.10f / %.10f%n", r.storedLoss(), r.reversibleLoss());
+            KernelTable.printRerouted(System.out);
             System.out.printf("%s in %.1fs%n", pass ? "PASS" : "FAIL", (System.nanoTime() - start) / 1e9);
             if (json != null) {
                 writeJson(r, tol, size, pass);

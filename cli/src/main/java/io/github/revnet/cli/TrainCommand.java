@@ -99,6 +99,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}): bf16 runs F and G under bfloat16 autocast, float32 streams")
     Precision precision;
 
+    @Option(names = "--drop-path", defaultValue = "0", description = {"stochastic depth of each reversible transformer block's F and G,",
+            "in [0, 1) (default ${DEFAULT-VALUE}; RevViTs only): the masks come from each stack's stream and are replayed"})
+    double dropPath;
+
     @Option(names = "--checkpoint", description = "save the run's state (weights, momentum, curve) in this folder")
     Path checkpoint;
 
@@ -142,7 +146,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume needs --checkpoint DIR, the folder of the run to continue");
         }
         var options = new TrainingComparison.Options(model, steps, batch, seed, lr, LearningRateSchedule.parse(schedule), angleEvery,
-                trainLimit, testLimit, dtype, precision);
+                trainLimit, testLimit, dtype, precision, dropPath);
         var checkpointing = checkpoint == null ? TrainingComparison.Checkpointing.NONE
                 : new TrainingComparison.Checkpointing(checkpoint, checkpointEvery, resume);
         Mode single = compare ? null : mode;
@@ -233,6 +237,7 @@ final class TrainCommand implements Callable<Integer> {
         out.put("schedule", options.schedule().label());
         out.put("dtype", options.dtype().label());
         out.put("precision", options.precision().label());
+        out.put("drop_path", options.dropPath());
         return out;
     }
 

@@ -217,7 +217,7 @@ class ScriptedBlockCommandTest {
             {"does not exist", "--f", fixture("missing.pt"), "--g", g, "--shape", "2,8,5,5"},
             {"could not be loaded", "--f", text.toString(), "--g", g, "--shape", "2,8,5,5"},
             {"F must keep its input's shape", "--f", fixture("widening.pt"), "--g", g, "--shape", "2,8,5,5"},
-            {"is not deterministic", "--f", fixture("noisy.pt"), "--g", g, "--shape", "2,8,5,5"},
+            {"keeps state it changes between calls", "--f", fixture("stateful.pt"), "--g", g, "--shape", "2,8,5,5"},
             {"has no parameters that require a gradient", "--f", fixture("parameterless.pt"), "--g", g, "--shape", "2,8,5,5"},
             {"missing: --shape", "--f", fixture("preact-f.pt"), "--g", g},
             {"comma-separated positive integers", "--f", fixture("preact-f.pt"), "--g", g, "--shape", "2,x,5,5"},
@@ -236,10 +236,10 @@ class ScriptedBlockCommandTest {
         Outcome bench = run("bench", "--f", fixture("preact-f.pt"), "--g", g, "--shape", "2,8,5,6", "--out", dir.resolve("r").toString());
         assertEquals(2, bench.code(), bench.err());
         assertTrue(bench.err().contains("H = W"), bench.err());
-        Outcome benchNoisy = run("bench", "--f", fixture("noisy.pt"), "--g", g, "--shape", "2,8,5,5", "--out", dir.resolve("r").toString());
+        Outcome benchNoisy = run("bench", "--f", fixture("stateful.pt"), "--g", g, "--shape", "2,8,5,5", "--out", dir.resolve("r").toString());
         assertEquals(2, benchNoisy.code(), benchNoisy.err());
         assertTrue(benchNoisy.err().contains("is not deterministic"), benchNoisy.err());
-        Outcome fuzz = run("fuzz", "--f", fixture("noisy.pt"), "--g", g, "--shape", "2,8,5,5", "--tries", "3");
+        Outcome fuzz = run("fuzz", "--f", fixture("stateful.pt"), "--g", g, "--shape", "2,8,5,5", "--tries", "3");
         assertEquals(2, fuzz.code(), fuzz.err());
         assertTrue(fuzz.err().contains("is not deterministic"), fuzz.err());
     }

@@ -80,6 +80,35 @@ public final class RandomStream {
         }
     }
 
+    /** One lender of the default generator at a time: it is process-wide, and two streams lent to it at once would mix. */
+    private static final Object DEFAULT_GENERATOR = new Object();
+
+    /**
+     * Runs {@code work} with LibTorch's default CPU generator in this stream's state, then takes the state it reached back
+     * into this stream and puts the default generator back where it was. Code that cannot be handed a generator (random
+     * ops inside a TorchScript module draw from the default one) then draws from this stream: replayed when the stream
+     * is, as {@code torch.utils.checkpoint} replays by saving and restoring the default generator's state. Work that draws
+     * nothing leaves this stream unchanged. Lenders exclude each other across threads, so two threads' draws do not mix.
+     */
+    public <T> T lentToDefault(Supplier<T> work) {
+        synchronized (DEFAULT_GENERATOR) {
+            Generator fallback = torch.getDefaultCPUGenerator();
+            RngState saved = RngState.capture(fallback);
+            try {
+                try (NativeScope scope = NativeScope.open()) {
+                    fallback.set_state(generator.get_state());
+                }
+                return work.get();
+            } finally {
+                try (NativeScope scope = NativeScope.open()) {
+                    generator.set_state(fallback.get_state());
+                }
+                saved.restore();
+                saved.close();
+            }
+        }
+    }
+
     /** The thread's innermost active stream, or null when random ops use the default generator. */
     public static RandomStream active() {
         return ACTIVE.get().peek();

@@ -81,7 +81,7 @@ public final class GateStrength {
                 }
                 continue;
             }
-            String group = f.needsSharedParameters() ? "shared" : f == PlantedFault.SWAPPED_RANDOM_STATES ? "dropout" : "plain";
+            String group = f.needsSharedParameters() ? "shared" : f.needsRandomOps() ? "dropout" : "plain";
             groups.computeIfAbsent(group, k -> new ArrayList<>()).add(f);
         }
         for (Map.Entry<String, List<PlantedFault>> group : groups.entrySet()) {

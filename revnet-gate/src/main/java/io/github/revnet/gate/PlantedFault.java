@@ -31,6 +31,8 @@ public enum PlantedFault {
     COUPLING_SIGN("the coupling's gradient through its carried half has the wrong sign"),
     BLOCK_ORDER("backward recomputes the blocks' functions in the wrong order (first block's at the last block's step)"),
     SWAPPED_RANDOM_STATES("the recomputation restores G's random state for F and F's for G (cases run with dropout 0.25)"),
+    STREAM_NOT_RESTORED("the recomputation runs F from a stream moved on since its start, not restored (cases run with dropout 0.25)"),
+    STREAM_RESTORED_TWICE("the recomputation restores F's random state for F and again for G (cases run with dropout 0.25)"),
     PADDING("the recomputation pads its input by replication where the forward padded with zeros"),
     SHARED_PARAMETER_ONCE("F shared by blocks 0 and 1: its gradient from block 1 is overwritten instead of accumulated"),
     SHARED_PARAMETER_TWICE("F shared by blocks 0 and 1: its gradient from block 1 is accumulated twice");
@@ -48,6 +50,11 @@ public enum PlantedFault {
     /** Lower-case, dash-separated: the fault's name in tables and on the command line. */
     public String label() {
         return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /** Whether the fault concerns the random streams, and so takes effect only where the functions draw (cases run with dropout). */
+    public boolean needsRandomOps() {
+        return this == SWAPPED_RANDOM_STATES || this == STREAM_NOT_RESTORED || this == STREAM_RESTORED_TWICE;
     }
 
     /** Whether the fault lives in a stack whose blocks 0 and 1 share F (built by {@link #sharingF}). */
@@ -86,6 +93,22 @@ public enum PlantedFault {
                         StateSwapping f = new StateSwapping(b.f(), armed, captured);
                         StateSwapping g = new StateSwapping(b.g(), armed, captured);
                         f.partner = g;
+                        g.partner = f;
+                        return new ReversibleBlock(f, g, b.coupling(), b.layout());
+                    }), mode, seed, armed::on, armed::finish);
+                } finally {
+                    captured.forEach(RngState::close);
+                }
+            }
+            case STREAM_NOT_RESTORED -> h.runOn(rebuilt(blocks, (i, b) -> new ReversibleBlock(new StreamAdvancing(b.f(), armed), b.g(),
+                    b.coupling(), b.layout())), mode, seed, armed::on, armed::finish);
+            case STREAM_RESTORED_TWICE -> {
+                List<RngState> captured = new ArrayList<>();
+                try {
+                    yield h.runOn(rebuilt(blocks, (i, b) -> {
+                        StateSwapping f = new StateSwapping(b.f(), armed, captured);
+                        StateSwapping g = new StateSwapping(b.g(), armed, captured);
+                        f.partner = f;
                         g.partner = f;
                         return new ReversibleBlock(f, g, b.coupling(), b.layout());
                     }), mode, seed, armed::on, armed::finish);
@@ -241,6 +264,35 @@ public enum PlantedFault {
             } else {
                 own = RandomStream.active().capture();
                 captured.add(own);
+            }
+            return inner.forward(input);
+        }
+
+        @Override
+        public long[] outputShape(long[] inputShape) {
+            return inner.outputShape(inputShape);
+        }
+    }
+
+    /**
+     * A function whose recomputation starts from a stream that has moved on: it draws once from the active stream (as a
+     * stray random op between the restore and the function would) before running, so its draws are not the forward's.
+     */
+    static final class StreamAdvancing extends Layer {
+        private final Layer inner;
+        private final Switch armed;
+
+        StreamAdvancing(Layer inner, Switch armed) {
+            this.inner = add("inner", inner);
+            this.armed = armed;
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            if (armed.isOn()) {
+                try (io.github.revnet.bridge.NativeScope scope = io.github.revnet.bridge.NativeScope.open()) {
+                    RandomStream.bernoulliMask(input, 0.5);
+                }
             }
             return inner.forward(input);
         }

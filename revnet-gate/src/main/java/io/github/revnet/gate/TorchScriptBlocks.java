@@ -68,9 +68,10 @@ public final class TorchScriptBlocks {
     /**
      * Checks that a block of these modules accepts {@code shape} under {@code coupling} (each of F
      * and G maps a half to the coupling's shape) and that F and G are functions of their input:
-     * two calls on the same input in training mode must agree bitwise, since reversible mode
-     * recomputes them in backward. Random ops inside a script draw from LibTorch's default
-     * generator, which a stack cannot replay, so a module with dropout fails here.
+     * two calls on the same input in training mode, from the same random state, must agree bitwise,
+     * since reversible mode recomputes them in backward. Random ops inside a script draw from the
+     * stack's stream (see {@code ScriptedFunction}) and pass; a module that changes its own state
+     * between calls fails here.
      */
     public void validate(long[] shape, DType dtype, Coupling coupling) {
         StreamLayout layout = layoutFor(shape);
@@ -101,9 +102,9 @@ public final class TorchScriptBlocks {
             throw new IllegalArgumentException("TorchScript module " + file + " is not deterministic: two calls on the same input differ by "
                     + String.format("%.3g", difference) + " (relative), so the inverse and reversible backward cannot reconstruct it."
                     + " The kernel audit found LibTorch's kernels for its " + audited + " convolution(s) right and deterministic on this"
-                    + " CPU, so the difference comes from inside the module: random ops inside TorchScript (dropout) draw from LibTorch's"
-                    + " default generator, which a reversible stack cannot replay (script the module without them), or the module keeps"
-                    + " state it changes between calls");
+                    + " CPU, and random ops that draw from LibTorch's default generator (dropout, randn_like) are replayed, so the"
+                    + " difference comes from inside the module: it keeps state it changes between calls (a counter, a cache), or draws"
+                    + " from a generator of its own");
         }
     }
 }

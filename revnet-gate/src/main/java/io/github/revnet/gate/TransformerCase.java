@@ -16,7 +16,7 @@ import java.util.function.UnaryOperator;
 /**
  * One generated reversible transformer stack (RevViT blocks): batch, sequence length, heads and
  * head width (the stream width is their product), MLP ratio, depth, dtype, causal mask, dropout
- * (on attention probabilities and outputs), coupling, layout.
+ * (on attention probabilities and outputs, and drop-path of F and G at the same rate), coupling, layout.
  */
 public record TransformerCase(int batch, int tokens, int heads, int headWidth, int mlpRatio, int blocks, DType dtype, boolean causal, double dropout,
         InputLayout layout, boolean inputRequiresGrad, Coupling coupling) implements GateCase {
@@ -27,7 +27,8 @@ public record TransformerCase(int batch, int tokens, int heads, int headWidth, i
     }
 
     public TransformerOptions options() {
-        return TransformerOptions.of(width()).heads(heads).mlpRatio(mlpRatio).causal(causal).dropout(dropout).attentionDropout(dropout);
+        return TransformerOptions.of(width()).heads(heads).mlpRatio(mlpRatio).causal(causal).dropout(dropout).attentionDropout(dropout)
+                .dropPath(dropout);
     }
 
     @Override

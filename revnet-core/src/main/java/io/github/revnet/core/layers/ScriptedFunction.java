@@ -3,6 +3,7 @@ package io.github.revnet.core.layers;
 import io.github.revnet.core.profile.FlopCount;
 import io.github.revnet.bridge.Grad;
 import io.github.revnet.bridge.NativeScope;
+import io.github.revnet.bridge.RandomStream;
 import io.github.revnet.bridge.Shapes;
 import io.github.revnet.bridge.TorchScript;
 import io.github.revnet.core.Layer;
@@ -26,9 +27,12 @@ import org.bytedeco.pytorch.global.torch;
  * <p>Its convolutions run inside the script, so the kernel audit routes the function as a whole ({@link ScriptedRouting}).
  *
  * <p>The output shape cannot be read from a script, so it is found by running the module once on
- * zeros of the asked shape (without gradient, in eval mode) and cached per input shape. Random ops
- * inside a script draw from LibTorch's default generator, which a reversible stack cannot replay:
- * such a module is not a function of its input and fails the gate's checks.
+ * zeros of the asked shape (without gradient, in eval mode) and cached per input shape.
+ *
+ * <p>Random ops inside a script (dropout, drop-path, {@code randn_like}, {@code bernoulli}) draw from LibTorch's default
+ * generator, which no caller can hand a generator of its own. So the script runs with the default generator lent the
+ * state of the stack's active stream ({@link RandomStream#lentToDefault}): its draws come from that stream and are
+ * replayed when the stream is, bit for bit, as {@code torch.utils.checkpoint} saves and restores the default generator.
  */
 public final class ScriptedFunction extends Layer {
     private final JitModule script;
@@ -56,7 +60,9 @@ public final class ScriptedFunction extends Layer {
     public Tensor forward(Tensor input) {
         script.train(isTraining());
         FlopCount.uncounted(name);
-        return TorchScript.forward(script, ScriptedRouting.prepare(name, parameters(), input), name);
+        Tensor routed = ScriptedRouting.prepare(name, parameters(), input);
+        RandomStream stream = RandomStream.active();
+        return stream == null ? TorchScript.forward(script, routed, name) : stream.lentToDefault(() -> TorchScript.forward(script, routed, name));
     }
 
     @Override

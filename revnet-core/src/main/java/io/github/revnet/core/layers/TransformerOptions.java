@@ -13,6 +13,7 @@ public final class TransformerOptions {
     private int mlpRatio = 2;
     private double dropout;
     private double attentionDropout;
+    private double dropPath;
     private boolean causal;
 
     private TransformerOptions(int width) {
@@ -45,6 +46,16 @@ public final class TransformerOptions {
     public TransformerOptions dropout(double value) {
         this.dropout = Check.probability("dropout", value);
         return this;
+    }
+
+    /** Stochastic depth of a reversible block's F and G ({@link DropPath}): each sample's output dropped with this probability. */
+    public TransformerOptions dropPath(double value) {
+        this.dropPath = Check.probability("drop-path", value);
+        return this;
+    }
+
+    public double dropPath() {
+        return dropPath;
     }
 
     /** Dropout on the attention probabilities. */

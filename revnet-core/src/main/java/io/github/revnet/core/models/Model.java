@@ -50,6 +50,9 @@ public final class Model implements AutoCloseable {
         this.options = options;
         options.device().requireAvailable();
         options.precision().requireCompatible(options.dtype());
+        if (options.dropPath() > 0 && !(spec.isTransformer() && spec.reversible())) {
+            throw new IllegalArgumentException("drop-path applies to the reversible transformers (revvit-*), not " + spec.name());
+        }
         Torch.seed(options.seed());
         this.network = arena.run(() -> build(spec, options));
         network.reversibleStacks().forEach(stack -> stack.precision(options.precision()));

@@ -54,7 +54,7 @@ public final class VisionTransformer extends Network {
         patches = addNative("patches", new Conv2dImpl(embed));
         position = new Tensor(module().register_parameter("position",
                 torch.randn(1, shape.tokens(), width).mul(new Scalar(0.02)), true));
-        TransformerOptions options = shape.options().dropout(o.dropout()).attentionDropout(o.dropout());
+        TransformerOptions options = shape.options().dropout(o.dropout()).attentionDropout(o.dropout()).dropPath(o.dropPath());
         if (reversible) {
             Coupling coupling = shape.coupling() != null ? shape.coupling() : o.coupling();
             stack = add("blocks", ReversibleStack.transformer(shape.depth(), options, coupling));

@@ -45,11 +45,13 @@ public final class ReversibleBlock extends Layer {
 
     /**
      * A reversible transformer block (RevViT): F is LayerNorm → multi-head self-attention, G is
-     * LayerNorm → MLP, each over one stream of {@code options.width()} features.
+     * LayerNorm → MLP, each over one stream of {@code options.width()} features, each under drop-path where
+     * {@code options.dropPath()} is above 0 (as RevViT trains).
      */
     public static ReversibleBlock transformer(TransformerOptions options, Coupling coupling) {
         int out = coupling.functionChannels(options.width());
-        return new ReversibleBlock(new SelfAttention(options, out), new FeedForward(options, out), coupling, StreamLayout.TOKENS);
+        return new ReversibleBlock(io.github.revnet.core.layers.DropPath.around(new SelfAttention(options, out), options.dropPath()),
+                io.github.revnet.core.layers.DropPath.around(new FeedForward(options, out), options.dropPath()), coupling, StreamLayout.TOKENS);
     }
 
     /** An additive block over {@code channels} channels whose F and G are residual functions shaped by {@code template}. */

@@ -31,7 +31,13 @@ import org.bytedeco.pytorch.Tensor;
 public final class TrainingComparison {
     /** What to run. */
     public record Options(String model, int steps, int batch, long seed, double learningRate, LearningRateSchedule schedule,
-            int angleEvery, int trainLimit, int testLimit, DType dtype, Precision precision) {
+            int angleEvery, int trainLimit, int testLimit, DType dtype, Precision precision, double dropPath) {
+        /** Options without drop-path. */
+        public Options(String model, int steps, int batch, long seed, double learningRate, LearningRateSchedule schedule, int angleEvery,
+                int trainLimit, int testLimit, DType dtype, Precision precision) {
+            this(model, steps, batch, seed, learningRate, schedule, angleEvery, trainLimit, testLimit, dtype, precision, 0);
+        }
+
         /** Options under the fp32 policy. */
         public Options(String model, int steps, int batch, long seed, double learningRate, LearningRateSchedule schedule, int angleEvery,
                 int trainLimit, int testLimit, DType dtype) {
@@ -41,6 +47,7 @@ public final class TrainingComparison {
         public Options {
             Objects.requireNonNull(precision, "precision").requireCompatible(dtype);
             Objects.requireNonNull(schedule, "schedule");
+            io.github.revnet.core.Check.probability("drop-path", dropPath);
             Trainer.Options.defaults().learningRate(learningRate); // rejects a bad rate here, before any model is built
             if (steps < 1) {
                 throw new IllegalArgumentException("steps must be >= 1, got " + steps);
@@ -169,7 +176,7 @@ public final class TrainingComparison {
 
     static ModelOptions modelOptions(Options o) {
         return ModelOptions.defaults().inputChannels(1).classes(FashionMnist.CLASSES).seed(o.seed()).dtype(o.dtype())
-                .precision(o.precision());
+                .precision(o.precision()).dropPath(o.dropPath());
     }
 
     static Trainer.Options sgd(Options o) {
@@ -272,6 +279,9 @@ public final class TrainingComparison {
         identity.put("dtype", o.dtype().label());
         if (o.precision() != Precision.FP32) {
             identity.put("precision", o.precision().label()); // absent under fp32, so checkpoints from before policies still resume
+        }
+        if (o.dropPath() > 0) {
+            identity.put("drop_path", String.valueOf(o.dropPath()));
         }
         identity.put("batch", String.valueOf(o.batch()));
         identity.put("seed", String.valueOf(o.seed()));
