@@ -132,6 +132,7 @@ public final class BenchmarkRun {
         var options = new OptionsBuilder().include(PairedStepBenchmark.class.getName() + ".step").param("model", c.model())
                 .param("modes", modes.stream().map(Mode::label).collect(java.util.stream.Collectors.joining(",")))
                 .param("batch", String.valueOf(c.batch())).param("dtype", c.dtype().label()).param("precision", sweep.precision().label()).param("imageSize", String.valueOf(c.imageSize()))
+                .param("dropPath", String.valueOf(sweep.dropPath()))
                 .param("threads", String.valueOf(threads)).param("phasesFile", phaseLines.toString())
                 .param("stepsPerSample", String.valueOf(steps)).warmupIterations(warmup * modes.size())
                 .measurementIterations(count * modes.size()).forks(1).jvmArgsAppend(Probes.childFlags()).shouldDoGC(false)
@@ -181,7 +182,7 @@ public final class BenchmarkRun {
             Sweep.Config c = e.getKey();
             long start = System.nanoTime();
             List<String> modes = e.getValue().stream().map(i -> runs.get(i).mode().label()).toList();
-            List<JsonNode> readings = Probes.memory(c.model(), c.batch(), c.dtype(), sweep.precision(), c.imageSize(), threads, modes);
+            List<JsonNode> readings = Probes.memory(c.model(), c.batch(), c.dtype(), sweep.precision(), sweep.dropPath(), c.imageSize(), threads, modes);
             StringBuilder line = new StringBuilder();
             for (int k = 0; k < modes.size(); k++) {
                 JsonNode m = readings.get(k);

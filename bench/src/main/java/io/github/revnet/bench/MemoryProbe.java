@@ -55,7 +55,10 @@ public final class MemoryProbe {
         int size = Integer.parseInt(args[3]);
         Torch.setThreads(Integer.parseInt(args[4]));
         ObjectMapper json = new ObjectMapper();
-        try (Model model = Model.create(args[0], ModelOptions.defaults().dtype(dtype).precision(precision).seed(1)); NativeScope scope = NativeScope.open()) {
+        String[] named = args[0].split("@drop-path=", 2); // MODEL or MODEL@drop-path=P
+        double dropPath = named.length > 1 ? Double.parseDouble(named[1]) : 0;
+        try (Model model = Model.create(named[0], ModelOptions.defaults().dtype(dtype).precision(precision).dropPath(dropPath).seed(1));
+                NativeScope scope = NativeScope.open()) {
             Torch.seed(2);
             var images = model.randomInput(batch, size);
             var labels = model.randomLabels(batch);

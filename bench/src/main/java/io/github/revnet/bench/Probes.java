@@ -39,13 +39,19 @@ public final class Probes {
      */
     public static List<JsonNode> memory(String model, int batch, DType dtype, int imageSize, int threads, List<String> what)
             throws IOException, InterruptedException {
-        return memory(model, batch, dtype, Precision.FP32, imageSize, threads, what);
+        return memory(model, batch, dtype, Precision.FP32, 0, imageSize, threads, what);
+    }
+
+    static List<JsonNode> memory(String model, int batch, DType dtype, Precision precision, int imageSize, int threads, List<String> what)
+            throws IOException, InterruptedException {
+        return memory(model, batch, dtype, precision, 0, imageSize, threads, what);
     }
 
     /** As {@link #memory(String, int, DType, int, int, List)}, the model's reversible stacks under {@code precision}. */
-    static List<JsonNode> memory(String model, int batch, DType dtype, Precision precision, int imageSize, int threads, List<String> what)
-            throws IOException, InterruptedException {
-        List<String> args = new ArrayList<>(List.of(model, String.valueOf(batch), MemoryProbe.format(dtype, precision),
+    static List<JsonNode> memory(String model, int batch, DType dtype, Precision precision, double dropPath, int imageSize, int threads,
+            List<String> what) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of(dropPath == 0 ? model : model + "@drop-path=" + dropPath, String.valueOf(batch),
+                MemoryProbe.format(dtype, precision),
                 String.valueOf(imageSize), String.valueOf(threads)));
         args.addAll(what);
         List<String> lines = run(MemoryProbe.class, args);

@@ -53,6 +53,10 @@ public class RoundState {
     @Param({"32"})
     public int imageSize;
 
+    /** Drop-path of the reversible transformers' F and G (0: none). */
+    @Param({"0"})
+    public double dropPath;
+
     @Param({"0"})
     public int threads;
 
@@ -83,7 +87,7 @@ public class RoundState {
         for (String m : modes.split(",")) {
             schedule.add(Mode.parse(m.strip()));
         }
-        rig = new StepRig(model, DType.parse(dtype), io.github.revnet.core.Precision.parse(precision), batch, imageSize);
+        rig = new StepRig(model, DType.parse(dtype), io.github.revnet.core.Precision.parse(precision), dropPath, batch, imageSize);
     }
 
     @Setup(Level.Iteration)

@@ -25,7 +25,11 @@ final class StepRig implements AutoCloseable {
     }
 
     StepRig(String modelName, DType dtype, Precision precision, int batch, int imageSize) {
-        model = Model.create(modelName, ModelOptions.defaults().dtype(dtype).precision(precision).seed(1));
+        this(modelName, dtype, precision, 0, batch, imageSize);
+    }
+
+    StepRig(String modelName, DType dtype, Precision precision, double dropPath, int batch, int imageSize) {
+        model = Model.create(modelName, ModelOptions.defaults().dtype(dtype).precision(precision).dropPath(dropPath).seed(1));
         trainer = new Trainer(model, Trainer.Options.defaults());
         Tensor[] both = data.run(() -> {
             Torch.seed(2);

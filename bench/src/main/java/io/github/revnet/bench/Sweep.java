@@ -13,7 +13,12 @@ import java.util.List;
  * draws as a Pareto front.
  */
 public record Sweep(String name, List<Config> configs, List<Integer> driftDepths, int driftBatch, int driftImageSize, RoundBudget rounds,
-        Front front, Precision precision) {
+        Front front, Precision precision, double dropPath) {
+
+    public Sweep(String name, List<Config> configs, List<Integer> driftDepths, int driftBatch, int driftImageSize, RoundBudget rounds,
+            Front front, Precision precision) {
+        this(name, configs, driftDepths, driftBatch, driftImageSize, rounds, front, precision, 0);
+    }
 
     public Sweep(String name, List<Config> configs, List<Integer> driftDepths, int driftBatch, int driftImageSize, RoundBudget rounds,
             Front front) {
@@ -39,7 +44,27 @@ public record Sweep(String name, List<Config> configs, List<Integer> driftDepths
                 skipped.accept(c, why);
             }
         }
-        return new Sweep(name, List.copyOf(kept), driftDepths, driftBatch, driftImageSize, rounds, null, policy);
+        return new Sweep(name, List.copyOf(kept), driftDepths, driftBatch, driftImageSize, rounds, null, policy, dropPath);
+    }
+
+    /**
+     * This sweep with every reversible transformer trained under drop-path {@code p}; the other configurations, which take
+     * none, are left out and reported to {@code skipped}, and so are the drift and the memory-budget front.
+     */
+    public Sweep withDropPath(double p, java.util.function.BiConsumer<Config, String> skipped) {
+        io.github.revnet.core.Check.probability("drop-path", p);
+        if (p == 0) {
+            return this;
+        }
+        List<Config> kept = new java.util.ArrayList<>();
+        for (Config c : configs) {
+            if (c.model().startsWith("revvit")) {
+                kept.add(c);
+            } else {
+                skipped.accept(c, "drop-path applies to the reversible transformers (revvit-*)");
+            }
+        }
+        return new Sweep(name, List.copyOf(kept), List.of(), driftBatch, driftImageSize, rounds, null, precision, p);
     }
 
     /** Every per-stack plan of {@code model} at {@code batch}: peaks in processes of their own, times in {@code rounds} interleaved rounds. */

@@ -50,6 +50,7 @@ public final class TrainingReport {
         out.put("schedule", opt.schedule().label());
         out.put("dtype", opt.dtype().label());
         out.put("precision", opt.precision().label());
+        out.put("drop_path", opt.dropPath());
         out.put("angle_every", opt.angleEvery());
         out.put("train_limit", opt.trainLimit());
         out.put("test_limit", opt.testLimit());
@@ -96,7 +97,8 @@ public final class TrainingReport {
                 root.get("seed").asLong(), root.path("learning_rate").asDouble(0.05),
                 LearningRateSchedule.parse(root.path("schedule").asText("constant")), root.path("angle_every").asInt(100),
                 root.path("train_limit").asInt(60000), root.path("test_limit").asInt(10000),
-                DType.parse(root.path("dtype").asText("float32")), Precision.parse(root.path("precision").asText("fp32")));
+                DType.parse(root.path("dtype").asText("float32")), Precision.parse(root.path("precision").asText("fp32")),
+                root.path("drop_path").asDouble(0));
         List<TrainingComparison.Point> curve = new ArrayList<>();
         for (JsonNode p : root.get("curve")) {
             JsonNode angle = p.get("grad_angle_degrees");

@@ -50,6 +50,10 @@ final class BenchCommand implements Callable<Integer> {
                     "models without reversible stacks and models the policy refuses are left out, each named"})
     Precision precision;
 
+    @Option(names = "--drop-path", defaultValue = "0", description = {"with --transformers: time and measure the RevViTs under drop-path",
+            "P in [0, 1) (default ${DEFAULT-VALUE}); the other rows take none and are left out"})
+    double dropPath;
+
     @Option(names = "--distributed", description = {"data-parallel scaling instead of the sweep: one process with every core against "
             + "--nproc processes (cores / N threads each) at one global batch, per mode, as train runs on Fashion-MNIST in alternating pairs"})
     boolean distributed;
@@ -80,8 +84,9 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (distributed) {
-            if (quick || transformers || f != null || precision != Precision.FP32) {
-                throw new IllegalArgumentException("--distributed times train runs of one --model: leave out --quick, --transformers, --f and --precision");
+            if (quick || transformers || f != null || precision != Precision.FP32 || dropPath != 0) {
+                throw new IllegalArgumentException("--distributed times train runs of one --model: leave out --quick, --transformers, --f,"
+                        + " --precision and --drop-path");
             }
             if (!io.github.revnet.core.models.ModelSpec.resolve(model).reversible() && (modes == null || modes.stream().anyMatch(m -> m != Mode.STORED))) {
                 throw new IllegalArgumentException(model + " has no reversible blocks: time it with --modes stored, or pick a revnet-* or revvit-*");
@@ -102,6 +107,12 @@ final class BenchCommand implements Callable<Integer> {
             Json.write(json, o);
             System.out.println("wrote " + json);
             return 0;
+        }
+        if (!(dropPath >= 0 && dropPath < 1)) {
+            throw new IllegalArgumentException("--drop-path must be in [0, 1), got " + dropPath);
+        }
+        if (dropPath != 0 && !transformers) {
+            throw new IllegalArgumentException("--drop-path applies to the reversible transformers: use it with --transformers");
         }
         if (quick && transformers) {
             throw new IllegalArgumentException("--quick and --transformers pick different sweeps: give one of them");
@@ -131,8 +142,12 @@ final class BenchCommand implements Callable<Integer> {
             sweep = sweep.under(policy, c -> refusal(c, policy),
                     (c, why) -> System.out.println("leaving out " + c.model() + " under " + policy.label() + ": " + why));
         }
+        if (dropPath != 0) {
+            OutputPaths.folder("--out", out);
+            sweep = sweep.withDropPath(dropPath, (c, why) -> System.out.println("leaving out " + c.model() + ": " + why));
+        }
         run(sweep, out, threads, "./revnet bench" + (quick ? " --quick" : transformers ? " --transformers" : "")
-                + (precision == Precision.FP32 ? "" : " --precision " + precision.label()), null);
+                + (precision == Precision.FP32 ? "" : " --precision " + precision.label()) + (dropPath == 0 ? "" : " --drop-path " + dropPath), null);
         return 0;
     }
 

@@ -53,6 +53,19 @@ public final class GradientCheck {
      */
     public static Result run(Model model, Tensor input, Tensor labels, java.util.function.Consumer<String> progress,
             boolean againstFloat64) {
+        return run(model, input, labels, progress, againstFloat64, model.options().seed());
+    }
+
+    /**
+     * As {@link #run(Model, Tensor, Tensor)}, both passes drawing their random ops (dropout, drop-path) from the model's
+     * streams reseeded with {@code rngSeed}: a training loop passes the seed its other steps draw under.
+     */
+    public static Result run(Model model, Tensor input, Tensor labels, long rngSeed) {
+        return run(model, input, labels, message -> { }, false, rngSeed);
+    }
+
+    private static Result run(Model model, Tensor input, Tensor labels, java.util.function.Consumer<String> progress,
+            boolean againstFloat64, long rngSeed) {
         if (!model.spec().reversible()) {
             throw new IllegalArgumentException(model.spec().name() + " has no reversible blocks to check");
         }
@@ -68,10 +81,10 @@ public final class GradientCheck {
             initialBuffers.restore();
 
             progress.accept("stored: forward/backward with plain autograd");
-            Pass stored = held.run(() -> pass(model, input, labels, Mode.STORED));
+            Pass stored = held.run(() -> pass(model, input, labels, Mode.STORED, rngSeed));
             initialBuffers.restore();
             progress.accept("reversible: forward without activations, backward by reconstruction");
-            Pass reversible = held.run(() -> pass(model, input, labels, Mode.REVERSIBLE));
+            Pass reversible = held.run(() -> pass(model, input, labels, Mode.REVERSIBLE, rngSeed));
 
             List<TensorError> errors = new ArrayList<>();
             double worst = 0;
@@ -113,7 +126,7 @@ public final class GradientCheck {
                 return null;
             });
             return held.run(() -> {
-                Pass reference = pass(twin, input.to(DType.FLOAT64.scalarType()), labels, Mode.STORED);
+                Pass reference = pass(twin, input.to(DType.FLOAT64.scalarType()), labels, Mode.STORED, twin.options().seed());
                 List<Tensor> out = new ArrayList<>();
                 reference.gradients.values().forEach(g -> out.add(g.clone()));
                 return out;
@@ -124,8 +137,8 @@ public final class GradientCheck {
     private record Pass(double loss, Map<String, Tensor> gradients, Tensor inputGradient, List<Tensor> buffersAfter) {
     }
 
-    private static Pass pass(Model model, Tensor input, Tensor labels, Mode mode) {
-        model.reseed(model.options().seed());
+    private static Pass pass(Model model, Tensor input, Tensor labels, Mode mode, long rngSeed) {
+        model.reseed(rngSeed);
         ModePass.Result r = ModePass.run(model.network(), input, true, x -> model.loss(model.forward(x, mode), labels), ModePass.Hooks.NONE);
         Map<String, Tensor> grads = new LinkedHashMap<>();
         int i = 0;

@@ -17,14 +17,23 @@ public final class ConvKernels {
 
     /** The convolution of {@code input} with {@code weight} (no bias) on {@code route}. */
     public static Tensor run(Tensor input, Tensor weight, int stride, int padding, int groups, ConvRoute route) {
+        return run(input, weight, null, stride, padding, groups, route);
+    }
+
+    /** The convolution of {@code input} with {@code weight} plus {@code bias} (null: none) on {@code route}. */
+    public static Tensor run(Tensor input, Tensor weight, Tensor bias, int stride, int padding, int groups, ConvRoute route) {
         long[] s = {stride, stride};
         long[] p = {padding, padding};
         Tensor output = switch (route) {
             case CONTIGUOUS, CHANNELS_LAST -> {
                 torch.MemoryFormat format = route.layout().format();
-                yield torch.conv2d(input.contiguous(format), weight.contiguous(format), new TensorOptional(), s, p, new long[] {1, 1}, groups);
+                yield torch.conv2d(input.contiguous(format), weight.contiguous(format), bias == null ? new TensorOptional() : new TensorOptional(bias),
+                        s, p, new long[] {1, 1}, groups);
             }
-            case REFERENCE -> reference(input, weight, s, p, groups);
+            case REFERENCE -> {
+                Tensor y = reference(input, weight, s, p, groups);
+                yield bias == null ? y : y.add(bias.to(y.scalar_type()).reshape(1, -1, 1, 1));
+            }
         };
         KernelFault fault = KernelFault.Planted.current();
         return fault != null && fault.affects(ConvShape.of(input, weight, stride, padding, groups), route) ? fault.apply(output) : output;

@@ -188,11 +188,39 @@ public final class KernelAudit {
         return new KernelVerdict.Output(name, finite ? worst / bound : Double.NaN, worst, bound, finite);
     }
 
+    /**
+     * The worst element's |production − exact| over its own bound {@code bound} (a tensor of the output's shape, from a
+     * rounding analysis of the kernel's stages); the error and bound are reported relative to the output's largest value.
+     */
+    static KernelVerdict.Output compareWithin(String name, Tensor production, Tensor exact, Tensor bound) {
+        Tensor p = production.to(torch.ScalarType.Double);
+        boolean finite = torch.isfinite(p).all().item_bool();
+        double scale = Math.max(exact.abs().max().item_double(), Double.MIN_NORMAL);
+        if (!finite) {
+            return new KernelVerdict.Output(name, Double.NaN, Double.NaN, bound.max().item_double() / scale, false);
+        }
+        Tensor error = p.sub(exact).abs();
+        double ratio = error.div(bound.clamp_min(new Scalar(Double.MIN_NORMAL))).max().item_double();
+        return new KernelVerdict.Output(name, ratio, error.max().item_double() / scale, bound.max().item_double() / scale, true);
+    }
+
+    static Generator generator(long seed) {
+        return torch.make_generator_cpu(seed);
+    }
+
+    static Tensor gaussian(long[] shape, Generator generator, KernelDType dtype) {
+        return rounded(torch.randn(shape, new GeneratorOptional(generator), f64()), dtype);
+    }
+
+    static <T> T run(Supplier<T> audit) {
+        return isolated(audit);
+    }
+
     private static TensorOptions f64() {
         return new TensorOptions(torch.ScalarType.Double);
     }
 
-    private static Tensor rounded(Tensor t, KernelDType dtype) {
+    static Tensor rounded(Tensor t, KernelDType dtype) {
         return t.to(dtype.scalarType()).to(torch.ScalarType.Double);
     }
 

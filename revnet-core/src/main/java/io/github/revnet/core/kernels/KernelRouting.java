@@ -74,16 +74,21 @@ public final class KernelRouting {
      * Float64, GPU tensors and types that are not audited go straight to LibTorch.
      */
     public static Tensor convolution(Tensor input, Tensor weight, int stride, int padding, int groups) {
+        return convolution(input, weight, null, stride, padding, groups);
+    }
+
+    /** As {@link #convolution(Tensor, Tensor, int, int, int)}, plus {@code bias} (null: none), fused as LibTorch fuses it. */
+    public static Tensor convolution(Tensor input, Tensor weight, Tensor bias, int stride, int padding, int groups) {
         KernelDType dtype = effectiveDType(input);
         if (dtype == null || input.is_cuda() || input.dim() != 4) {
-            return torch.conv2d(input, weight, new TensorOptional(), new long[] {stride, stride}, new long[] {padding, padding},
-                    new long[] {1, 1}, groups);
+            return torch.conv2d(input, weight, bias == null ? new TensorOptional() : new TensorOptional(bias), new long[] {stride, stride},
+                    new long[] {padding, padding}, new long[] {1, 1}, groups);
         }
         Decision d = decide(ConvShape.of(input, weight, stride, padding, groups), dtype, Layout.of(input, weight));
         if (!d.right()) {
             throw new KernelDefect(refusal(d));
         }
-        return ConvKernels.run(input, weight, stride, padding, groups, d.route());
+        return ConvKernels.run(input, weight, bias, stride, padding, groups, d.route());
     }
 
     /** The decision for one configuration, auditing it on first sight. */
@@ -120,6 +125,42 @@ public final class KernelRouting {
         String kernel = KernelAudit.describeLinear(rows, in, out);
         Decision d = decide(new Key(kernel, dtype, null, Torch.threads()), k -> {
             KernelVerdict v = KernelAudit.linear(rows, in, out, dtype);
+            return new Decision(kernel, dtype, null, k.threads(), List.of(v), null, v.pass());
+        });
+        if (!d.right()) {
+            throw new KernelDefect(refusal(d));
+        }
+    }
+
+    /**
+     * Requires LibTorch's training-mode batch normalisation of {@code input} ({@code [N, C, H, W]}) to be right on this
+     * CPU ({@link NormalisationAudit}), auditing its configuration on first sight; a wrong one raises {@link KernelDefect}.
+     */
+    public static void requireBatchNorm(Tensor input) {
+        KernelDType dtype = KernelDType.of(input.scalar_type());
+        if (dtype == null || input.is_cuda() || input.dim() != 4) {
+            return;
+        }
+        long[] shape = io.github.revnet.bridge.Shapes.of(input);
+        requireAudited(NormalisationAudit.describe(shape), dtype, () -> NormalisationAudit.batchNorm(shape, dtype));
+    }
+
+    /**
+     * Requires LibTorch's scaled-dot-product attention over {@code q} ({@code [B, heads, T, d]}) to be right on this CPU
+     * ({@link AttentionAudit}); a wrong one raises {@link KernelDefect}.
+     */
+    public static void requireAttention(Tensor q, boolean causal) {
+        KernelDType dtype = KernelDType.of(q.scalar_type());
+        if (dtype == null || q.is_cuda() || q.dim() != 4) {
+            return;
+        }
+        long[] shape = io.github.revnet.bridge.Shapes.of(q);
+        requireAudited(AttentionAudit.describe(shape, causal), dtype, () -> AttentionAudit.attention(shape, causal, dtype));
+    }
+
+    private static void requireAudited(String kernel, KernelDType dtype, java.util.function.Supplier<KernelVerdict> audit) {
+        Decision d = decide(new Key(kernel, dtype, null, Torch.threads()), k -> {
+            KernelVerdict v = audit.get();
             return new Decision(kernel, dtype, null, k.threads(), List.of(v), null, v.pass());
         });
         if (!d.right()) {

@@ -30,9 +30,14 @@ public final class RoundingBound {
         if (terms < 1) {
             throw new IllegalArgumentException("a sum needs at least one term, got " + terms);
         }
-        double u = dtype.accumulationRoundoff();
-        double gamma = Math.expm1(LAMBDA * Math.sqrt(terms) * u + terms * u * u / (1 - u));
+        double gamma = gamma(terms, dtype);
         double out = dtype.unitRoundoff();
         return gamma + out * (1 + gamma);
+    }
+
+    /** {@code γ̃_K(λ)} alone: a sum of {@code terms} terms in {@code dtype}'s accumulator, before its result is rounded. */
+    public static double gamma(long terms, KernelDType dtype) {
+        double u = dtype.accumulationRoundoff();
+        return Math.expm1(LAMBDA * Math.sqrt(Math.max(terms, 1)) * u + terms * u * u / (1 - u));
     }
 }

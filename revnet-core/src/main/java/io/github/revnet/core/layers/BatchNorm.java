@@ -2,6 +2,7 @@ package io.github.revnet.core.layers;
 
 import io.github.revnet.core.Check;
 import io.github.revnet.core.Layer;
+import io.github.revnet.core.kernels.KernelRouting;
 import org.bytedeco.pytorch.BatchNorm2dImpl;
 import org.bytedeco.pytorch.BatchNormOptions;
 import org.bytedeco.pytorch.Tensor;
@@ -18,6 +19,9 @@ public final class BatchNorm extends Layer {
 
     @Override
     public Tensor forward(Tensor input) {
+        if (isTraining()) {
+            KernelRouting.requireBatchNorm(input);
+        }
         return norm.forward(input);
     }
 

@@ -88,6 +88,7 @@ public final class SelfAttention extends Layer {
     }
 
     private Tensor sdpa(Tensor q, Tensor k, Tensor v) {
+        KernelRouting.requireAttention(q, options.causal());
         return torch.scaled_dot_product_attention(q, k, v, new TensorOptional(), 0.0, options.causal(), new DoubleOptional(), false);
     }
 

@@ -5,6 +5,7 @@ import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.core.layers.Dense;
 import io.github.revnet.core.layers.TransformerOptions;
 import io.github.revnet.core.layers.TransformerUnit;
+import io.github.revnet.core.kernels.KernelRouting;
 import io.github.revnet.core.reversible.Coupling;
 import io.github.revnet.core.reversible.ReversibleStack;
 import io.github.revnet.core.reversible.StreamLayout;
@@ -77,7 +78,7 @@ public final class VisionTransformer extends Network {
     protected Tensor forwardUnits(Tensor input, Plan plan, BiConsumer<ReversibleStack, Tensor> stackInputs) {
         List<UnaryOperator<Tensor>> steps = new ArrayList<>();
         steps.add(x -> {
-            Tensor embedded = patches.forward(x);
+            Tensor embedded = KernelRouting.convolution(x, patches.weight(), patches.bias(), shape.patch(), 0, 1);
             FlopCount.convolution(patches.weight(), embedded);
             return embedded;
         });

@@ -120,12 +120,17 @@ public final class TrainingComparison {
                 Point point;
                 try (NativeScope scope = NativeScope.open()) {
                     Tensor[] batch = data.train().batch(indices, o.dtype());
+                    // Both models draw each step's random ops (dropout, drop-path) from streams seeded by the step alone, so
+                    // the two modes see the same masks and a resumed run the ones the uninterrupted run would have.
+                    long rngSeed = DataParallelTraining.dropoutSeed(o.seed(), 0, step);
+                    stored.reseed(rngSeed);
                     double storedLoss = storedTrainer.step(batch[0], batch[1], Mode.STORED);
                     if (step % o.angleEvery() == 0 || step == 1) {
-                        GradientCheck.Result r = GradientCheck.run(reversible, batch[0], batch[1]);
+                        GradientCheck.Result r = GradientCheck.run(reversible, batch[0], batch[1], rngSeed);
                         reversibleTrainer.applyGradients();
                         point = new Point(step, storedLoss, r.reversibleLoss(), r.gradAngleDegrees());
                     } else {
+                        reversible.reseed(rngSeed);
                         point = new Point(step, storedLoss, reversibleTrainer.step(batch[0], batch[1], Mode.REVERSIBLE), null);
                     }
                 }
