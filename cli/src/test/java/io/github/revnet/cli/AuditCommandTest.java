@@ -3,34 +3,16 @@ package io.github.revnet.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * A correct block with 24-channel halves passes check in both dtypes on this CPU's production kernels; the audit prints
  * its kernel table, catches a planted kernel fault and routes around it.
  */
 class AuditCommandTest {
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        CommandLine cli = RevnetCli.commandLine();
-        StringWriter err = new StringWriter();
-        cli.setErr(new PrintWriter(err, true));
-        PrintStream original = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        try {
-            return new Outcome(cli.execute(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(original);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private static String fixture(String name) {
@@ -40,7 +22,7 @@ class AuditCommandTest {
     @Test
     void aCorrect24ChannelBlockPassesCheckInFloat32AndFloat64() {
         for (String dtype : new String[] {"float32", "float64"}) {
-            Outcome o = run("check", "--f", fixture("preact24-f.pt"), "--g", fixture("preact24-g.pt"), "--shape", "4,48,16,16", "--dtype", dtype);
+            CliRun o = run("check", "--f", fixture("preact24-f.pt"), "--g", fixture("preact24-g.pt"), "--shape", "4,48,16,16", "--dtype", dtype);
             assertEquals(0, o.code(), dtype + ":\n" + o.out() + o.err());
             assertTrue(o.out().contains("kernels: production"), o.out());
         }
@@ -48,10 +30,10 @@ class AuditCommandTest {
 
     @Test
     void theAuditCatchesAPlantedKernelFaultInTheBlockAndRoutesAroundIt() {
-        Outcome intact = run("audit", "--f", fixture("preact24-f.pt"), "--g", fixture("preact24-g.pt"), "--shape", "4,48,16,16");
+        CliRun intact = run("audit", "--f", fixture("preact24-f.pt"), "--g", fixture("preact24-g.pt"), "--shape", "4,48,16,16");
         assertEquals(0, intact.code(), intact.out() + intact.err());
         assertTrue(intact.out().contains("3x3 conv 24->24, 16x16, batch 4"), intact.out());
-        Outcome planted = run("audit", "--f", fixture("preact24-f.pt"), "--g", fixture("preact24-g.pt"), "--shape", "4,48,16,16",
+        CliRun planted = run("audit", "--f", fixture("preact24-f.pt"), "--g", fixture("preact24-g.pt"), "--shape", "4,48,16,16",
                 "--plant", "padding-lanes");
         assertEquals(0, planted.code(), "routed around, so every kernel runs right:\n" + planted.out() + planted.err());
         assertTrue(planted.out().contains("FAIL") && planted.out().contains("forward off by"), planted.out());
@@ -61,12 +43,12 @@ class AuditCommandTest {
 
     @Test
     void theModelAuditListsEveryConvolutionAndLinearLayer() {
-        Outcome o = run("audit", "--model", "revnet-38", "--batch", "2");
+        CliRun o = run("audit", "--model", "revnet-38", "--batch", "2");
         assertEquals(0, o.code(), o.out() + o.err());
         for (String kernel : new String[] {"3x3 conv 3->32", "3x3 conv 56->56, 8x8", "linear 112->10"}) {
             assertTrue(o.out().contains(kernel), kernel + " missing:\n" + o.out());
         }
-        Outcome all = run("audit", "--model", "revnet-38", "--batch", "2", "--plant", "off-by-1e4");
+        CliRun all = run("audit", "--model", "revnet-38", "--batch", "2", "--plant", "off-by-1e4");
         assertEquals(0, all.code(), all.out() + all.err());
         assertTrue(all.out().contains("reference kernel (slow_conv2d)"), all.out());
     }

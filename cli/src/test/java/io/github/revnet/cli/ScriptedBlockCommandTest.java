@@ -7,17 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** check --f/--g and fuzz on the committed Python-exported fixtures, and one line with exit code 2 for each bad input. */
 class ScriptedBlockCommandTest {
@@ -26,22 +21,8 @@ class ScriptedBlockCommandTest {
     @TempDir
     Path dir;
 
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        CommandLine cli = RevnetCli.commandLine();
-        StringWriter err = new StringWriter();
-        cli.setErr(new PrintWriter(err, true));
-        PrintStream original = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        try {
-            int code = cli.execute(args);
-            return new Outcome(code, out.toString(), err.toString());
-        } finally {
-            System.setOut(original);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private static String fixture(String name) {
@@ -50,7 +31,7 @@ class ScriptedBlockCommandTest {
 
     @Test
     void checkPassesOnThePythonExportedBlockInEveryCheck() {
-        Outcome o = run("check", "--f", fixture("preact-f.pt"), "--g", fixture("gated-g.pt"), "--shape", "2,8,5,5", "--threads", "1");
+        CliRun o = run("check", "--f", fixture("preact-f.pt"), "--g", fixture("gated-g.pt"), "--shape", "2,8,5,5", "--threads", "1");
         assertEquals(0, o.code(), o.out() + o.err());
         for (String check : new String[] {"inverse", "reversible gradients", "checkpoint gradients", "gradient angle", "running statistics",
                 "finite differences"}) {
@@ -60,7 +41,7 @@ class ScriptedBlockCommandTest {
 
     @Test
     void fuzzRunsEveryPropertyOnThePythonExportedBlock() {
-        Outcome o = run("fuzz", "--f", fixture("preact-f.pt"), "--g", fixture("gated-g.pt"), "--shape", "2,8,4,4", "--tries", "4",
+        CliRun o = run("fuzz", "--f", fixture("preact-f.pt"), "--g", fixture("gated-g.pt"), "--shape", "2,8,4,4", "--tries", "4",
                 "--threads", "1");
         assertEquals(0, o.code(), o.out() + o.err());
         assertTrue(o.out().contains("PASS: 7 properties, 0 failed"), o.out());
@@ -69,7 +50,7 @@ class ScriptedBlockCommandTest {
     @Test
     void fuzzStrengthPrintsTheDetectionRatePerFaultOnThePythonExportedBlock() throws Exception {
         Path json = dir.resolve("strength.json");
-        Outcome o = run("fuzz", "--f", fixture("preact-f.pt"), "--g", fixture("gated-g.pt"), "--shape", "2,8,4,4", "--strength",
+        CliRun o = run("fuzz", "--f", fixture("preact-f.pt"), "--g", fixture("gated-g.pt"), "--shape", "2,8,4,4", "--strength",
                 "--tries", "4", "--threads", "1", "--json", json.toString());
         assertEquals(0, o.code(), o.out() + o.err());
         assertTrue(o.out().contains("| scaled-gradient | float64 | reversible |"), o.out());
@@ -104,10 +85,10 @@ class ScriptedBlockCommandTest {
     void checkAndFuzzPassOnBlocksScriptedFromJava() {
         String f = javaScript("F", 3).toString();
         String g = javaScript("G", 3).toString();
-        Outcome check = run("check", "--f", f, "--g", g, "--shape", "2,6,4,4", "--blocks", "3", "--threads", "1");
+        CliRun check = run("check", "--f", f, "--g", g, "--shape", "2,6,4,4", "--blocks", "3", "--threads", "1");
         assertEquals(0, check.code(), check.out() + check.err());
         assertTrue(check.out().contains("PASS in"), check.out());
-        Outcome fuzz = run("fuzz", "--f", f, "--g", g, "--shape", "3,6,4,4", "--tries", "4", "--threads", "1");
+        CliRun fuzz = run("fuzz", "--f", f, "--g", g, "--shape", "3,6,4,4", "--tries", "4", "--threads", "1");
         assertEquals(0, fuzz.code(), fuzz.out() + fuzz.err());
         assertTrue(fuzz.out().contains("PASS: 7 properties, 0 failed"), fuzz.out());
     }
@@ -129,7 +110,7 @@ class ScriptedBlockCommandTest {
     @Test
     void checkAndFuzzWriteTheirVerdictsAsJsonThatAScriptCanRead() throws Exception {
         Path checkJson = dir.resolve("check.json");
-        Outcome check = run("check", "--f", fixture("preact-f.pt"), "--g", fixture("gated-g.pt"), "--shape", "2,8,5,5", "--seed", "7",
+        CliRun check = run("check", "--f", fixture("preact-f.pt"), "--g", fixture("gated-g.pt"), "--shape", "2,8,5,5", "--seed", "7",
                 "--threads", "1", "--json", checkJson.toString());
         assertEquals(0, check.code(), check.out() + check.err());
         JsonNode c = new ObjectMapper().readTree(checkJson.toFile());
@@ -147,7 +128,7 @@ class ScriptedBlockCommandTest {
         c.get("checks").forEach(each -> assertTrue(each.get("pass").asBoolean(), each.toString()));
 
         Path fuzzJson = dir.resolve("fuzz.json");
-        Outcome fuzz = run("fuzz", "--f", javaScript("F", 3).toString(), "--g", javaScript("G", 3).toString(), "--shape", "3,6,4,4",
+        CliRun fuzz = run("fuzz", "--f", javaScript("F", 3).toString(), "--g", javaScript("G", 3).toString(), "--shape", "3,6,4,4",
                 "--tries", "3", "--threads", "1", "--json", fuzzJson.toString());
         assertEquals(0, fuzz.code(), fuzz.out() + fuzz.err());
         JsonNode z = new ObjectMapper().readTree(fuzzJson.toFile());
@@ -167,7 +148,7 @@ class ScriptedBlockCommandTest {
         String f = javaScriptCountingCalls("F", 3).toString();
         String g = javaScript("G", 3).toString();
         Path checkJson = dir.resolve("check.json");
-        Outcome check = run("check", "--f", f, "--g", g, "--shape", "2,6,4,4", "--threads", "1", "--json", checkJson.toString());
+        CliRun check = run("check", "--f", f, "--g", g, "--shape", "2,6,4,4", "--threads", "1", "--json", checkJson.toString());
         assertEquals(1, check.code(), check.out() + check.err());
         JsonNode c = new ObjectMapper().readTree(checkJson.toFile());
         assertFalse(c.get("pass").asBoolean(), c.toString());
@@ -181,7 +162,7 @@ class ScriptedBlockCommandTest {
         assertTrue(failed.contains("running statistics"), c.toString());
 
         Path fuzzJson = dir.resolve("fuzz.json");
-        Outcome fuzz = run("fuzz", "--f", f, "--g", g, "--shape", "3,6,4,4", "--tries", "3", "--threads", "1", "--json", fuzzJson.toString());
+        CliRun fuzz = run("fuzz", "--f", f, "--g", g, "--shape", "3,6,4,4", "--tries", "3", "--threads", "1", "--json", fuzzJson.toString());
         assertEquals(1, fuzz.code(), fuzz.out() + fuzz.err());
         JsonNode z = new ObjectMapper().readTree(fuzzJson.toFile());
         assertFalse(z.get("pass").asBoolean(), z.toString());
@@ -202,7 +183,7 @@ class ScriptedBlockCommandTest {
         String f = fixture("preact-f.pt");
         String g = fixture("gated-g.pt");
         for (String command : new String[] {"check", "fuzz"}) {
-            Outcome o = run(command, "--f", f, "--g", g, "--shape", "2,8,4,4", "--json", "/nonexistent/verdict.json");
+            CliRun o = run(command, "--f", f, "--g", g, "--shape", "2,8,4,4", "--json", "/nonexistent/verdict.json");
             assertEquals(2, o.code(), o.err());
             assertTrue(o.err().contains("--json /nonexistent/verdict.json"), o.err());
             assertFalse(o.out().contains("checking") || o.out().contains("fuzzing"), "work started: " + o.out());
@@ -228,18 +209,18 @@ class ScriptedBlockCommandTest {
             String[] args = new String[c.length];
             args[0] = "check";
             System.arraycopy(c, 1, args, 1, c.length - 1);
-            Outcome o = run(args);
+            CliRun o = run(args);
             assertEquals(2, o.code(), String.join(" ", args) + "\n" + o.err());
             assertTrue(o.err().contains(c[0]), "expected '" + c[0] + "' in: " + o.err());
             assertEquals(1, o.err().strip().lines().count(), "one line: " + o.err());
         }
-        Outcome bench = run("bench", "--f", fixture("preact-f.pt"), "--g", g, "--shape", "2,8,5,6", "--out", dir.resolve("r").toString());
+        CliRun bench = run("bench", "--f", fixture("preact-f.pt"), "--g", g, "--shape", "2,8,5,6", "--out", dir.resolve("r").toString());
         assertEquals(2, bench.code(), bench.err());
         assertTrue(bench.err().contains("H = W"), bench.err());
-        Outcome benchNoisy = run("bench", "--f", fixture("stateful.pt"), "--g", g, "--shape", "2,8,5,5", "--out", dir.resolve("r").toString());
+        CliRun benchNoisy = run("bench", "--f", fixture("stateful.pt"), "--g", g, "--shape", "2,8,5,5", "--out", dir.resolve("r").toString());
         assertEquals(2, benchNoisy.code(), benchNoisy.err());
         assertTrue(benchNoisy.err().contains("is not deterministic"), benchNoisy.err());
-        Outcome fuzz = run("fuzz", "--f", fixture("stateful.pt"), "--g", g, "--shape", "2,8,5,5", "--tries", "3");
+        CliRun fuzz = run("fuzz", "--f", fixture("stateful.pt"), "--g", g, "--shape", "2,8,5,5", "--tries", "3");
         assertEquals(2, fuzz.code(), fuzz.err());
         assertTrue(fuzz.err().contains("is not deterministic"), fuzz.err());
     }

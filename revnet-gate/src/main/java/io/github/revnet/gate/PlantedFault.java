@@ -86,42 +86,36 @@ public enum PlantedFault {
                 return new ReversibleBlock(new Delegating(b.f(), wrong.f(), armed), new Delegating(b.g(), wrong.g(), armed),
                         b.coupling(), b.layout());
             }), mode, seed, armed::on, armed::finish);
-            case SWAPPED_RANDOM_STATES -> {
-                List<RngState> captured = new ArrayList<>();
-                try {
-                    yield h.runOn(rebuilt(blocks, (i, b) -> {
-                        StateSwapping f = new StateSwapping(b.f(), armed, captured);
-                        StateSwapping g = new StateSwapping(b.g(), armed, captured);
-                        f.partner = g;
-                        g.partner = f;
-                        return new ReversibleBlock(f, g, b.coupling(), b.layout());
-                    }), mode, seed, armed::on, armed::finish);
-                } finally {
-                    captured.forEach(RngState::close);
-                }
-            }
+            case SWAPPED_RANDOM_STATES -> restoringWrongStates(h, blocks, armed, mode, seed, false);
             case STREAM_NOT_RESTORED -> h.runOn(rebuilt(blocks, (i, b) -> new ReversibleBlock(new StreamAdvancing(b.f(), armed), b.g(),
                     b.coupling(), b.layout())), mode, seed, armed::on, armed::finish);
-            case STREAM_RESTORED_TWICE -> {
-                List<RngState> captured = new ArrayList<>();
-                try {
-                    yield h.runOn(rebuilt(blocks, (i, b) -> {
-                        StateSwapping f = new StateSwapping(b.f(), armed, captured);
-                        StateSwapping g = new StateSwapping(b.g(), armed, captured);
-                        f.partner = f;
-                        g.partner = f;
-                        return new ReversibleBlock(f, g, b.coupling(), b.layout());
-                    }), mode, seed, armed::on, armed::finish);
-                } finally {
-                    captured.forEach(RngState::close);
-                }
-            }
+            case STREAM_RESTORED_TWICE -> restoringWrongStates(h, blocks, armed, mode, seed, true);
             case PADDING -> h.runOn(rebuilt(blocks, (i, b) -> new ReversibleBlock(new ReplicatePadded(b.f(), armed),
                     new ReplicatePadded(b.g(), armed), b.coupling(), b.layout())), mode, seed, armed::on, armed::finish);
             case SHARED_PARAMETER_ONCE, SHARED_PARAMETER_TWICE -> h.runOn(rebuilt(blocks, (i, b) -> i != 0 ? b
                     : new ReversibleBlock(new AccumulationFault(b.f(), armed, this == SHARED_PARAMETER_TWICE), b.g(), b.coupling(),
                             b.layout())), mode, seed, armed::on, armed::finish);
         });
+    }
+
+    /**
+     * The pass through blocks whose recomputation restores the wrong random state before F and G: G's for F and F's for G
+     * (swapped), or F's for both ({@code bothFromF}: F's state restored twice).
+     */
+    private static Harness.Pass restoringWrongStates(Harness h, List<ReversibleBlock> blocks, Switch armed, Mode mode, long seed,
+            boolean bothFromF) {
+        List<RngState> captured = new ArrayList<>();
+        try {
+            return h.runOn(rebuilt(blocks, (i, b) -> {
+                StateSwapping f = new StateSwapping(b.f(), armed, captured);
+                StateSwapping g = new StateSwapping(b.g(), armed, captured);
+                f.partner = bothFromF ? f : g;
+                g.partner = f;
+                return new ReversibleBlock(f, g, b.coupling(), b.layout());
+            }), mode, seed, armed::on, armed::finish);
+        } finally {
+            captured.forEach(RngState::close);
+        }
     }
 
     /** Why the fault cannot exist in {@code c} (too few blocks, no padding to get wrong), or empty when it can. */
