@@ -106,9 +106,13 @@ public final class NormalisationAudit {
             Tensor eMu = channelMean(x.abs()).mul(new Scalar(g));
             Tensor eS = channelMean(centred.abs()).mul(eMu).mul(new Scalar(2)).div(v.add(new Scalar(EPS))).add(new Scalar(g + 2 * u))
                     .mul(new Scalar(0.5)).add(new Scalar(u));
-            Tensor eXhat = eMu.add(centred.abs().mul(new Scalar(u))).div(s).add(xhat.abs().mul(eS.add(new Scalar(u))));
+            // x̂ may be formed as x·(1/s) − μ/s: its own roundings are of (|x| + |μ|)/s, not of |x − μ|/s.
+            Tensor eXhat = eMu.add(x.abs().add(mu.abs()).mul(new Scalar(u))).div(s).add(xhat.abs().mul(eS.add(new Scalar(u))));
             Tensor absGamma = gm.abs();
-            Tensor forward = absGamma.mul(eXhat).add(absGamma.mul(xhat.abs()).add(bt.abs()).mul(new Scalar(2 * u))).mul(new Scalar(2))
+            // The kernel may fold the normalisation into y = x·(γ/s) + (β − μγ/s), rounding each product: its roundings are
+            // then of |γ|(|x| + |μ|)/s and |β|, not of |γ x̂| (a 3x7x6x2 bfloat16 case erred 2.3 times the narrower bound).
+            Tensor folded = absGamma.mul(x.abs().add(mu.abs())).div(s).add(bt.abs());
+            Tensor forward = absGamma.mul(eXhat).add(folded.mul(new Scalar(2 * u))).mul(new Scalar(2))
                     .add(exact[0].abs().mul(new Scalar(uo)));
             Tensor adY = dy.abs();
             Tensor dBeta = channelSum(dy);
@@ -117,15 +121,18 @@ public final class NormalisationAudit {
             // dγ = Σ dy·x̂: the mean's error is common to every x̂ (it moves dγ by eμ/s·|Σ dy|), the deviation's scales dγ
             // itself, and each x̂'s own roundings are independent (λ·2u·‖dy ⊙ x̂‖₂, as in the probabilistic sum bound).
             Tensor dyXhat = dy.mul(xhat);
+            Tensor ownRounding = dy.mul(x.abs().add(mu.abs())).div(s);
             Tensor eDGamma = channelSum(dyXhat.abs()).mul(new Scalar(g)).add(eMu.div(s).mul(dBeta.abs())).add(dGamma.abs().mul(eS.add(new Scalar(u))))
-                    .add(channelSum(dyXhat.mul(dyXhat)).sqrt().mul(new Scalar(RoundingBound.LAMBDA * 2 * u)));
+                    .add(channelSum(ownRounding.mul(ownRounding)).sqrt().mul(new Scalar(RoundingBound.LAMBDA * 2 * u)));
             Tensor inner = adY.mul(new Scalar(u)).add(eDBeta.div(new Scalar(m))).add(xhat.abs().mul(eDGamma).div(new Scalar(m)))
                     .add(eXhat.mul(dGamma.abs()).div(new Scalar(m)))
-                    .add(adY.add(dBeta.abs().div(new Scalar(m))).add(xhat.mul(dGamma).abs().div(new Scalar(m))).mul(new Scalar(2 * u)));
+                    .add(adY.add(dBeta.abs().div(new Scalar(m))).add(x.abs().add(mu.abs()).div(s).mul(dGamma.abs()).div(new Scalar(m)))
+                            .mul(new Scalar(2 * u)));
             Tensor dx = absGamma.div(s).mul(inner).add(exact[1].abs().mul(eS.add(new Scalar(u)))).mul(new Scalar(2))
                     .add(exact[1].abs().mul(new Scalar(uo)));
-            Tensor dGammaBound = eDGamma.mul(new Scalar(2)).add(dGamma.abs().mul(new Scalar(uo))).reshape(-1);
-            Tensor dBetaBound = eDBeta.mul(new Scalar(2)).add(dBeta.abs().mul(new Scalar(uo))).reshape(-1);
+            // A reduction may round its partial sums (per thread) to the output type before the last rounding: two roundings.
+            Tensor dGammaBound = eDGamma.mul(new Scalar(2)).add(dGamma.abs().mul(new Scalar(2 * uo))).reshape(-1);
+            Tensor dBetaBound = eDBeta.mul(new Scalar(2)).add(dBeta.abs().mul(new Scalar(2 * uo))).reshape(-1);
             return new Tensor[] {forward, dx, dGammaBound, dBetaBound};
         });
     }
