@@ -24,12 +24,12 @@ import picocli.CommandLine.Option;
 
 /** {@code audit}: every kernel configuration a model or a block runs, on this CPU's production kernels against float64. */
 @Command(name = "audit", mixinStandardHelpOptions = true,
-        description = {"Audit the kernels a model (or your own block) runs, on this CPU: every convolution configuration it meets",
-                "(channels, kernel, stride, groups, padding, size, layout) and every linear layer's product, forward (with",
-                "and without a graph) and both gradients, in float32 or bfloat16 on LibTorch's production kernels, against",
-                "LibTorch's float64 kernels on the same values, element by element within a rounding bound. Prints, per",
-                "configuration, the verdict of the route it was given (before routing) and the route it runs on (after).",
-                "Exits 0 when every kernel runs on a right route, 1 when one is right on none (LibTorch's defect)."},
+        description = {"Audit the kernels a model (or your own block) runs, on this CPU: every convolution configuration it meets "
+            + "(channels, kernel, stride, groups, padding, size, layout) and every linear layer's product, forward (with "
+            + "and without a graph) and both gradients, in float32 or bfloat16 on LibTorch's production kernels, against "
+            + "LibTorch's float64 kernels on the same values, element by element within a rounding bound. Prints, per "
+            + "configuration, the verdict of the route it was given (before routing) and the route it runs on (after).",
+            "Exits 0 when every kernel runs on a right route, 1 when one is right on none (LibTorch's defect)."},
         footer = {"", "Examples: ./revnet audit --model revnet-38",
                 "          ./revnet audit --model revnet-110 --precision bf16 --batch 32",
                 "          ./revnet audit --f f.pt --g g.pt --shape 4,48,16,16 --plant padding-lanes",
@@ -63,7 +63,7 @@ final class AuditCommand implements Callable<Integer> {
     Precision precision;
 
     @Option(names = "--plant", converter = Converters.KernelFaults.class, completionCandidates = Converters.KernelFaults.class,
-            description = {"plant a kernel fault into the routed convolutions, to see the audit catch it: ${COMPLETION-CANDIDATES}"})
+            description = "plant a kernel fault into the routed convolutions, to see the audit catch it: ${COMPLETION-CANDIDATES}")
     KernelFault plant;
 
     @Option(names = "--json", description = "also write the decisions and every audit as JSON to this file")

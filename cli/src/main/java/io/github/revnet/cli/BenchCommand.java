@@ -21,9 +21,9 @@ import picocli.CommandLine.Option;
 
 /** Runs the benchmark sweep and writes the report files. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Time a training step in stored, reversible and checkpoint mode (JMH, side by side), measure peak activation",
-                "memory in separate processes, measure reconstruction drift, and write results.json, results.csv, jmh.json,",
-                "report.md, report.html and PNG charts."})
+        description = "Time a training step in stored, reversible and checkpoint mode (JMH, side by side), measure peak activation "
+            + "memory in separate processes, measure reconstruction drift, and write results.json, results.csv, jmh.json, "
+            + "report.md, report.html and PNG charts.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "the smoke sweep (about 3 minutes on 2 cores) instead of the standard one")
     boolean quick;
@@ -46,16 +46,16 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--precision", defaultValue = "fp32", converter = Converters.Precisions.class,
             completionCandidates = Converters.Precisions.class,
-            description = {"${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}): the policy every configuration is timed and measured under;",
-                    "models without reversible stacks and models the policy refuses are left out, each named"})
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}): the policy every configuration is timed and measured under; "
+            + "models without reversible stacks and models the policy refuses are left out, each named")
     Precision precision;
 
-    @Option(names = "--drop-path", defaultValue = "0", description = {"with --transformers: time and measure the RevViTs under drop-path",
-            "P in [0, 1) (default ${DEFAULT-VALUE}); the other rows take none and are left out"})
+    @Option(names = "--drop-path", defaultValue = "0", description = "with --transformers: time and measure the RevViTs under drop-path "
+            + "P in [0, 1) (default ${DEFAULT-VALUE}); the other rows take none and are left out")
     double dropPath;
 
-    @Option(names = "--distributed", description = {"data-parallel scaling instead of the sweep: one process with every core against "
-            + "--nproc processes (cores / N threads each) at one global batch, per mode, as train runs on Fashion-MNIST in alternating pairs"})
+    @Option(names = "--distributed", description = "data-parallel scaling instead of the sweep: one process with every core against "
+            + "--nproc processes (cores / N threads each, at least one) at one global batch, per mode, as train runs on Fashion-MNIST in alternating pairs")
     boolean distributed;
 
     @Option(names = "--model", defaultValue = "revnet-38", description = "with --distributed: the model (default ${DEFAULT-VALUE})")
@@ -92,9 +92,9 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(model + " has no reversible blocks: time it with --modes stored, or pick a revnet-* or revvit-*");
             }
             OutputPaths.folder("--out", out);
-            int cores = threads.threads > 0 ? threads.threads : Runtime.getRuntime().availableProcessors();
             DistributedScaling scaling = new DistributedScaling(model, batch, steps, 2, pairs,
-                    modes != null ? modes : List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT), nproc, cores);
+                    modes != null ? modes : List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT), nproc, threads.requested(),
+                    Math.max(1, Runtime.getRuntime().availableProcessors()));
             if (!io.github.revnet.core.data.FashionMnist.isInstalled(io.github.revnet.core.data.FashionMnist.DEBIAN_DIR)) {
                 throw new IllegalArgumentException("Fashion-MNIST not found in " + io.github.revnet.core.data.FashionMnist.DEBIAN_DIR
                         + ": apt-get install dataset-fashion-mnist");

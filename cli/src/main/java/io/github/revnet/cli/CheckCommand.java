@@ -10,6 +10,7 @@ import io.github.revnet.core.Precision;
 import io.github.revnet.core.checks.GradientCheck;
 import io.github.revnet.core.models.Model;
 import io.github.revnet.core.models.ModelOptions;
+import io.github.revnet.core.models.ModelSpec;
 import io.github.revnet.core.reversible.Coupling;
 import io.github.revnet.gate.InputLayout;
 import java.io.IOException;
@@ -22,11 +23,11 @@ import picocli.CommandLine.Option;
 
 /** One forward/backward in both modes from the same weights and input, compared. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = {"Build a RevNet, run one forward/backward in stored and in reversible mode from the same weights and input,",
-                "and compare: inverse reconstruction error, and per parameter tensor the relative gradient error",
-                "||g_rev - g_stored|| / ||g_stored||. Exits 1 when a tolerance is exceeded, 2 on bad arguments.",
-                "With --f/--g/--shape instead of --model: gate your own block, F and G given as TorchScript files, with the",
-                "gate's checks (inverse, reversible and checkpoint gradients, angle, running statistics, finite differences)."},
+        description = {"Build a RevNet, run one forward/backward in stored and in reversible mode from the same weights and input, "
+            + "and compare: inverse reconstruction error, and per parameter tensor the relative gradient error "
+            + "||g_rev - g_stored|| / ||g_stored||. Exits 1 when a tolerance is exceeded, 2 on bad arguments.",
+            "With --f/--g/--shape instead of --model: gate your own block, F and G given as TorchScript files, with the "
+            + "gate's checks (inverse, reversible and checkpoint gradients, angle, running statistics, finite differences)."},
         footer = {"", "Default tolerances: 1e-10 in float64, scaled by the ratio of machine epsilons for float32",
                 "(1e-10 * eps32/eps64 = 5.4e-2): the same number of units in the last place in both types.",
                 "For --f/--g the gate's own tolerances apply: measured per case from the reconstruction error and the",
@@ -68,8 +69,8 @@ final class CheckCommand implements Callable<Integer> {
 
     @Option(names = "--precision", defaultValue = "fp32", converter = Converters.Precisions.class,
             completionCandidates = Converters.Precisions.class,
-            description = {"${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}): bf16 runs F and G under bfloat16 autocast with float32",
-                    "streams; bf16-pure puts the streams in bfloat16 too. Both modes run under the same policy."})
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}): bf16 runs F and G under bfloat16 autocast with float32 "
+            + "streams; bf16-pure puts the streams in bfloat16 too. Both modes run under the same policy.")
     Precision precision;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of weights, input and labels (default ${DEFAULT-VALUE})")
@@ -96,9 +97,9 @@ final class CheckCommand implements Callable<Integer> {
 
     @Option(names = "--kernels", defaultValue = "production", converter = Converters.KernelChoices.class,
             completionCandidates = Converters.KernelChoices.class,
-            description = {"${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}): production checks the kernels training runs, each",
-                    "convolution on the route the kernel audit chose on this CPU (./revnet audit); reference switches oneDNN off",
-                    "for the whole check, a second opinion"})
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}): production checks the kernels training runs, each "
+            + "convolution on the route the kernel audit chose on this CPU (./revnet audit); reference switches oneDNN off "
+            + "for the whole check, a second opinion")
     Kernels kernels;
 
     @Mixin
@@ -107,21 +108,25 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device = new DeviceOption();
 
-    @Option(names = "--json", description = {"also write the result as JSON to this file (with --f/--g too: the same fields,",
-            "plus the case, the seed and each check's outcome; README, Gate your own block)"})
+    @Option(names = "--json", description = "also write the result as JSON to this file (with --f/--g too: the same fields, "
+            + "plus the case, the seed and each check's outcome; README, Gate your own block)")
     Path json;
 
     @Option(names = "--quiet", description = "print only the summary, not every parameter")
     boolean quiet;
 
-    @Option(names = "--nproc", defaultValue = "1", description = {"data-parallel ranks on this machine (default ${DEFAULT-VALUE}): with 2 or more,",
-            "one step in each of --modes over c10d's Gloo backend, every rank's averaged gradients against the",
-            "single-process mean of the shards' stored-mode gradients; --batch is per rank"})
+    @Option(names = "--nproc", defaultValue = "1", description = "data-parallel ranks on this machine (default ${DEFAULT-VALUE}): with 2 or more, "
+            + "one step in each of --modes over c10d's Gloo backend, every rank's averaged gradients against the "
+            + "single-process mean of the shards' stored-mode gradients; --batch is per rank")
     int nproc;
 
     @Option(names = "--modes", split = ",", converter = Converters.Modes.class, completionCandidates = Converters.Modes.class,
             description = "with --nproc: the modes to step in (default stored,reversible,checkpoint)")
     List<Mode> modes;
+
+    @Option(names = "--sync-bn", description = "with --nproc: batch normalisation over the global batch (SyncBatchNorm), checked "
+            + "against one process on the whole global batch, running statistics included")
+    boolean syncBn;
 
     @Option(names = "--timeout", defaultValue = "60", description = "with --nproc: seconds a rank waits for the others before it gives up"
             + " (default ${DEFAULT-VALUE})")
@@ -137,8 +142,8 @@ final class CheckCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--precision " + precision.label()
                         + " applies to --model only; a scripted block runs in the dtype it was saved in");
             }
-            if (nproc != 1 || modes != null) {
-                throw new IllegalArgumentException("--nproc and --modes apply to --model only");
+            if (nproc != 1 || modes != null || syncBn) {
+                throw new IllegalArgumentException("--nproc, --modes and --sync-bn apply to --model only");
             }
             if (dropPath != 0) {
                 throw new IllegalArgumentException("--drop-path applies to --model only; a scripted block's own random ops are replayed as they are");
@@ -175,6 +180,18 @@ final class CheckCommand implements Callable<Integer> {
         if (!(dropPath >= 0 && dropPath < 1)) {
             throw new IllegalArgumentException("--drop-path must be in [0, 1), got " + dropPath);
         }
+        if (syncBn) {
+            if (nproc == 1) {
+                throw new IllegalArgumentException("--sync-bn applies with --nproc 2 or more: one process normalises its whole batch anyway");
+            }
+            if (dropout != 0) {
+                throw new IllegalArgumentException("--sync-bn is checked against one process on the global batch, which cannot draw"
+                        + " each rank's dropout masks: leave --dropout at 0 (got " + dropout + ")");
+            }
+            if (!ModelSpec.resolve(model).batchNorm()) {
+                throw new IllegalArgumentException("--sync-bn: " + model + " has no batch normalisation to synchronise");
+            }
+        }
         if (nproc > 1 && dropPath != 0) {
             throw new IllegalArgumentException("--drop-path applies to single-process checks; --nproc checks take none");
         }
@@ -182,7 +199,7 @@ final class CheckCommand implements Callable<Integer> {
         double tol = tolerance != null ? tolerance : FLOAT64_TOLERANCE * type.epsilon() / DType.FLOAT64.epsilon();
         if (nproc > 1) {
             return new DistributedCheck(model, type, precision, batch, imageSize, seed, coupling, dropout, timeoutSeconds,
-                    modes != null ? modes : List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT), nproc, tol).run(json);
+                    modes != null ? modes : List.of(Mode.STORED, Mode.REVERSIBLE, Mode.CHECKPOINT), nproc, tol, syncBn).run(json);
         }
         ModelOptions options = ModelOptions.defaults().dtype(type).precision(precision).seed(seed).coupling(coupling).dropPath(dropPath)
                 .device(device.available());

@@ -21,7 +21,7 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * One rank of {@code check --nproc N}, started by {@link LocalLauncher} (or by torchrun, which sets the same variables):
  * runs {@link DistributedGradientCheck} once per mode and prints each outcome as a {@link #PREFIX} line of JSON.
- * Arguments: MODEL DTYPE PRECISION BATCH_PER_RANK IMAGE_SIZE SEED COUPLING DROPOUT TIMEOUT_SECONDS MODE[,MODE...].
+ * Arguments: MODEL DTYPE PRECISION BATCH_PER_RANK IMAGE_SIZE SEED COUPLING DROPOUT TIMEOUT_SECONDS MODE[,MODE...] SYNC_BN.
  */
 public final class DistributedCheckWorker {
     static final String PREFIX = "RESULT ";
@@ -31,16 +31,16 @@ public final class DistributedCheckWorker {
 
     /** What the launcher passes, in order. */
     static List<String> arguments(String model, DType dtype, Precision precision, int batch, int imageSize, long seed, Coupling coupling,
-            double dropout, int timeoutSeconds, List<Mode> modes) {
+            double dropout, int timeoutSeconds, List<Mode> modes, boolean syncBatchNorm) {
         return List.of(model, dtype.label(), precision.label(), String.valueOf(batch), String.valueOf(imageSize), String.valueOf(seed),
                 coupling.label(), String.valueOf(dropout), String.valueOf(timeoutSeconds),
-                String.join(",", modes.stream().map(Mode::label).toList()));
+                String.join(",", modes.stream().map(Mode::label).toList()), String.valueOf(syncBatchNorm));
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 10) {
+        if (args.length != 11) {
             throw new IllegalArgumentException("usage: DistributedCheckWorker MODEL DTYPE PRECISION BATCH IMAGE_SIZE SEED COUPLING DROPOUT"
-                    + " TIMEOUT MODES, got " + Arrays.toString(args));
+                    + " TIMEOUT MODES SYNC_BN, got " + Arrays.toString(args));
         }
         LaunchEnvironment env = LaunchEnvironment.from(System.getenv());
         DType dtype = DType.parse(args[1]);
@@ -52,6 +52,7 @@ public final class DistributedCheckWorker {
         double dropout = Double.parseDouble(args[7]);
         Duration timeout = Duration.ofSeconds(Integer.parseInt(args[8]));
         List<Mode> modes = Arrays.stream(args[9].split(",")).map(Mode::parse).toList();
+        boolean syncBatchNorm = Boolean.parseBoolean(args[10]);
         Torch.setThreads(LocalLauncher.workerThreads());
         ObjectMapper json = new ObjectMapper();
         try (ProcessGroup group = ProcessGroup.join(env, timeout);
@@ -62,7 +63,9 @@ public final class DistributedCheckWorker {
             Tensor images = model.randomInput(batch * env.worldSize(), size);
             Tensor labels = model.randomLabels(batch * env.worldSize());
             for (Mode mode : modes) {
-                DistributedGradientCheck.Outcome o = DistributedGradientCheck.run(group, model, images, labels, mode, seed + 2);
+                DistributedGradientCheck.Outcome o = syncBatchNorm
+                        ? DistributedGradientCheck.runSynchronised(group, model, images, labels, mode, seed + 2)
+                        : DistributedGradientCheck.run(group, model, images, labels, mode, seed + 2);
                 System.out.println(PREFIX + json.writeValueAsString(o));
             }
         }

@@ -66,13 +66,20 @@ final class DistributedScaling {
     private final List<Mode> modes;
     private final int processes;
     private final int cores;
+    private final int threadsEach;
 
-    DistributedScaling(String model, int batch, int steps, int warmup, int pairs, List<Mode> modes, int processes, int cores) {
+    /**
+     * {@code threads} is the one-process layout's thread count as the user gave it, 0 for every core ({@code cores}). Given,
+     * it must split evenly over the ranks, so both layouts use the same threads. By default each rank gets its share of the
+     * cores, and at least one: with more ranks than cores the ranks share them (oversubscribed), as they would in training.
+     */
+    DistributedScaling(String model, int batch, int steps, int warmup, int pairs, List<Mode> modes, int processes, int threads, int cores) {
         if (processes < 2) {
             throw new IllegalArgumentException("--nproc must be >= 2 to compare with one process, got " + processes);
         }
-        if (cores % processes != 0) {
-            throw new IllegalArgumentException("--threads " + cores + " does not split evenly over --nproc " + processes);
+        if (threads > 0 && threads % processes != 0) {
+            throw new IllegalArgumentException("--threads " + threads + " does not split evenly over --nproc " + processes
+                    + ": give a multiple of " + processes + ", or leave --threads out to share the cores");
         }
         if (batch % processes != 0) {
             throw new IllegalArgumentException("--batch " + batch + " does not split evenly over --nproc " + processes);
@@ -90,7 +97,13 @@ final class DistributedScaling {
         this.pairs = pairs;
         this.modes = modes;
         this.processes = processes;
-        this.cores = cores;
+        this.cores = threads > 0 ? threads : cores;
+        this.threadsEach = Math.max(1, this.cores / processes);
+    }
+
+    /** Whether the ranks' threads outnumber the one-process layout's: more ranks than cores. */
+    boolean oversubscribed() {
+        return threadsEach * processes > cores;
     }
 
     /** {@code processes} ranks allreduce {@link #PROBE_BYTES} 10 times; rank 0's median. */
@@ -109,8 +122,11 @@ final class DistributedScaling {
         System.out.printf("loopback allreduce of %d MB over %d processes%n", PROBE_BYTES / 1_000_000, processes);
         Loopback loopback = loopback();
         Layout one = new Layout(1, cores, Averaging.AFTER_BACKWARD);
-        Layout after = new Layout(processes, cores / processes, Averaging.AFTER_BACKWARD);
-        Layout overlapped = new Layout(processes, cores / processes, Averaging.OVERLAPPED);
+        if (oversubscribed()) {
+            System.out.printf("%d processes on %d cores: one thread each, the ranks share the cores%n", processes, cores);
+        }
+        Layout after = new Layout(processes, threadsEach, Averaging.AFTER_BACKWARD);
+        Layout overlapped = new Layout(processes, threadsEach, Averaging.OVERLAPPED);
         List<Layout> layouts = List.of(one, after, overlapped);
         ObjectMapper mapper = new ObjectMapper();
         List<Row> rows = new ArrayList<>();

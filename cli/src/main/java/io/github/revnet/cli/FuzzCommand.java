@@ -16,11 +16,11 @@ import picocli.CommandLine.Option;
 
 /** The property-based gate over a user's TorchScript block: generated shapes, shrinking on failure. */
 @Command(name = "fuzz", mixinStandardHelpOptions = true,
-        description = {"Run the gate's properties over your own block, F and G given as TorchScript files: batch and spatial",
-                "(or sequence) sizes generated up to --shape's, channels fixed by it; float32 and float64, 1-4 blocks, every",
-                "memory layout. A failure is shrunk to the smallest case jqwik finds and printed with its seed.",
-                "With --strength, plants known faults instead and prints the gate's detection rate for each.",
-                "Exits 0 when every property passed (--strength: when no intact case failed), 1 otherwise, 2 on bad input."},
+        description = {"Run the gate's properties over your own block, F and G given as TorchScript files: batch and spatial "
+            + "(or sequence) sizes generated up to --shape's, channels fixed by it; float32 and float64, 1-4 blocks, every "
+            + "memory layout. A failure is shrunk to the smallest case jqwik finds and printed with its seed.",
+            "With --strength, plants known faults instead and prints the gate's detection rate for each.",
+            "Exits 0 when every property passed (--strength: when no intact case failed), 1 otherwise, 2 on bad input."},
         footer = {"", "Example: ./revnet fuzz --f examples/torchscript/preact-f.pt --g examples/torchscript/gated-g.pt --shape 3,8,6,6 --tries 50",
                 "         ./revnet fuzz --f examples/torchscript/preact-f.pt --g examples/torchscript/gated-g.pt --shape 3,8,6,6 --strength --tries 100"})
 final class FuzzCommand implements Callable<Integer> {
@@ -33,9 +33,9 @@ final class FuzzCommand implements Callable<Integer> {
     @Option(names = "--shape", description = "largest input: N,C,H,W or B,T,2D (C or 2D is fixed, the rest generated from 1)")
     String shape;
 
-    @Option(names = "--strength", description = {"instead of the properties, measure the gate's power: plant each known fault in",
-            "--tries generated cases (your block's with --f/--g/--shape, else the harness's own families) and print the",
-            "detection rate per fault, dtype and mode"})
+    @Option(names = "--strength", description = "instead of the properties, measure the gate's power: plant each known fault in "
+            + "--tries generated cases (your block's with --f/--g/--shape, else the harness's own families) and print the "
+            + "detection rate per fault, dtype and mode")
     boolean strength;
 
     @Option(names = "--seed", defaultValue = "1", description = "--strength: the seed of the generated cases (default ${DEFAULT-VALUE})")

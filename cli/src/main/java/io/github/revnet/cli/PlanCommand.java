@@ -15,10 +15,10 @@ import picocli.CommandLine.Option;
 
 /** Chooses a mode per reversible stack so that the step is fastest under a memory budget, and checks the choice. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
-        description = {"Choose stored, checkpoint or reversible for every reversible stack of a model so that the measured step time is",
-                "least with the measured peak activation memory within --budget; every plan is measured, the choice is run again in",
-                "a fresh process and its peak held against the budget (exit 1 if over). Writes plan.png (time against memory, the",
-                "Pareto front) into --out. A budget below the lightest plan is refused with the minimum needed."})
+        description = "Choose stored, checkpoint or reversible for every reversible stack of a model so that the measured step time is "
+            + "least with the measured peak activation memory within --budget; every plan is measured, the choice is run again in "
+            + "a fresh process and its peak held against the budget (exit 1 if over). Writes plan.png (time against memory, the "
+            + "Pareto front) into --out. A budget below the lightest plan is refused with the minimum needed.")
 final class PlanCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "a model with reversible stacks (see `./revnet models`)")
     String model;

@@ -14,9 +14,9 @@ import picocli.CommandLine.Option;
 
 /** Prints where one model's training step spends its time, phase by phase, in each mode. */
 @Command(name = "profile", mixinStandardHelpOptions = true,
-        description = {"Where a training step's time goes: forward (with and without graph), recomputation forward, backward through",
-                "the recomputation, reconstruction arithmetic, random state, running statistics, bookkeeping, loss and optimizer, per",
-                "mode, from rounds that interleave the modes; next to the step timed without the clock."})
+        description = "Where a training step's time goes: forward (with and without graph), recomputation forward, backward through "
+            + "the recomputation, reconstruction arithmetic, random state, running statistics, bookkeeping, loss and optimizer, per "
+            + "mode, from rounds that interleave the modes; next to the step timed without the clock.")
 final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "a model name (see `./revnet models`)")
     String model;
@@ -32,8 +32,8 @@ final class ProfileCommand implements Callable<Integer> {
 
     @Option(names = "--precision", defaultValue = "fp32", split = ",", converter = Converters.Precisions.class,
             completionCandidates = Converters.Precisions.class,
-            description = {"${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}); two or more, e.g. fp32,bf16: step times per",
-                    "policy and mode side by side in rounds that interleave them, each policy's ratio to the first paired per round"})
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}); two or more, e.g. fp32,bf16: step times per "
+            + "policy and mode side by side in rounds that interleave them, each policy's ratio to the first paired per round")
     List<Precision> precision;
 
     @Option(names = "--modes", defaultValue = "stored,reversible,checkpoint", split = ",", converter = Converters.Modes.class,

@@ -16,9 +16,9 @@ import picocli.CommandLine;
 
 /** The main job: the correctness check, a short training comparison, then the benchmark sweep and its report. */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = {"The main job: run the correctness check on revnet-38 (float64); when Fashion-MNIST is installed, a short "
-                + "stored-vs-reversible training comparison (or the result of a longer `train --compare --json` run, with "
-                + "--training-json); then the standard benchmark sweep; and write the report (see `bench` and `train`)."})
+        description = "The main job: run the correctness check on revnet-38 (float64); when Fashion-MNIST is installed, a short "
+            + "stored-vs-reversible training comparison (or the result of a longer `train --compare --json` run, with "
+            + "--training-json); then the standard benchmark sweep; and write the report (see `bench` and `train`).")
 final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "report", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;

@@ -10,7 +10,7 @@ import picocli.CommandLine;
 @Command(name = "revnet", mixinStandardHelpOptions = true, versionProvider = RevnetCli.Versions.class,
         description = "Reversible Residual Networks on native LibTorch: check that reconstruction-based backprop gives the"
                 + " gradients of ordinary backprop.",
-        subcommands = {ReportCommand.class, CheckCommand.class, AuditCommand.class, FuzzCommand.class, BenchCommand.class, TrainCommand.class, SoakCommand.class, ModelsCommand.class, ProfileCommand.class, PlanCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ReportCommand.class, CheckCommand.class, AuditCommand.class, FuzzCommand.class, BenchCommand.class, TrainCommand.class, CompareCheckpointsCommand.class, SoakCommand.class, ModelsCommand.class, ProfileCommand.class, PlanCommand.class, CommandLine.HelpCommand.class})
 public final class RevnetCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -10,10 +10,10 @@ import picocli.CommandLine.Option;
 
 /** Many training steps while watching resident memory and handles left to the garbage collector. */
 @Command(name = "soak", mixinStandardHelpOptions = true,
-        description = {"Run many training steps of one model on random data and watch the process: resident memory (RSS) and",
-                "JavaCPP handles awaiting the garbage collector, sampled after warm-up. Reports the drift of RSS over its value",
-                "at the end of warm-up; with --force-gc a full collection runs after every step, which must change nothing when",
-                "every native object is released by its scope. Exits 1 when the drift exceeds --max-drift or handles grow."},
+        description = "Run many training steps of one model on random data and watch the process: resident memory (RSS) and "
+            + "JavaCPP handles awaiting the garbage collector, sampled after warm-up. Reports the drift of RSS over its value "
+            + "at the end of warm-up; with --force-gc a full collection runs after every step, which must change nothing when "
+            + "every native object is released by its scope. Exits 1 when the drift exceeds --max-drift or handles grow.",
         footer = {"", "RSS tracks native memory only when glibc returns freed memory at once (MALLOC_MMAP_THRESHOLD_=65536) and",
                 "the Java heap is fixed and pre-touched (-Xms512m -Xmx512m -XX:+AlwaysPreTouch): otherwise heap pages touched for",
                 "the first time as the collector grows its young generation show up as drift. ./revnet sets both for this command.",

@@ -15,9 +15,15 @@ final class ThreadsOption {
 
     /** Sets LibTorch's thread count: the option's value, or {@code otherwise} when it is 0 (a worker's share of the cores). */
     void apply(int otherwise) {
+        int t = requested();
+        Torch.setThreads(t > 0 ? t : otherwise);
+    }
+
+    /** The option's value, checked: 0 for all cores. */
+    int requested() {
         if (threads < 0) {
             throw new IllegalArgumentException("--threads must be >= 0 (0 = all cores), got " + threads);
         }
-        Torch.setThreads(threads > 0 ? threads : otherwise);
+        return threads;
     }
 }

@@ -34,12 +34,12 @@ import picocli.CommandLine.Option;
 /** Training on real data: one mode, or stored against reversible from the same start. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a RevNet on Fashion-MNIST (Debian's dataset-fashion-mnist), in one mode, or with --compare in stored and "
-                + "reversible mode from the same initialisation and data order, recording both losses every step and the angle "
-                + "between stored and reconstructed gradients at sampled steps. With --checkpoint DIR the run saves its state "
-                + "every --checkpoint-every steps; --resume continues it (same settings; with --schedule constant, --steps may grow).",
-                "With --nproc N it trains data-parallel on N local worker processes (c10d, Gloo over loopback), --batch being the "
-                + "global batch; without --nproc, under a launcher that sets RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT "
-                + "(torchrun), it runs as one rank of such a job."})
+            + "reversible mode from the same initialisation and data order, recording both losses every step and the angle "
+            + "between stored and reconstructed gradients at sampled steps. With --checkpoint DIR the run saves its state "
+            + "every --checkpoint-every steps; --resume continues it (same settings; with --schedule constant, --steps may grow).",
+            "With --nproc N it trains data-parallel on N local worker processes (c10d, Gloo over loopback), --batch being the "
+            + "global batch; without --nproc, under a launcher that sets RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT "
+            + "(torchrun), it runs as one rank of such a job."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "only fashion-mnist (default)")
     String dataset;
@@ -99,8 +99,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}): bf16 runs F and G under bfloat16 autocast, float32 streams")
     Precision precision;
 
-    @Option(names = "--drop-path", defaultValue = "0", description = {"stochastic depth of each reversible transformer block's F and G,",
-            "in [0, 1) (default ${DEFAULT-VALUE}; RevViTs only): the masks come from each stack's stream and are replayed"})
+    @Option(names = "--drop-path", defaultValue = "0", description = "stochastic depth of each reversible transformer block's F and G, "
+            + "in [0, 1) (default ${DEFAULT-VALUE}; RevViTs only): the masks come from each stack's stream and are replayed")
     double dropPath;
 
     @Option(names = "--checkpoint", description = "save the run's state (weights, momentum, curve) in this folder")
@@ -112,6 +112,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue the run saved in the --checkpoint folder (starts afresh if it is empty)")
     boolean resume;
 
+    @Option(names = "--stop-after", description = "data-parallel: end the run after this step, its checkpoint saved, as a preempted "
+            + "job would end (needs --checkpoint); --resume continues it, at any rank count where --sync-bn or the model allows")
+    Integer stopAfter;
+
+    @Option(names = "--sync-bn", description = "data-parallel: batch normalisation over the global batch (SyncBatchNorm), through "
+            + "the reversible recomputation too; the run is then the same at any rank count and resumes at another")
+    boolean syncBn;
+
     @Option(names = "--nproc", description = "train data-parallel on N local worker processes (like torchrun --standalone); "
             + "--batch is the global batch, split evenly, and each worker gets cores / N threads unless --threads is given")
     Integer nproc;
@@ -120,7 +128,7 @@ final class TrainCommand implements Callable<Integer> {
             + "or a collective before it gives up and exits non-zero (default ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
-    @Option(names = "--averaging", defaultValue = "overlapped", description = "data-parallel: when the gradients are averaged: "
+    @Option(names = "--averaging", defaultValue = "after-backward", description = "data-parallel: when the gradients are averaged: "
             + "overlapped (1 MiB buckets, each allreduced as soon as the backward has finished its gradients) or after-backward "
             + "(one bucket once the backward is done) (default ${DEFAULT-VALUE})")
     String averaging;
@@ -147,8 +155,16 @@ final class TrainCommand implements Callable<Integer> {
         }
         var options = new TrainingComparison.Options(model, steps, batch, seed, lr, LearningRateSchedule.parse(schedule), angleEvery,
                 trainLimit, testLimit, dtype, precision, dropPath);
+        if (stopAfter != null) {
+            if (checkpoint == null) {
+                throw new IllegalArgumentException("--stop-after needs --checkpoint DIR: a stopped run is continued from its checkpoint");
+            }
+            if (stopAfter < 1) {
+                throw new IllegalArgumentException("--stop-after must be >= 1, got " + stopAfter);
+            }
+        }
         var checkpointing = checkpoint == null ? TrainingComparison.Checkpointing.NONE
-                : new TrainingComparison.Checkpointing(checkpoint, checkpointEvery, resume);
+                : new TrainingComparison.Checkpointing(checkpoint, checkpointEvery, resume, stopAfter == null ? 0 : stopAfter);
         Mode single = compare ? null : mode;
         plan = planText == null ? null : Plan.parse(planText);
         if (plan != null) {
@@ -158,6 +174,19 @@ final class TrainCommand implements Callable<Integer> {
             if (nproc == null && !LaunchEnvironment.present(System.getenv())) {
                 throw new IllegalArgumentException("--plan trains data-parallel: add --nproc N (--nproc 1 runs it in one worker)");
             }
+        }
+        if (nproc == null && !LaunchEnvironment.present(System.getenv())) {
+            if (syncBn) {
+                throw new IllegalArgumentException("--sync-bn synchronises data-parallel ranks: add --nproc N (one process normalises its"
+                        + " whole batch anyway)");
+            }
+            if (stopAfter != null) {
+                throw new IllegalArgumentException("--stop-after applies to data-parallel runs: add --nproc N (--nproc 1 runs one worker)");
+            }
+        }
+        if (syncBn && !io.github.revnet.core.models.ModelSpec.resolve(model).batchNorm()) {
+            throw new IllegalArgumentException("--sync-bn: " + model + " has no batch normalisation (its LayerNorms normalise each token"
+                    + " alone), so its runs are the same at any rank count without it");
         }
         // the device first: a machine without CUDA is told so whether or not the data is installed
         device.cpuOnly("train");
@@ -197,6 +226,7 @@ final class TrainCommand implements Callable<Integer> {
             if (plan != null) {
                 requireFits();
             }
+            requireResumable(options);
             return compare ? compareDataParallel(options) : launch(List.of());
         }
         if (rankOfAJob) {
@@ -323,6 +353,19 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** Refuses a --resume that the ranks would refuse (another rank count where it matters), before any worker starts. */
+    private void requireResumable(TrainingComparison.Options options) {
+        if (!resume || checkpoint == null || !new TrainingCheckpoint(checkpoint).exists()) {
+            return;
+        }
+        boolean hasBatchNorm = io.github.revnet.core.models.ModelSpec.resolve(model).batchNorm();
+        String why = DataParallelTraining.whyNotResumableAt(new TrainingCheckpoint(checkpoint), nproc, hasBatchNorm, options,
+                new DataParallelTraining.Replication(DataParallelTraining.Averaging.parse(averaging), syncBn));
+        if (why != null) {
+            throw new IllegalArgumentException(why);
+        }
+    }
+
     /** What a data-parallel run trains in: its --mode, or "hybrid" and its --plan. */
     private String label() {
         return plan == null ? mode.label() : "hybrid (" + plan.label() + ")";
@@ -338,11 +381,17 @@ final class TrainCommand implements Callable<Integer> {
         FashionMnist mnist = FashionMnist.load(data);
         DataParallelTraining.Result r;
         try (ProcessGroup group = ProcessGroup.join(env, Duration.ofSeconds(timeoutSeconds))) {
-            var averagingWhen = DataParallelTraining.Averaging.parse(averaging);
-            r = plan == null ? DataParallelTraining.run(group, mnist, options, mode, checkpointing, System.out::println, averagingWhen)
-                    : DataParallelTraining.run(group, mnist, options, plan, checkpointing, System.out::println, averagingWhen);
+            var replication = new DataParallelTraining.Replication(DataParallelTraining.Averaging.parse(averaging), syncBn);
+            r = plan == null ? DataParallelTraining.run(group, mnist, options, mode, checkpointing, System.out::println, replication)
+                    : DataParallelTraining.run(group, mnist, options, plan, checkpointing, System.out::println, replication);
         }
         if (env.rank() != 0) {
+            return r.sameWeights() ? 0 : 1;
+        }
+        if (r.stopped()) {
+            System.out.printf("%s on %d ranks: stopped after step %d, loss %.4f; weight hashes %s%s; %.0fs%n", label(), r.ranks(),
+                    r.lastStep(), r.finalLoss(), r.weightHashes(), r.sameWeights() ? " (identical)" : "  FAIL: the ranks hold different weights",
+                    r.seconds());
             return r.sameWeights() ? 0 : 1;
         }
         System.out.printf("%s on %d ranks: test accuracy %.4f, final loss %.4f; weight hashes %s%s; %.0fs, %.1fs of it waiting for the"
@@ -358,6 +407,7 @@ final class TrainCommand implements Callable<Integer> {
                 out.put("plan", plan.label());
             }
             out.put("averaging", r.averaging().label());
+            out.put("sync_bn", syncBn);
             out.put("test_accuracy", r.testAccuracy());
             out.put("final_loss", r.finalLoss());
             out.put("weight_hashes", r.weightHashes());

@@ -53,6 +53,19 @@ class TrainCommandTest {
         assertTrue(refused("bench", "--distributed", "--steps", "2").contains("--steps 2 leaves no timed step after 2 warm-up steps"));
         assertTrue(refused("bench", "--distributed", "--batch", "7").contains("--batch 7 does not split evenly over --nproc 2"));
         assertTrue(refused("bench", "--distributed", "--model", "revnet-39").contains("unknown model 'revnet-39'"));
+        assertTrue(refused("bench", "--distributed", "--nproc", "4", "--threads", "6")
+                .contains("--threads 6 does not split evenly over --nproc 4: give a multiple of 4, or leave --threads out"));
+    }
+
+    @Test
+    void theDefaultThreadsServeAnyRankCountEvenPastTheCores() {
+        // By default the cores are shared out, one thread a rank at least: more ranks than cores is a layout, not an error.
+        DistributedScaling four = new DistributedScaling("revnet-38", 64, 12, 2, 1, java.util.List.of(), 4, 0, 2);
+        assertTrue(four.oversubscribed(), "4 ranks on 2 cores share them");
+        DistributedScaling two = new DistributedScaling("revnet-38", 64, 12, 2, 1, java.util.List.of(), 2, 0, 2);
+        assertTrue(!two.oversubscribed(), "2 ranks on 2 cores take one each");
+        DistributedScaling given = new DistributedScaling("revnet-38", 64, 12, 2, 1, java.util.List.of(), 4, 8, 2);
+        assertTrue(!given.oversubscribed(), "--threads 8 over 4 ranks: 2 each, as given");
     }
 
     @Test

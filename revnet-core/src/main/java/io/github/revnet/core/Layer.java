@@ -17,6 +17,7 @@ import org.bytedeco.pytorch.TensorVector;
  */
 public abstract class Layer {
     private final Module module = new Module();
+    private final List<Layer> children = new ArrayList<>();
 
     /** Computes this layer's output. */
     public abstract Tensor forward(Tensor input);
@@ -31,7 +32,24 @@ public abstract class Layer {
 
     protected final <L extends Layer> L add(String name, L child) {
         module.register_module(name, child.module());
+        children.add(child);
         return child;
+    }
+
+    /** This layer and every layer under it that is a {@code type}, depth first in registration order. */
+    public final <L extends Layer> List<L> layersOf(Class<L> type) {
+        List<L> out = new ArrayList<>();
+        collect(type, out);
+        return out;
+    }
+
+    private <L extends Layer> void collect(Class<L> type, List<L> out) {
+        if (type.isInstance(this)) {
+            out.add(type.cast(this));
+        }
+        for (Layer child : children) {
+            child.collect(type, out);
+        }
     }
 
     protected final <M extends Module> M addNative(String name, M child) {

@@ -89,7 +89,14 @@ public final class GateStrength {
             boolean shared = group.getKey().equals("shared");
             try (Harness h = new Harness(variant, seed, shared ? () -> PlantedFault.sharingF(variant.build()) : variant::build);
                     NativeScope scope = NativeScope.open()) {
-                Harness.Pass stored = GateChecks.reproducibleStoredPass(h, seed);
+                Harness.Pass stored;
+                try {
+                    stored = GateChecks.reproducibleStoredPass(h, seed);
+                } catch (GateChecks.NotReproducible e) {
+                    // Without a reproducible stored pass no fault can be judged: the intact case itself fails the gate.
+                    alarms.add("refused the intact case: " + e.getMessage());
+                    continue;
+                }
                 for (Mode mode : MODES) {
                     GateChecks.Derived derived = mode == Mode.REVERSIBLE ? GateChecks.reversibleTolerances(h, seed, stored)
                             : GateChecks.checkpointTolerances(h, seed, stored);

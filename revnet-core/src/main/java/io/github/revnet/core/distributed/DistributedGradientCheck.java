@@ -9,19 +9,33 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * One data-parallel step, checked on one rank: the model takes rank 0's parameters, computes this rank's shard of a
  * global batch in a mode, and averages the gradients over the ranks; the result must equal the single-process
  * reference, the mean of every shard's stored-mode gradients, computed here alone. Each shard's passes draw dropout from
  * a stream seeded by (seed, shard), so a rank's masks differ from the others' and the reference draws the same ones.
+ *
+ * <p>With batch normalisation {@linkplain BatchNormStatistics#SYNCHRONISED synchronised}, the reference is what one
+ * process computes on the whole global batch in stored mode, and the running statistics the step leaves must equal the
+ * ones that pass leaves.
  */
 public final class DistributedGradientCheck {
     private DistributedGradientCheck() {
     }
 
     /** A rank's verdict for one mode: the worst relative error over parameter tensors, which one, and a parameter checksum. */
-    public record Outcome(int rank, Mode mode, double maxRelativeError, String worstParameter, String parameterChecksum) {
+    public record Outcome(int rank, Mode mode, double maxRelativeError, String worstParameter, String parameterChecksum,
+            Double runningStatsMaxAbsDiff) {
+    }
+
+    /** Whose statistics batch normalisation takes in training mode. */
+    public enum BatchNormStatistics {
+        /** Each replica's own shard's, as DistributedDataParallel's default. */
+        PER_REPLICA,
+        /** The global batch's, summed over the replicas (SyncBatchNorm). */
+        SYNCHRONISED
     }
 
     /** The shard of {@code global} (a batch of worldSize × perRank rows) that {@code rank} computes. */
@@ -33,6 +47,80 @@ public final class DistributedGradientCheck {
     /** Runs the step in {@code mode} through {@code group} and compares. */
     public static Outcome run(ProcessGroup group, Model model, Tensor images, Tensor labels, Mode mode, long seed) {
         return run(group, model, images, labels, mode, seed, DistributedFault.NONE);
+    }
+
+    /**
+     * As {@link #run(ProcessGroup, Model, Tensor, Tensor, Mode, long)} with batch normalisation synchronised over the
+     * ranks, checked against one process on the global batch; the model must have no dropout (that process cannot draw
+     * each rank's masks).
+     */
+    public static Outcome runSynchronised(ProcessGroup group, Model model, Tensor images, Tensor labels, Mode mode, long seed) {
+        return runSynchronised(group, model, images, labels, mode, seed, SyncBatchNormFault.NONE);
+    }
+
+    /** As {@link #runSynchronised(ProcessGroup, Model, Tensor, Tensor, Mode, long)} with {@code fault} planted: a negative control. */
+    public static Outcome runSynchronised(ProcessGroup group, Model model, Tensor images, Tensor labels, Mode mode, long seed,
+            SyncBatchNormFault fault) {
+        if (model.options().dropout() > 0) {
+            throw new IllegalArgumentException("synchronised batch norm is checked against one process on the global batch, which"
+                    + " cannot draw each rank's dropout masks: check with dropout 0");
+        }
+        int rank = group.rank();
+        int size = group.size();
+        group.broadcastFromRankZero(model.namedParameters());
+        Map<String, Tensor> buffers = model.network().namedBuffers();
+        group.broadcastFromRankZero(buffers);
+        Map<String, Tensor> before = cloned(buffers);
+        boolean[] forwardDone = {false};
+        model.synchroniseBatchNorm(fault.plant(group.replicaSum(), () -> forwardDone[0]));
+        try {
+            GradientBuckets.averageDuring(group, model.namedParameters(), GradientBuckets.DEFAULT_CAP_BYTES, () -> {
+                model.network().module().zero_grad(true);
+                model.reseed(seed);
+                try (NativeScope scope = NativeScope.open()) {
+                    Tensor loss = model.loss(model.forward(shard(images, rank, size), mode), shard(labels, rank, size));
+                    forwardDone[0] = true;
+                    loss.backward();
+                }
+            });
+        } finally {
+            model.synchroniseBatchNorm(null);
+        }
+        Map<String, Tensor> mine = cloneGradients(model);
+        Map<String, Tensor> myBuffers = cloned(buffers);
+        restore(buffers, before);
+        Map<String, Tensor> reference = gradients(model, images, labels, Mode.STORED, seed);
+        double worst = 0;
+        String worstName = null;
+        for (Map.Entry<String, Tensor> e : reference.entrySet()) {
+            double err = GradientCheck.relativeError(mine.get(e.getKey()), e.getValue());
+            if (!(err <= worst)) {
+                worst = err;
+                worstName = e.getKey();
+            }
+        }
+        double statsDiff = 0;
+        for (Map.Entry<String, Tensor> e : buffers.entrySet()) {
+            double d = myBuffers.get(e.getKey()).to(torch.ScalarType.Double).sub(e.getValue().to(torch.ScalarType.Double)).abs().max()
+                    .item_double();
+            statsDiff = Double.isNaN(d) ? d : Math.max(statsDiff, d);
+        }
+        // Every rank leaves the step with the statistics the step gave, as training would.
+        restore(buffers, myBuffers);
+        return new Outcome(rank, mode, worst, worstName, checksum(model), statsDiff);
+    }
+
+    private static Map<String, Tensor> cloned(Map<String, Tensor> tensors) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> out.put(name, t.clone()));
+        return out;
+    }
+
+    private static void restore(Map<String, Tensor> tensors, Map<String, Tensor> values) {
+        io.github.revnet.bridge.Grad.off(() -> {
+            tensors.forEach((name, t) -> t.copy_(values.get(name)));
+            return null;
+        });
     }
 
     /** As {@link #run(ProcessGroup, Model, Tensor, Tensor, Mode, long)}, with {@code fault} planted: a negative control. */
@@ -70,7 +158,7 @@ public final class DistributedGradientCheck {
                 worstName = e.getKey();
             }
         }
-        return new Outcome(rank, mode, worst, worstName, checksum(model));
+        return new Outcome(rank, mode, worst, worstName, checksum(model), null);
     }
 
     /** This shard's loss backpropagated in {@code mode} with the random stream at {@code seed}: its gradients in the parameters'. */

@@ -2,6 +2,7 @@ package io.github.revnet.core.distributed;
 
 import io.github.revnet.bridge.NativeScope;
 import io.github.revnet.bridge.Torch;
+import io.github.revnet.core.ReplicaSum;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +57,7 @@ public final class ProcessGroup implements AutoCloseable {
                     + " s") + ": " + e.getMessage(), e);
         }
         ProcessGroupGloo.Options gloo = ProcessGroupGloo.Options.create(new Milliseconds(timeout.toMillis()));
-        gloo.devices(new GlooDeviceVector(ProcessGroupGloo.createDeviceForHostname(localHost(env))));
+        gloo.devices(new GlooDeviceVector(device(env)));
         try {
             return new ProcessGroup(env, new ProcessGroupGloo(store, env.rank(), env.worldSize(), gloo));
         } catch (RuntimeException e) {
@@ -65,14 +66,44 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
-    /** The address Gloo binds on this machine: loopback when the whole job is local, else this host's name. */
-    private static String localHost(LaunchEnvironment env) {
+    /**
+     * The device Gloo binds on this machine. {@code GLOO_SOCKET_IFNAME} (PyTorch's variable, the same meaning) names an
+     * interface; otherwise loopback when the whole job is local, else the address this host reaches {@code MASTER_ADDR}
+     * from. The route's address, not the host's name: on a machine with several interfaces, in a container or a network
+     * namespace, the name may resolve to an address the peers cannot reach or this namespace does not have.
+     */
+    private static org.bytedeco.pytorch.gloo.Device device(LaunchEnvironment env) {
+        String ifname = System.getenv("GLOO_SOCKET_IFNAME");
+        if (ifname != null && !ifname.isBlank()) {
+            try {
+                return ProcessGroupGloo.createDeviceForInterface(ifname.trim());
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("rank " + env.rank() + ": GLOO_SOCKET_IFNAME=" + ifname + " names no usable interface: "
+                        + e.getMessage(), e);
+            }
+        }
+        return ProcessGroupGloo.createDeviceForHostname(bindAddress(env));
+    }
+
+    /** The address of the interface this host sends to {@code MASTER_ADDR} through (loopback for a local job). */
+    static String bindAddress(LaunchEnvironment env) {
         String master = env.masterAddress();
         if (master.equals("localhost") || master.startsWith("127.")) {
             return "127.0.0.1";
         }
+        // Connecting a datagram socket sends nothing: it asks the kernel for the route, whose source address is ours.
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket()) {
+            probe.connect(java.net.InetAddress.getByName(master), env.masterPort());
+            java.net.InetAddress local = probe.getLocalAddress();
+            if (local != null && !local.isAnyLocalAddress()) {
+                return local.getHostAddress();
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalStateException("rank " + env.rank() + ": no route from this host to MASTER_ADDR=" + master + ": "
+                    + e.getMessage(), e);
+        }
         try {
-            return java.net.InetAddress.getLocalHost().getHostName();
+            return java.net.InetAddress.getLocalHost().getHostAddress();
         } catch (java.net.UnknownHostException e) {
             throw new IllegalStateException("rank " + env.rank() + ": this host's name does not resolve: " + e.getMessage(), e);
         }
@@ -89,6 +120,11 @@ public final class ProcessGroup implements AutoCloseable {
     /** Sums {@code t} over the ranks, in place, and waits for it. */
     public void allreduceSum(Tensor t) {
         await("an allreduce", () -> gloo.allreduce(new TensorVector(t)));
+    }
+
+    /** This group as the replicas a layer sums over (synchronised batch normalisation): {@link #allreduceSum}. */
+    public ReplicaSum replicaSum() {
+        return ReplicaSum.of(rank(), size(), this::allreduceSum);
     }
 
     /** Every rank's {@code value}, indexed by rank: one allreduce of a vector that holds each rank's value in its own slot. */
@@ -152,7 +188,15 @@ public final class ProcessGroup implements AutoCloseable {
     private PeerFailure incomplete(String what, RuntimeException e) {
         String cause = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
         return new PeerFailure("rank " + rank() + " of " + size() + ": " + what + " did not complete, so another rank died or"
-                + " stalls: " + cause.substring(cause.lastIndexOf(']') + 1).trim(), e);
+                + " stalls: " + withoutSourceLocation(cause), e);
+    }
+
+    /**
+     * Gloo's message without the source file it starts with ("[../gloo/transport/tcp/pair.cc:534] "), keeping the peer
+     * it names ("Read error [192.0.2.2]:20102: Connection reset by peer").
+     */
+    static String withoutSourceLocation(String message) {
+        return message.replaceFirst("^\\[[^\\]]*\\.(?:cc|cpp|c|h|hpp):\\d+\\]\\s*", "").trim();
     }
 
     /** Every tensor set to rank 0's values: the parameters and buffers at the start of training. */

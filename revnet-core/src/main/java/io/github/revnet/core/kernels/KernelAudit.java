@@ -43,8 +43,15 @@ public final class KernelAudit {
     private KernelAudit() {
     }
 
-    /** Audits the convolution {@code shape} in {@code dtype} on {@code route}. */
+    /**
+     * Audits the convolution {@code shape} in {@code dtype} on {@code route}; a route known to corrupt the process
+     * ({@link KnownDefects}) is not run, whoever asks, and its verdict says why.
+     */
     public static KernelVerdict convolution(ConvShape shape, KernelDType dtype, ConvRoute route) {
+        String unsafe = KnownDefects.unsafe(shape, route);
+        if (unsafe != null) {
+            return KernelVerdict.notRun(shape.describe(), dtype, route.description(), unsafe);
+        }
         return isolated(() -> {
             Generator generator = torch.make_generator_cpu(seedOf(shape));
             long samples = Math.min(SAMPLES, shape.batch());

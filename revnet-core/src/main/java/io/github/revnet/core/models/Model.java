@@ -9,7 +9,9 @@ import io.github.revnet.core.DType;
 import io.github.revnet.core.Device;
 import io.github.revnet.core.Layer;
 import io.github.revnet.core.Mode;
+import io.github.revnet.core.ReplicaSum;
 import io.github.revnet.core.Precision;
+import io.github.revnet.core.layers.BatchNorm;
 import io.github.revnet.core.layers.Conv;
 import io.github.revnet.core.layers.FunctionOptions;
 import io.github.revnet.core.layers.ResidualUnit;
@@ -160,6 +162,24 @@ public final class Model implements AutoCloseable {
      */
     public void reseed(long seed) {
         network.reseed(seed);
+    }
+
+    /** Whether the model holds batch normalisation, whose training-mode statistics depend on the batch a replica sees. */
+    public boolean hasBatchNorm() {
+        return !network.layersOf(BatchNorm.class).isEmpty();
+    }
+
+    /**
+     * Every batch normalisation of the model normalises over the global batch of the replicas {@code sum} joins
+     * (SyncBatchNorm), or with null over each replica's own batch again. Throws IllegalArgumentException when the model
+     * has none: the option would change nothing.
+     */
+    public void synchroniseBatchNorm(ReplicaSum sum) {
+        var norms = network.layersOf(BatchNorm.class);
+        if (norms.isEmpty() && sum != null) {
+            throw new IllegalArgumentException(spec.name() + " has no batch normalisation to synchronise");
+        }
+        norms.forEach(n -> n.synchronise(sum));
     }
 
     /** Logits for a batch of images, differentiated according to {@code mode}. */

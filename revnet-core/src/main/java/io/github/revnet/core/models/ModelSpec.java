@@ -164,6 +164,11 @@ public record ModelSpec(String name, Family family, FunctionOptions.Kind kind, i
         return transformer != null;
     }
 
+    /** Whether the model normalises with batch statistics: every convolutional network (its final norm at least), no transformer. */
+    public boolean batchNorm() {
+        return transformer == null;
+    }
+
     /** The input size: a transformer's own, 224 for ImageNet models, 32 for CIFAR ones. */
     public int defaultImageSize() {
         return transformer != null ? transformer.imageSize() : imagenet ? 224 : 32;

@@ -24,12 +24,17 @@ import org.bytedeco.pytorch.global.torch;
  * One rank of data-parallel training, with DistributedDataParallel's semantics: the model starts from rank 0's
  * parameters and buffers; at each step every rank computes its share of the global batch in its mode (stored,
  * reversible, checkpoint), the gradients are averaged over the ranks, and every rank applies the same update, so the
- * weights stay equal bit for bit. BatchNorm normalises with each replica's own batch statistics, and its running
- * statistics are rank 0's, broadcast before each step ({@code broadcast_buffers=True}). Each rank draws its dropout
- * masks from a stream seeded by (seed, rank, step), so masks differ between ranks and a reconstruction replays its own.
+ * weights stay equal bit for bit. By default BatchNorm normalises with each replica's own batch statistics, and its
+ * running statistics are rank 0's, broadcast before each step ({@code broadcast_buffers=True}); with
+ * {@link Replication#syncBatchNorm()} it normalises over the global batch (SyncBatchNorm), on every rank alike. Each
+ * rank draws its dropout masks from a stream seeded by (seed, rank, step), so masks differ between ranks and a
+ * reconstruction replays its own.
  *
  * <p>Every rank runs this with the same options; {@code batch} is the global batch, split evenly over the ranks.
- * Rank 0 alone writes checkpoints; every rank resumes from them.
+ * Rank 0 alone writes checkpoints; every rank resumes from them. A run resumes at another rank count only where the
+ * rank count changes nothing of what a step computes ({@link #resumesAtAnyWorldSize}): the global batch is the step's
+ * alone, so what remains is batch normalisation's statistics (global with SyncBatchNorm, absent from the RevViTs) and
+ * drop-path's masks (drawn per rank).
  */
 public final class DataParallelTraining {
     private DataParallelTraining() {
@@ -62,6 +67,18 @@ public final class DataParallelTraining {
         }
     }
 
+    /** How the replicas are kept one model: when gradients are averaged, and whether batch norm's statistics are global. */
+    public record Replication(Averaging averaging, boolean syncBatchNorm) {
+        public Replication {
+            java.util.Objects.requireNonNull(averaging, "averaging");
+        }
+
+        /** Averaging {@code averaging}, batch norm per replica. */
+        public static Replication of(Averaging averaging) {
+            return new Replication(averaging, false);
+        }
+    }
+
     /**
      * What the run gave: test accuracy over the whole test set (each rank evaluates a share), the last step's loss
      * averaged over the ranks, each rank's weight hash (parameters and buffers), and time on this rank: the whole
@@ -70,7 +87,7 @@ public final class DataParallelTraining {
      * what the backward did not hide).
      */
     public record Result(int ranks, Mode mode, Plan plan, Averaging averaging, double testAccuracy, double finalLoss, List<String> weightHashes, double seconds,
-            double[] stepSeconds, double[] allreduceSeconds) {
+            double[] stepSeconds, double[] allreduceSeconds, int lastStep, boolean stopped) {
         public int stepsTrained() {
             return stepSeconds.length;
         }
@@ -88,14 +105,14 @@ public final class DataParallelTraining {
 
     /** Trains this rank of {@code group}; every rank must call it with the same arguments. */
     public static Result run(ProcessGroup group, FashionMnist data, TrainingComparison.Options o, Mode mode,
-            TrainingComparison.Checkpointing checkpointing, Consumer<String> progress, Averaging averaging) {
-        return run(group, data, o, mode, null, checkpointing, progress, averaging, DistributedFault.NONE);
+            TrainingComparison.Checkpointing checkpointing, Consumer<String> progress, Replication replication) {
+        return run(group, data, o, mode, null, checkpointing, progress, replication, DistributedFault.NONE);
     }
 
     /** As {@link #run(ProcessGroup, FashionMnist, TrainingComparison.Options, Mode, TrainingComparison.Checkpointing, Consumer, Averaging)}, in the hybrid mode: each reversible stack in its {@code plan}'s mode. */
     public static Result run(ProcessGroup group, FashionMnist data, TrainingComparison.Options o, Plan plan,
-            TrainingComparison.Checkpointing checkpointing, Consumer<String> progress, Averaging averaging) {
-        return run(group, data, o, null, java.util.Objects.requireNonNull(plan, "plan"), checkpointing, progress, averaging,
+            TrainingComparison.Checkpointing checkpointing, Consumer<String> progress, Replication replication) {
+        return run(group, data, o, null, java.util.Objects.requireNonNull(plan, "plan"), checkpointing, progress, replication,
                 DistributedFault.NONE);
     }
 
@@ -104,13 +121,14 @@ public final class DataParallelTraining {
      * Averaging)}, with {@code fault}'s averaging bug planted (after the backward): a negative control for the weight hashes.
      */
     public static Result run(ProcessGroup group, FashionMnist data, TrainingComparison.Options o, Mode mode,
-            TrainingComparison.Checkpointing checkpointing, Consumer<String> progress, Averaging averaging, DistributedFault fault) {
-        return run(group, data, o, java.util.Objects.requireNonNull(mode, "mode"), null, checkpointing, progress, averaging, fault);
+            TrainingComparison.Checkpointing checkpointing, Consumer<String> progress, Replication replication, DistributedFault fault) {
+        return run(group, data, o, java.util.Objects.requireNonNull(mode, "mode"), null, checkpointing, progress, replication, fault);
     }
 
     /** The run in {@code mode}, or with {@code mode} null in {@code plan}'s per-stack modes. */
     private static Result run(ProcessGroup group, FashionMnist data, TrainingComparison.Options o, Mode mode, Plan plan,
-            TrainingComparison.Checkpointing checkpointing, Consumer<String> progress, Averaging averaging, DistributedFault fault) {
+            TrainingComparison.Checkpointing checkpointing, Consumer<String> progress, Replication replication, DistributedFault fault) {
+        Averaging averaging = replication.averaging();
         if (fault != DistributedFault.NONE && averaging != Averaging.AFTER_BACKWARD) {
             throw new IllegalArgumentException("the planted faults lie in averaging after the backward, not " + averaging.label());
         }
@@ -124,7 +142,9 @@ public final class DataParallelTraining {
         Consumer<String> say = rank == 0 ? progress : line -> { };
         String label = mode != null ? mode.label() : "hybrid " + plan.label();
         Map<String, String> identity = TrainingComparison.identity(o, "data-parallel " + label);
-        identity.put("ranks", String.valueOf(ranks));
+        if (replication.syncBatchNorm()) {
+            identity.put("sync_bn", "true"); // absent without, so checkpoints from before it still resume
+        }
         TrainingCheckpoint checkpoint = checkpointing.dir() == null ? null : new TrainingCheckpoint(checkpointing.dir());
         long start = System.nanoTime();
         try (Model model = Model.create(o.model(), TrainingComparison.modelOptions(o));
@@ -133,6 +153,9 @@ public final class DataParallelTraining {
                         ? new GradientBuckets(group, model.namedParameters(), GradientBuckets.DEFAULT_CAP_BYTES) : null) {
             if (plan != null) {
                 model.validatePlan(plan);
+            }
+            if (replication.syncBatchNorm()) {
+                model.synchroniseBatchNorm(group.replicaSum());
             }
             Map<String, Trainer> trainers = Map.of(mode != null ? mode.label() : "hybrid", trainer);
             int firstStep = 1;
@@ -143,6 +166,7 @@ public final class DataParallelTraining {
                 if (!checkpointing.resume()) {
                     throw new IllegalArgumentException(checkpoint.dir() + " already holds a checkpoint: resume it, or choose another directory");
                 }
+                requireSameRunAt(checkpoint, ranks, model, o, replication);
                 TrainingCheckpoint.Saved saved = checkpoint.load(identity, trainers);
                 if (saved.step() > o.steps()) {
                     throw new IllegalArgumentException("the checkpoint in " + checkpoint.dir() + " is at step " + saved.step()
@@ -158,9 +182,11 @@ public final class DataParallelTraining {
             Map<String, Tensor> buffers = model.network().namedBuffers();
             group.broadcastFromRankZero(parameters);
             group.broadcastFromRankZero(buffers);
-            double[] stepSeconds = new double[o.steps() - firstStep + 1];
+            identity.put("ranks", String.valueOf(ranks)); // saved for the record; checked on resume by requireSameRunAt
+            int lastStep = checkpointing.stopAfter() > 0 ? Math.min(checkpointing.stopAfter(), o.steps()) : o.steps();
+            double[] stepSeconds = new double[Math.max(0, lastStep - firstStep + 1)];
             double[] allreduceSeconds = new double[stepSeconds.length];
-            for (int step = firstStep; step <= o.steps(); step++) {
+            for (int step = firstStep; step <= lastStep; step++) {
                 long stepStart = System.nanoTime();
                 trainer.learningRate(o.schedule().at(o.learningRate(), step, o.steps()));
                 int[] indices = sampler.indices(step);
@@ -183,26 +209,80 @@ public final class DataParallelTraining {
                 stepSeconds[step - firstStep] = (System.nanoTime() - stepStart) / 1e9;
                 rows.add(step + "," + loss);
                 double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
-                if (step % o.angleEvery() == 0 || step == o.steps()) {
+                if (step % o.angleEvery() == 0 || step == lastStep) {
                     say.accept(String.format("step %d/%d  loss %.4f  (%.0fs)", step, o.steps(), loss, seconds));
                 }
-                if (rank == 0 && checkpoint != null && (step % checkpointing.every() == 0 || step == o.steps())) {
+                if (rank == 0 && checkpoint != null && (step % checkpointing.every() == 0 || step == lastStep)) {
                     checkpoint.save(identity, step, seconds, trainers, rows);
                 }
             }
             // Each forward moved every replica's running statistics by its own batch; rank 0's are the model's, as at the
             // next step's start.
             group.broadcastFromRankZero(buffers);
+            Map<String, Tensor> state = new LinkedHashMap<>(parameters);
+            state.putAll(buffers);
+            if (lastStep < o.steps()) {
+                say.accept(String.format("stopped after step %d of %d, its checkpoint saved in %s: continue with --resume", lastStep,
+                        o.steps(), checkpoint.dir()));
+                List<String> hashes = hashes(group, state);
+                return new Result(ranks, mode, plan, averaging, Double.NaN, loss, hashes, secondsBefore + (System.nanoTime() - start) / 1e9,
+                        stepSeconds, allreduceSeconds, lastStep, true);
+            }
             say.accept("evaluating on the test set");
             int n = Math.min(o.testLimit(), data.test().size());
             double correct = sum(group, TrainingComparison.correct(model, data.test(), rank * n / ranks, (rank + 1) * n / ranks));
-            Map<String, Tensor> state = new LinkedHashMap<>(parameters);
-            state.putAll(buffers);
-            List<String> hashes = group.gather(WeightHash.prefix(WeightHash.of(state))).stream()
-                    .map(h -> String.format("%016x", h)).toList();
+            List<String> hashes = hashes(group, state);
             return new Result(ranks, mode, plan, averaging, correct / n, loss, hashes, secondsBefore + (System.nanoTime() - start) / 1e9, stepSeconds,
-                    allreduceSeconds);
+                    allreduceSeconds, lastStep, false);
         }
+    }
+
+    /** Every rank's weight hash (the first 64 bits), in rank order. */
+    private static List<String> hashes(ProcessGroup group, Map<String, Tensor> state) {
+        return group.gather(WeightHash.prefix(WeightHash.of(state))).stream().map(h -> String.format("%016x", h)).toList();
+    }
+
+    /**
+     * Whether a run of {@code model} with these options computes the same steps at any rank count: its batch norm's
+     * statistics are the global batch's (synchronised, or there is no batch norm) and it draws no per-rank masks (no
+     * drop-path). Then a checkpoint of N ranks resumes at M.
+     */
+    public static boolean resumesAtAnyWorldSize(Model model, TrainingComparison.Options o, Replication replication) {
+        return resumesAtAnyWorldSize(model.hasBatchNorm(), o, replication);
+    }
+
+    private static boolean resumesAtAnyWorldSize(boolean hasBatchNorm, TrainingComparison.Options o, Replication replication) {
+        return (replication.syncBatchNorm() || !hasBatchNorm) && o.dropPath() == 0;
+    }
+
+    /** Refuses, naming why, a checkpoint that another rank count made, unless the rank count changes nothing here. */
+    private static void requireSameRunAt(TrainingCheckpoint checkpoint, int ranks, Model model, TrainingComparison.Options o,
+            Replication replication) {
+        String why = whyNotResumableAt(checkpoint, ranks, model.hasBatchNorm(), o, replication);
+        if (why != null) {
+            throw new IllegalArgumentException(why);
+        }
+    }
+
+    /**
+     * Why the run saved in {@code checkpoint} cannot resume on {@code ranks} ranks with these settings, or null when it
+     * can: what every rank checks after joining, and what a launcher can check before it starts any.
+     */
+    public static String whyNotResumableAt(TrainingCheckpoint checkpoint, int ranks, boolean hasBatchNorm, TrainingComparison.Options o,
+            Replication replication) {
+        String savedSync = checkpoint.setting("sync_bn");
+        if ("true".equals(savedSync) && !replication.syncBatchNorm()) {
+            return "the checkpoint in " + checkpoint.dir() + " was made with --sync-bn; resume it with --sync-bn too";
+        }
+        String saved = checkpoint.setting("ranks");
+        if (saved == null || saved.equals(String.valueOf(ranks)) || resumesAtAnyWorldSize(hasBatchNorm, o, replication)) {
+            return null;
+        }
+        String why = o.dropPath() > 0
+                ? "each rank draws its drop-path masks from its own stream, so the masks of a step depend on the rank count"
+                : "each rank's batch norm normalised over its own share of the global batch, so what a step computes depends on the rank"
+                        + " count (train with --sync-bn to resume at any rank count)";
+        return "the checkpoint in " + checkpoint.dir() + " was made on " + saved + " ranks, this run has " + ranks + ": " + why;
     }
 
     /**

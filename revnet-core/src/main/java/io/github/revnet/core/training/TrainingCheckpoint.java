@@ -107,6 +107,45 @@ public final class TrainingCheckpoint {
         }
     }
 
+    /** A setting the newest checkpoint was saved with (a key of the run's identity), or null when it has none or none exists. */
+    public String setting(String key) {
+        Path from = newest();
+        if (from == null) {
+            return null;
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(from.resolve(PROPERTIES))) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read checkpoint in " + from, e);
+        }
+        return p.getProperty(key);
+    }
+
+    /** The newest checkpoint's file of the trainer saved under {@code name}; throws IllegalArgumentException when there is none. */
+    public Path trainerFile(String name) {
+        Path from = newest();
+        Path file = from == null ? null : from.resolve(name + ".pt");
+        if (file == null || !Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no checkpoint of a " + name + " trainer in " + dir);
+        }
+        return file;
+    }
+
+    /** The names of the trainers the newest checkpoint holds, sorted. */
+    public List<String> trainerNames() {
+        Path from = newest();
+        if (from == null) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(from)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".pt")).map(n -> n.substring(0, n.length() - 3))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list checkpoint in " + from, e);
+        }
+    }
+
     private Path newest() {
         for (String name : new String[] {"current", "previous"}) {
             Path candidate = dir.resolve(name);

@@ -61,11 +61,25 @@ public final class TrainingComparison {
         }
     }
 
-    /** Where to save checkpoints and how often (every {@code every} steps and after the last); {@code resume} continues the one there. */
-    public record Checkpointing(Path dir, int every, boolean resume) {
+    /**
+     * Where to save checkpoints and how often (every {@code every} steps and after the last); {@code resume} continues the
+     * one there; {@code stopAfter}, when positive, ends a data-parallel run after that step's checkpoint, as a preempted
+     * job would end (0: run to the end).
+     */
+    public record Checkpointing(Path dir, int every, boolean resume, int stopAfter) {
         public static final Checkpointing NONE = new Checkpointing(null, 0, false);
 
+        public Checkpointing(Path dir, int every, boolean resume) {
+            this(dir, every, resume, 0);
+        }
+
         public Checkpointing {
+            if (stopAfter < 0) {
+                throw new IllegalArgumentException("the step to stop after must be >= 1 (0: none), got " + stopAfter);
+            }
+            if (stopAfter > 0 && dir == null) {
+                throw new IllegalArgumentException("stopping after a step needs a checkpoint directory to resume from");
+            }
             if (dir != null && every < 1) {
                 throw new IllegalArgumentException("checkpoint interval must be >= 1 step, got " + every);
             }

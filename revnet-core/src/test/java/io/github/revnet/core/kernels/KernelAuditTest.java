@@ -3,6 +3,7 @@ package io.github.revnet.core.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.revnet.bridge.Torch;
@@ -59,7 +60,8 @@ class KernelAuditTest {
         try (KernelFault.Planted planted = KernelFault.PADDING_LANES.plant()) {
             KernelVerdict wrong = KernelAudit.convolution(shape, KernelDType.FLOAT32, ConvRoute.CONTIGUOUS);
             assertFalse(wrong.pass());
-            assertTrue(wrong.worstRatio() > 100, "30 % off is far outside float32's rounding: " + wrong.findings());
+            // NaN where the CPU's own oneDNN already computes this shape wrongly (EPYC family 26): failing either way
+            assertFalse(wrong.worstRatio() <= 100, "30 % off is far outside float32's rounding: " + wrong.findings());
             KernelRouting.Decision d = KernelRouting.decide(shape, KernelDType.FLOAT32, Layout.CONTIGUOUS);
             assertFalse(d.asGiven());
             assertEquals(ConvRoute.CHANNELS_LAST, d.route(), "the other layout is right under this fault");
@@ -85,12 +87,35 @@ class KernelAuditTest {
 
     @Test
     void bfloat16sBoundIsItsOwnRoundingNotFloat32s() {
-        // Off by 1e-4 is inside bfloat16's rounding (2^-8 = 3.9e-3): the audit does not claim to see it there.
+        // Off by 1e-4 is inside bfloat16's rounding (2^-8 = 3.9e-3): the audit does not claim to see it there. The
+        // fault is planted on a oneDNN route this CPU computes right without it, since some CPUs' oneDNN is wrong in
+        // bfloat16 at channel counts off a multiple of 16.
+        ConvShape shape = null;
+        ConvRoute route = null;
+        for (ConvShape s : new ConvShape[] {SHAPES[0], new ConvShape(4, 32, 32, 3, 1, 1, 1, 8, 8)}) {
+            for (ConvRoute r : new ConvRoute[] {ConvRoute.CONTIGUOUS, ConvRoute.CHANNELS_LAST}) {
+                if (route == null && KernelAudit.convolution(s, KernelDType.BFLOAT16, r).pass()) {
+                    shape = s;
+                    route = r;
+                }
+            }
+        }
+        assertNotNull(route, "no oneDNN route computes a 24- or 32-channel bfloat16 convolution right on this CPU");
         try (KernelFault.Planted planted = KernelFault.OFF_BY_1E4.plant()) {
-            assertTrue(KernelAudit.convolution(SHAPES[0], KernelDType.BFLOAT16, ConvRoute.CONTIGUOUS).pass());
+            KernelVerdict v = KernelAudit.convolution(shape, KernelDType.BFLOAT16, route);
+            assertTrue(v.pass(), shape + " " + route + ": " + v.findings());
         }
         assertTrue(RoundingBound.ofSum(216, KernelDType.BFLOAT16) > 0x1p-8);
         assertTrue(RoundingBound.ofSum(216, KernelDType.FLOAT32) < 1e-5);
+    }
+
+    @Test
+    void aRouteKnownToCorruptTheProcessIsNotRunWhoeverAsks() {
+        // oneDNN's channels-last strided 1x1 backward over fewer than 16 input channels writes past its buffers
+        KernelVerdict v = KernelAudit.convolution(new ConvShape(3, 8, 15, 1, 2, 0, 1, 16, 10), KernelDType.FLOAT32, ConvRoute.CHANNELS_LAST);
+        assertFalse(v.pass());
+        assertNotNull(v.notRun());
+        assertTrue(v.findings().contains("writes past its buffers"), v.findings());
     }
 
     @Test

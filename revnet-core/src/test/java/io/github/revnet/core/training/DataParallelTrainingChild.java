@@ -15,8 +15,9 @@ import java.time.Duration;
 /**
  * One rank of {@link DataParallelTrainingTest}'s jobs: revnet-38 on 64 Fashion-MNIST images, global batch 8, reversible
  * mode, dropout-free, constant rate. Prints each step on rank 0 and, on every rank, "rank R hashes H0,H1,...".
- * Arguments: FAULT STEPS CHECKPOINT_DIR|- RESUME [AVERAGING [PLAN]] (default: overlapped, or after-backward with a fault;
- * with a PLAN, the hybrid mode instead of reversible mode).
+ * Arguments: FAULT STEPS CHECKPOINT_DIR|- RESUME [AVERAGING [PLAN|- [SYNC_BN [STOP_AFTER]]]] (default: overlapped, or
+ * after-backward with a fault; with a PLAN, the hybrid mode instead of reversible mode; with SYNC_BN true, synchronised
+ * batch norm in float64; STOP_AFTER ends the run after that step's checkpoint).
  */
 public final class DataParallelTrainingChild {
     private DataParallelTrainingChild() {
@@ -27,17 +28,21 @@ public final class DataParallelTrainingChild {
         DistributedFault fault = DistributedFault.valueOf(args[0]);
         int steps = Integer.parseInt(args[1]);
         var checkpointing = args[2].equals("-") ? TrainingComparison.Checkpointing.NONE
-                : new TrainingComparison.Checkpointing(Path.of(args[2]), 1, Boolean.parseBoolean(args[3]));
+                : new TrainingComparison.Checkpointing(Path.of(args[2]), 1, Boolean.parseBoolean(args[3]),
+                        args.length > 7 ? Integer.parseInt(args[7]) : 0);
+        boolean syncBatchNorm = args.length > 6 && Boolean.parseBoolean(args[6]);
+        DType dtype = syncBatchNorm ? DType.FLOAT64 : DType.FLOAT32;
         Torch.setThreads(LocalLauncher.workerThreads());
         FashionMnist data = FashionMnist.load(FashionMnist.DEBIAN_DIR);
         var options = new TrainingComparison.Options("revnet-38", steps, 8, 5, 0.05, LearningRateSchedule.CONSTANT, 1, 64, 40,
-                DType.FLOAT32);
+                dtype);
         try (ProcessGroup group = ProcessGroup.join(env, Duration.ofSeconds(20))) {
             var averaging = args.length > 4 ? DataParallelTraining.Averaging.parse(args[4])
                     : fault == DistributedFault.NONE ? DataParallelTraining.Averaging.OVERLAPPED : DataParallelTraining.Averaging.AFTER_BACKWARD;
-            DataParallelTraining.Result r = args.length > 5
-                    ? DataParallelTraining.run(group, data, options, Plan.parse(args[5]), checkpointing, System.out::println, averaging)
-                    : DataParallelTraining.run(group, data, options, Mode.REVERSIBLE, checkpointing, System.out::println, averaging, fault);
+            var replication = new DataParallelTraining.Replication(averaging, syncBatchNorm);
+            DataParallelTraining.Result r = args.length > 5 && !args[5].equals("-")
+                    ? DataParallelTraining.run(group, data, options, Plan.parse(args[5]), checkpointing, System.out::println, replication)
+                    : DataParallelTraining.run(group, data, options, Mode.REVERSIBLE, checkpointing, System.out::println, replication, fault);
             System.out.println("rank " + env.rank() + " hashes " + String.join(",", r.weightHashes()));
         }
     }

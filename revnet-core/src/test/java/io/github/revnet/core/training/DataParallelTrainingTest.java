@@ -3,6 +3,7 @@ package io.github.revnet.core.training;
 import io.github.revnet.core.data.InstalledDataset;
 import io.github.revnet.core.distributed.DistributedFault;
 import io.github.revnet.core.distributed.LocalLauncher;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -94,6 +95,46 @@ class DataParallelTrainingTest {
         List<String> resumed = hashes(DistributedFault.NONE, 4, checkpoint, true);
         assertEquals(straight, resumed.get(0), "2 steps, then resumed to 4, against 4 in one go");
         assertEquals(resumed.get(0), resumed.get(1));
+    }
+
+    /** Runs the child on {@code ranks} ranks with synchronised batch norm or not; returns rank 0's lines. */
+    private static List<String> run(int ranks, boolean syncBatchNorm, int steps, Path checkpoint, boolean resume, int stopAfter)
+            throws Exception {
+        List<String> args = List.of("NONE", String.valueOf(steps), checkpoint.toString(), String.valueOf(resume), "after-backward", "-",
+                String.valueOf(syncBatchNorm), String.valueOf(stopAfter));
+        return LocalLauncher.run(DataParallelTrainingChild.class, args, ranks, Duration.ofSeconds(180), line -> { }).lines().get(0);
+    }
+
+    @Test
+    void withSynchronisedBatchNormARunStoppedOnTwoRanksResumesOnOneAndEndsWhereTheUninterruptedRunEnds(@TempDir Path dir)
+            throws Exception {
+        Path straight = dir.resolve("straight");
+        Path elastic = dir.resolve("elastic");
+        Path atStop = dir.resolve("at-stop");
+        run(2, true, 3, straight, false, 0);
+        run(2, true, 3, elastic, false, 1);
+        try (var files = Files.walk(elastic)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, atStop.resolve(elastic.relativize(f).toString()));
+            }
+        }
+        run(1, true, 3, elastic, true, 0);
+        var resumed = CheckpointComparison.compare(new TrainingCheckpoint(elastic), new TrainingCheckpoint(straight), null);
+        assertEquals(3, resumed.stepA());
+        assertEquals(3, resumed.stepB());
+        assertTrue(resumed.relativeDifference() <= 1e-12, "1 step on 2 ranks, then 2 on 1, against 3 on 2: " + resumed.relativeDifference()
+                + ", worst " + resumed.worst());
+        // negative control: the comparison sees two steps of training
+        var early = CheckpointComparison.compare(new TrainingCheckpoint(atStop), new TrainingCheckpoint(straight), null);
+        assertTrue(early.relativeDifference() > 1e-6, "the checkpoint at step 1 against step 3: " + early.relativeDifference());
+    }
+
+    @Test
+    void withoutSynchronisedBatchNormAResumeOnAnotherRankCountIsRefusedWithTheReason(@TempDir Path dir) throws Exception {
+        Path checkpoint = dir.resolve("run");
+        run(2, false, 2, checkpoint, false, 1);
+        var e = assertThrows(LocalLauncher.WorkerFailure.class, () -> run(1, false, 2, checkpoint, true, 0));
+        assertTrue(e.getMessage().contains("was made on 2 ranks, this run has 1") && e.getMessage().contains("--sync-bn"), e.getMessage());
     }
 
     @Test
